@@ -1,0 +1,41 @@
+/**
+ * Every error this plugin raises, in one place, each with an `FST_TWILIO_` code and an HTTP
+ * status. The README's error table lists the same codes.
+ */
+import createError from '@fastify/error'
+
+/** Register-time: an option is missing, of the wrong type, or unknown. */
+export const InvalidOptionError = createError<[string]>(
+  'FST_TWILIO_INVALID_OPTION', 'fastify-twilio-status: %s', 500, TypeError)
+
+/** No `X-Twilio-Signature` header. */
+export const MissingSignatureError = createError(
+  'FST_TWILIO_MISSING_SIGNATURE', 'Missing X-Twilio-Signature header', 403)
+
+/** The header cannot be a signature (not 28 characters of base64). */
+export const MalformedSignatureError = createError(
+  'FST_TWILIO_MALFORMED_SIGNATURE', 'X-Twilio-Signature is not a base64 HMAC-SHA1 signature', 403)
+
+/** No candidate URL with any configured token gives the signature. */
+export const InvalidSignatureError = createError(
+  'FST_TWILIO_INVALID_SIGNATURE', 'X-Twilio-Signature does not match the request', 403)
+
+/** A JSON body whose SHA-256 is not the `bodySHA256` the signed URL carries. */
+export const BodyHashMismatchError = createError(
+  'FST_TWILIO_BODY_HASH_MISMATCH', 'Request body does not match the signed bodySHA256', 403)
+
+/** Form-encoded body or query with broken percent-encoding. */
+export const MalformedBodyError = createError<[string]>(
+  'FST_TWILIO_MALFORMED_BODY', 'Malformed form encoding: %s', 400)
+
+/** A verified request without a status parameter. */
+export const MissingStatusError = createError<[string]>(
+  'FST_TWILIO_MISSING_STATUS', 'No %s parameter in the request', 400)
+
+/** A parameter the plugin reads (a status, a Sid) given more than once, or not as text. */
+export const InvalidParamError = createError<[string]>(
+  'FST_TWILIO_INVALID_PARAM', 'Parameter %s must be given once, as text', 400)
+
+/** One or more callbacks threw or rejected. `cause` holds the error or an AggregateError. */
+export const CallbackFailedError = createError<[sid: string, status: string, options?: { cause: unknown }]>(
+  'FST_TWILIO_CALLBACK_FAILED', 'Callback failed for %s (%s)', 500)

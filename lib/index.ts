@@ -1,0 +1,50 @@
+/**
+ * Entry point. Fastify's export convention, so that `import x from`, `import { fastifyTwilioStatus }
+ * from` and `require()` all work from JS and TS: `module.exports` is the plugin, with `.default`
+ * and `.fastifyTwilioStatus` on it, typed by `export =` and a merged namespace.
+ */
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import type * as Types from '../types/index'
+import * as errors from './errors'
+import { fastifyTwilioStatus as plugin } from './plugin'
+import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from './statuses'
+
+const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName }
+type Plugin = FastifyPluginAsync<Types.FastifyTwilioStatusOptions> & typeof extras
+
+function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {
+  return plugin(fastify, options)
+}
+
+// `encapsulate: true`: fastify-plugin names the plugin and checks the Fastify range, while the
+// routes and body parsers stay in the plugin's own context.
+fp(fastifyTwilioStatus, { fastify: '5.x', name: 'fastify-twilio-status', encapsulate: true })
+// `module.exports =` replaces the exports object, so the aliases go on the plugin itself.
+Object.assign(fastifyTwilioStatus, extras, { default: fastifyTwilioStatus, fastifyTwilioStatus })
+
+declare namespace fastifyTwilioStatus {
+  export type FastifyTwilioStatusOptions = Types.FastifyTwilioStatusOptions
+  export type SmsOptions = Types.SmsOptions
+  export type CallOptions = Types.CallOptions
+  export type MessageEvent<S extends string = Types.MessageStatus | (string & {})> = Types.MessageEvent<S>
+  export type CallEvent<S extends string = Types.CallStatus | (string & {})> = Types.CallEvent<S>
+  export type MessageStatus = Types.MessageStatus
+  export type CallStatus = Types.CallStatus
+  export type Channel = Types.Channel
+  export type CallbackName<S extends string> = Types.CallbackName<S>
+  export type CallbackResult = Types.CallbackResult
+  export type StatusCallback<E> = Types.StatusCallback<E>
+  export type AnyCallback<E> = Types.AnyCallback<E>
+  export type MessageStatusCallbacks = Types.MessageStatusCallbacks
+  export type CallStatusCallbacks = Types.CallStatusCallbacks
+  export type TwilioParams = Types.TwilioParams
+  export const errors: typeof extras.errors
+  export const MESSAGE_STATUSES: typeof extras.MESSAGE_STATUSES
+  export const CALL_STATUSES: typeof extras.CALL_STATUSES
+  export const callbackName: typeof extras.callbackName
+  export const fastifyTwilioStatus: Plugin
+  export { fastifyTwilioStatus as default }
+}
+
+export = fastifyTwilioStatus

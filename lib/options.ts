@@ -1,0 +1,150 @@
+/**
+ * Options are checked once, at register time, and normalised into a frozen config. Every
+ * problem names the option, what was expected and what was given.
+ */
+import type { FastifyTwilioStatusOptions } from '../types/index'
+import { InvalidOptionError } from './errors'
+import { callbackName, type Channel, STATUSES } from './statuses'
+
+/** A callback as the dispatcher sees it. */
+export type Callback = (event: Record<string, unknown>, request: unknown) => unknown
+
+export interface ChannelConfig {
+  readonly channel: Channel
+  readonly path: string
+  /** Status → its callback, only for callbacks the user gave. */
+  readonly byStatus: ReadonlyMap<string, Callback>
+  readonly onAny: Callback | undefined
+  /** Known statuses of the channel, to tell an unknown one apart. */
+  readonly known: ReadonlySet<string>
+}
+
+export interface Config {
+  readonly tokens: readonly string[]
+  readonly publicUrl: string | null
+  readonly validate: boolean
+  readonly bodyLimit: number
+  readonly channels: readonly ChannelConfig[]
+}
+
+const DEFAULT_PATHS: Record<Channel, string> = { sms: '/twilio/sms/status', call: '/twilio/call/status' }
+const DEFAULT_BODY_LIMIT = 64 * 1024
+// Fastify passes its own register options (`prefix`, …) to the plugin along with ours.
+const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
+const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'sms', 'call', ...REGISTER_KEYS]
+
+function describe (value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
+  if (typeof value === 'object') return 'an object'
+  return `${typeof value} ${String(value)}`
+}
+
+function fail (option: string, expected: string, value: unknown): never {
+  throw new InvalidOptionError(`option ${option} must be ${expected}, got ${describe(value)}`)
+}
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Edit distance, to suggest `onDelivered` for a misspelt `onDelivred`. */
+function distance (a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    prev = row
+  }
+  return prev[b.length]
+}
+
+function rejectUnknownKeys (where: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (allowed.includes(key)) continue
+    const near = allowed.find((name) => distance(name.toLowerCase(), key.toLowerCase()) <= 2)
+    const hint = near === undefined ? '' : `; did you mean ${near}?`
+    throw new InvalidOptionError(`unknown option ${where}${key}${hint} (expected one of: ${allowed.join(', ')})`)
+  }
+}
+
+function checkTokens (value: unknown): string[] {
+  const tokens = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(tokens) || tokens.length === 0) {
+    fail('authToken', 'a non-empty string or a non-empty array of them', value)
+  }
+  tokens.forEach((token: unknown, i) => {
+    if (typeof token !== 'string' || token.length === 0) {
+      fail(typeof value === 'string' ? 'authToken' : `authToken[${i}]`, 'a non-empty string', token)
+    }
+  })
+  return tokens
+}
+
+function checkPublicUrl (value: unknown): string | null {
+  if (value === undefined) return null
+  if (typeof value !== 'string') fail('publicUrl', 'a string', value)
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return fail('publicUrl', 'an absolute http(s) URL such as "https://hooks.example.com"', value)
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '' ||
+    url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
+    fail('publicUrl', 'an http(s) origin or base URL without credentials, query or fragment', value)
+  }
+  // Kept as written (no normalisation), without a trailing slash: the request target follows.
+  return value.endsWith('/') ? value.slice(0, -1) : value
+}
+
+function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
+  if (value === undefined) return null
+  if (!isPlainObject(value)) fail(channel, 'an object of callbacks', value)
+  const statuses = STATUSES[channel]
+  const names = new Map(statuses.map((status) => [callbackName(status), status]))
+  rejectUnknownKeys(`${channel}.`, value, ['path', 'onAny', ...names.keys()])
+  const path = value.path ?? DEFAULT_PATHS[channel]
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
+    fail(`${channel}.path`, 'a path starting with "/" without query, fragment or spaces', path)
+  }
+  const byStatus = new Map<string, Callback>()
+  for (const [name, status] of names) {
+    const fn = value[name]
+    if (fn === undefined) continue
+    if (typeof fn !== 'function') fail(`${channel}.${name}`, 'a function', fn)
+    byStatus.set(status, fn as Callback)
+  }
+  const onAny = value.onAny
+  if (onAny !== undefined && typeof onAny !== 'function') fail(`${channel}.onAny`, 'a function', onAny)
+  return Object.freeze({ channel, path, byStatus, onAny: onAny as Callback | undefined, known: new Set(statuses) })
+}
+
+export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
+  if (!isPlainObject(options)) fail('(options)', 'an object', options)
+  rejectUnknownKeys('', options, TOP_KEYS)
+  const validate = options.validate ?? true
+  if (typeof validate !== 'boolean') fail('validate', 'a boolean', validate)
+  // With validation off no token is needed; one given is still checked.
+  const tokens = options.authToken === undefined && !validate ? [] : checkTokens(options.authToken)
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+  if (typeof bodyLimit !== 'number' || !Number.isInteger(bodyLimit) || bodyLimit <= 0) {
+    fail('bodyLimit', 'a positive integer (bytes)', bodyLimit)
+  }
+  const channels = [checkChannel('sms', options.sms), checkChannel('call', options.call)]
+    .filter((c): c is ChannelConfig => c !== null)
+  if (channels.length === 0) fail('sms/call', 'given: at least one channel', undefined)
+  if (channels.length === 2 && channels[0].path === channels[1].path) {
+    fail('call.path', 'different from sms.path', channels[1].path)
+  }
+  return Object.freeze({
+    tokens: Object.freeze(tokens),
+    publicUrl: checkPublicUrl(options.publicUrl),
+    validate,
+    bodyLimit,
+    channels: Object.freeze(channels)
+  })
+}

@@ -1,0 +1,132 @@
+/**
+ * `X-Twilio-Signature`, pure: no Fastify here. Facts file §1.
+ *
+ * Twilio signs `URL + name1 + value1 + name2 + value2 …` (body parameters sorted by name in
+ * code-unit order, repeated names once per distinct value, values sorted) with HMAC-SHA1 keyed
+ * by the auth token, base64-encoded. The URL is the one Twilio requested, byte for byte, so we
+ * never re-encode it (§6 #2, #3). Because Twilio keeps the port on some callbacks and drops it on
+ * others (§1.5), each URL is tried with any port removed and with the default port added.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+
+/** Form parameters as Twilio sent them: a repeated name holds every value, in order. */
+export type Params = Readonly<Record<string, string | readonly string[]>>
+
+export interface SignedRequest {
+  /** The `X-Twilio-Signature` header, if any. */
+  readonly signature: string | string[] | undefined
+  /** The full URL Twilio requested: `scheme://host[:port]` then the raw request target. */
+  readonly url: string
+  /** The form body parameters; `null` for GET and JSON requests (they sign the URL alone). */
+  readonly params: Params | null
+  /** The raw JSON body, checked against the URL's `bodySHA256` (§1.4). */
+  readonly rawBody?: string
+}
+
+export type RejectReason = 'missing' | 'malformed' | 'mismatch' | 'body-hash'
+
+export type Verdict =
+  | { readonly valid: true, readonly url: string, readonly tokenIndex: number }
+  | { readonly valid: false, readonly reason: RejectReason, readonly urls: readonly string[] }
+
+const SHA1_BYTES = 20
+const BASE64_SHA1_LENGTH = 28
+
+/** The string Twilio signs: the URL, then each parameter name and value in sorted order. */
+export function signedPayload (url: string, params: Params | null): string {
+  if (params === null) return url
+  let data = url
+  // Plain sort() compares UTF-16 code units: `A-Z` before `a-z`, a prefix first (§1.1 step 2).
+  for (const name of Object.keys(params).sort()) {
+    const value = params[name]
+    if (typeof value === 'string') {
+      data += name + value
+    } else {
+      // Repeated names: distinct values, sorted, each appended once (§1.2, twilio-node#722).
+      for (const v of Array.from(new Set(value)).sort()) data += name + v
+    }
+  }
+  return data
+}
+
+/** The base64 signature Twilio would send for this URL and these parameters. */
+export function computeSignature (authToken: string, url: string, params: Params | null): string {
+  return createHmac('sha1', authToken).update(signedPayload(url, params), 'utf8').digest('base64')
+}
+
+/** Lowercase hex SHA-256 of a raw body, the value of `bodySHA256` (§1.4). */
+export function bodyHash (body: string): string {
+  return createHash('sha256').update(body, 'utf8').digest('hex')
+}
+
+/**
+ * The two URLs Twilio may have signed (§1.5, twilio-node 6.x): any explicit port removed,
+ * and the URL with its port (the scheme's default one added when none is given).
+ */
+export function candidateUrls (url: string): [string, string] {
+  const schemeEnd = url.indexOf('://')
+  if (schemeEnd === -1) return [url, url]
+  const hostStart = schemeEnd + 3
+  let hostEnd = url.length
+  for (let i = hostStart; i < url.length; i++) {
+    const c = url.charCodeAt(i)
+    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) { hostEnd = i; break }
+  }
+  const authority = url.slice(hostStart, hostEnd)
+  // A colon starts the port only after the closing bracket of an IPv6 literal.
+  const portStart = authority.indexOf(':', authority.lastIndexOf(']') + 1)
+  const head = url.slice(0, hostStart)
+  const rest = url.slice(hostEnd)
+  if (portStart !== -1) return [head + authority.slice(0, portStart) + rest, url]
+  const defaultPort = url.slice(0, schemeEnd).toLowerCase() === 'https' ? ':443' : ':80'
+  return [url, head + authority + defaultPort + rest]
+}
+
+/**
+ * Decode a header into the 20 signature bytes, or `null` when it cannot be a signature.
+ * Only the canonical base64 form is accepted, so the verdict equals a string comparison.
+ */
+function decodeSignature (header: string | string[] | undefined): Buffer | null {
+  if (typeof header !== 'string' || header.length !== BASE64_SHA1_LENGTH) return null
+  const bytes = Buffer.from(header, 'base64')
+  if (bytes.length !== SHA1_BYTES || bytes.toString('base64') !== header) return null
+  return bytes
+}
+
+function bodyHashMatches (url: string, rawBody: string): boolean {
+  const query = url.indexOf('?')
+  const expected = query === -1 ? null : new URLSearchParams(url.slice(query + 1)).get('bodySHA256')
+  if (expected === null) return false
+  const actual = Buffer.from(bodyHash(rawBody))
+  const claimed = Buffer.from(expected)
+  return claimed.length === actual.length && timingSafeEqual(claimed, actual)
+}
+
+/**
+ * Build a verifier for a list of auth tokens (the first is the current one; more are accepted
+ * during rotation). The verifier costs at most `2 × tokens` HMACs, valid or forged, and reports
+ * why a request failed and which URLs were tried.
+ */
+export function createVerifier (authTokens: readonly string[]): (request: SignedRequest) => Verdict {
+  const keys = authTokens.map((token) => Buffer.from(token, 'utf8'))
+  return function verifySignature (request) {
+    const urls = candidateUrls(request.url)
+    if (request.signature === undefined) return { valid: false, reason: 'missing', urls }
+    const claimed = decodeSignature(request.signature)
+    if (claimed === null) return { valid: false, reason: 'malformed', urls }
+    // The parameters follow the URL in the signed string: build that suffix once.
+    const suffix = signedPayload('', request.params)
+    for (const url of urls) {
+      for (let i = 0; i < keys.length; i++) {
+        const digest = createHmac('sha1', keys[i]).update(url, 'utf8').update(suffix, 'utf8').digest()
+        if (timingSafeEqual(digest, claimed)) {
+          if (request.rawBody !== undefined && !bodyHashMatches(url, request.rawBody)) {
+            return { valid: false, reason: 'body-hash', urls }
+          }
+          return { valid: true, url, tokenIndex: i }
+        }
+      }
+    }
+    return { valid: false, reason: 'mismatch', urls }
+  }
+}

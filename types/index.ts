@@ -1,0 +1,217 @@
+/**
+ * Public types: the events Twilio sends (facts file §2.3, §2.4, §3.3), the callbacks that
+ * receive them and the plugin's options. Status unions come from `lib/statuses.ts`.
+ */
+import type { FastifyRequest } from 'fastify'
+import type { CallbackName, CallStatus, MessageStatus } from '../lib/statuses'
+
+export type { CallbackName, CallStatus, Channel, MessageStatus, PascalStatus } from '../lib/statuses'
+
+/**
+ * Parameters Twilio adds without notice still reach callbacks, as strings (or, for a name sent
+ * more than once, every value in order).
+ */
+export interface TwilioParams {
+  readonly [param: string]: string | readonly string[] | undefined
+}
+
+/** Parameters of an SMS/MMS/WhatsApp status callback (§2.3) and of an inbound message (§2.4). */
+export interface MessageEvent<S extends string = MessageStatus | (string & {})> extends TwilioParams {
+  /** The status this callback reports. Filled from the legacy `SmsStatus` when Twilio sends only that. */
+  readonly MessageStatus: S
+  /** Legacy twin of `MessageStatus`. */
+  readonly SmsStatus?: string
+  readonly MessageSid: string
+  /** Legacy twin of `MessageSid`. */
+  readonly SmsSid?: string
+  /** Legacy twin of `MessageSid` on inbound messages. */
+  readonly SmsMessageSid?: string
+  readonly AccountSid: string
+  /** Sender: `+15551234567`, or prefixed by the channel (`whatsapp:+1…`, `rcs:…`, `messenger:…`). */
+  readonly From: string
+  readonly To: string
+  /** Always `2010-04-01`. */
+  readonly ApiVersion?: string
+  /** Present when the message was sent through a Messaging Service. */
+  readonly MessagingServiceSid?: string
+  /** On `failed` and `undelivered`, for example `30003`. */
+  readonly ErrorCode?: string
+  /** Seen alongside `ErrorCode`; not in Twilio's table. */
+  readonly ErrorMessage?: string
+  /** Carrier delivery-report done date, `YYMMDDhhmm`, on most `delivered`/`undelivered`. */
+  readonly RawDlrDoneDate?: string
+  readonly ChannelInstallSid?: string
+  /** Channel error text, only on failure. */
+  readonly ChannelStatusMessage?: string
+  /** `whatsapp`, `rcs`, … */
+  readonly ChannelPrefix?: string
+  /** Post-delivery events: `READ` on WhatsApp read receipts. */
+  readonly EventType?: string
+  /** Inbound: the text, up to 1600 characters. */
+  readonly Body?: string
+  /** Inbound: how many `MediaUrl{N}` / `MediaContentType{N}` pairs follow (N from 0). */
+  readonly NumMedia?: string
+  readonly NumSegments?: string
+  readonly [media: `MediaUrl${number}`]: string | undefined
+  readonly [media: `MediaContentType${number}`]: string | undefined
+  readonly FromCity?: string
+  readonly FromState?: string
+  readonly FromZip?: string
+  readonly FromCountry?: string
+  readonly ToCity?: string
+  readonly ToState?: string
+  readonly ToZip?: string
+  readonly ToCountry?: string
+  /** WhatsApp sender's profile name. */
+  readonly ProfileName?: string
+  /** WhatsApp id of the sender. */
+  readonly WaId?: string
+  readonly Forwarded?: string
+  readonly FrequentlyForwarded?: string
+  readonly ReferralBody?: string
+  readonly ReferralHeadline?: string
+  readonly ReferralSourceId?: string
+  readonly ReferralSourceType?: string
+  readonly ReferralSourceUrl?: string
+  readonly ReferralMediaId?: string
+  readonly ReferralMediaContentType?: string
+  readonly ReferralMediaUrl?: string
+  readonly ReferralNumMedia?: string
+  readonly ReferralCtwaClid?: string
+  readonly OriginalRepliedMessageSender?: string
+  readonly OriginalRepliedMessageSid?: string
+  /** Location shares. */
+  readonly Latitude?: string
+  readonly Longitude?: string
+  readonly Address?: string
+  readonly Label?: string
+  readonly ButtonPayload?: string
+  readonly ButtonText?: string
+  /** `REPLY` or `ACTION`. */
+  readonly ButtonType?: string
+  /** JSON text. */
+  readonly InteractiveData?: string
+  /** JSON text. */
+  readonly FlowData?: string
+  /** JSON text. */
+  readonly ChannelMetadata?: string
+  /** JSON text from Add-ons. */
+  readonly AddOns?: string
+}
+
+/** Parameters of a voice call status callback (§3.3). */
+export interface CallEvent<S extends string = CallStatus | (string & {})> extends TwilioParams {
+  readonly CallStatus: S
+  readonly CallSid: string
+  readonly AccountSid: string
+  readonly From: string
+  readonly To: string
+  /** Always `2010-04-01`. */
+  readonly ApiVersion?: string
+  /** `inbound`, `outbound-api` or `outbound-dial`. */
+  readonly Direction?: string
+  readonly ForwardedFrom?: string
+  /** With `VoiceCallerIdLookup`. */
+  readonly CallerName?: string
+  /** Absent on the first leg. */
+  readonly ParentCallSid?: string
+  /** Same as `From`. */
+  readonly Caller?: string
+  /** Same as `To`. */
+  readonly Called?: string
+  readonly CallToken?: string
+  readonly FromCity?: string
+  readonly FromState?: string
+  readonly FromZip?: string
+  readonly FromCountry?: string
+  readonly ToCity?: string
+  readonly ToState?: string
+  readonly ToZip?: string
+  readonly ToCountry?: string
+  readonly CallerCity?: string
+  readonly CallerState?: string
+  readonly CallerZip?: string
+  readonly CallerCountry?: string
+  readonly CalledCity?: string
+  readonly CalledState?: string
+  readonly CalledZip?: string
+  readonly CalledCountry?: string
+  /** RFC 2822 UTC, e.g. `Fri, 08 Jan 2016 17:18:38 +0000`. */
+  readonly Timestamp?: string
+  /** `call-progress-events` on call status callbacks. */
+  readonly CallbackSource?: string
+  /** Per call, from `0`. Requests may arrive out of order; this orders them. */
+  readonly SequenceNumber?: string
+  /** Seconds, on terminal events. */
+  readonly CallDuration?: string
+  /** Billed minutes, on `completed`. */
+  readonly Duration?: string
+  /** On terminal events, e.g. `404`, `487`. */
+  readonly SipResponseCode?: string
+  /** On `completed` when the call was recorded. */
+  readonly RecordingUrl?: string
+  readonly RecordingSid?: string
+  readonly RecordingDuration?: string
+  /** On `ringing`/`in-progress`: `A`, `B`, `C` or empty. */
+  readonly StirStatus?: string
+}
+
+/**
+ * What a status callback may return: nothing, or TwiML as a string or as an object whose
+ * `toString()` gives TwiML (such as twilio's `MessagingResponse`). TwiML becomes the reply;
+ * any other value is ignored.
+ */
+export type CallbackResult = void | string | { toString (): string }
+
+/** A callback for one status. Throwing or rejecting makes the reply 500. */
+export type StatusCallback<E> = (event: E, request: FastifyRequest) => CallbackResult | Promise<CallbackResult>
+
+/** Sees every verified event of its channel, known status or not. Its return value is ignored. */
+export type AnyCallback<E> = (event: E, request: FastifyRequest) => void | Promise<void>
+
+/** `onDelivered`, `onUndelivered`, … one optional callback per message status. */
+export type MessageStatusCallbacks = {
+  readonly [S in MessageStatus as CallbackName<S>]?: StatusCallback<MessageEvent<S>>
+}
+
+/** `onRinging`, `onNoAnswer`, … one optional callback per call status. */
+export type CallStatusCallbacks = {
+  readonly [S in CallStatus as CallbackName<S>]?: StatusCallback<CallEvent<S>>
+}
+
+interface ChannelOptions {
+  /** Route path (POST and GET). Must start with `/`. */
+  readonly path?: string
+}
+
+export interface SmsOptions extends ChannelOptions, MessageStatusCallbacks {
+  /** Every verified message event. */
+  readonly onAny?: AnyCallback<MessageEvent>
+}
+
+export interface CallOptions extends ChannelOptions, CallStatusCallbacks {
+  /** Every verified call event. */
+  readonly onAny?: AnyCallback<CallEvent>
+}
+
+export interface FastifyTwilioStatusOptions {
+  /**
+   * The Auth Token Twilio signs with, or several during rotation (any one validates; put the
+   * current one first). Subaccount webhooks are signed with the subaccount's token.
+   */
+  readonly authToken: string | readonly string[]
+  /**
+   * The origin (or base URL) Twilio calls, e.g. `https://hooks.example.com`, when the app sits
+   * behind a proxy or tunnel. The request target is appended to it. Without it the URL is built
+   * from `request.protocol` and `request.host`, which honour Fastify's `trustProxy`.
+   */
+  readonly publicUrl?: string
+  /** `false` turns signature checks off (a warning is logged at register time). Default `true`. */
+  readonly validate?: boolean
+  /** Largest accepted body in bytes; larger gets 413. Default 65536. */
+  readonly bodyLimit?: number
+  /** Message status callbacks; route `/twilio/sms/status` unless `path` says otherwise. */
+  readonly sms?: SmsOptions
+  /** Call status callbacks; route `/twilio/call/status` unless `path` says otherwise. */
+  readonly call?: CallOptions
+}
