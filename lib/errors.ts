@@ -39,3 +39,15 @@ export const InvalidParamError = createError<[string]>(
 /** One or more callbacks threw or rejected. `cause` holds the error or an AggregateError. */
 export const CallbackFailedError = createError<[sid: string, status: string, options?: { cause: unknown }]>(
   'FST_TWILIO_CALLBACK_FAILED', 'Callback failed for %s (%s)', 500)
+
+/** Another instance is handling the same event right now; a 5xx so Twilio may retry (§4.3). */
+export const InProgressError = createError<[string, string]>(
+  'FST_TWILIO_IN_PROGRESS', 'Event %s (%s) is being handled by another instance; retry later', 503)
+
+/** Callbacks still running at the deadline; they go on, and their outcome is recorded. */
+export const DeadlineError = createError<[string, string, number]>(
+  'FST_TWILIO_DEADLINE', 'Callbacks for %s (%s) still running after %d ms', 503)
+
+/** The store did not answer in time (counted as a store failure; the event is still processed). */
+export const StoreTimeoutError = createError<[string, number]>(
+  'FST_TWILIO_STORE_TIMEOUT', 'Store %s did not answer within %d ms', 500)

@@ -8,9 +8,13 @@ import fp from 'fastify-plugin'
 import type * as Types from '../types/index'
 import * as errors from './errors'
 import { fastifyTwilioStatus as plugin } from './plugin'
+import { RedisStore } from './redis-store'
+import { statusCallbackUrl } from './retry'
+import { createStats } from './stats'
 import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from './statuses'
+import { MemoryStore } from './store'
 
-const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName }
+const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl }
 type Plugin = FastifyPluginAsync<Types.FastifyTwilioStatusOptions> & typeof extras
 
 function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {
@@ -39,10 +43,25 @@ declare namespace fastifyTwilioStatus {
   export type MessageStatusCallbacks = Types.MessageStatusCallbacks
   export type CallStatusCallbacks = Types.CallStatusCallbacks
   export type TwilioParams = Types.TwilioParams
+  export type IdempotencyOptions = Types.IdempotencyOptions
+  export type OrderingOptions = Types.OrderingOptions
+  export type StatusStore = Types.StatusStore
+  export type Claim = Types.Claim
+  export type Stats = Types.Stats
+  export type MemoryStoreOptions = import('./store').MemoryStoreOptions
+  export type RedisStoreOptions = import('./redis-store').RedisStoreOptions
+  export type RedisClient = import('./redis-store').RedisClient
+  export type ConnectionOverrides = import('./retry').ConnectionOverrides
   export const errors: typeof extras.errors
   export const MESSAGE_STATUSES: typeof extras.MESSAGE_STATUSES
   export const CALL_STATUSES: typeof extras.CALL_STATUSES
   export const callbackName: typeof extras.callbackName
+  export const MemoryStore: typeof extras.MemoryStore
+  export type MemoryStore = InstanceType<typeof extras.MemoryStore>
+  export const RedisStore: typeof extras.RedisStore
+  export type RedisStore = InstanceType<typeof extras.RedisStore>
+  export const createStats: typeof extras.createStats
+  export const statusCallbackUrl: typeof extras.statusCallbackUrl
   export const fastifyTwilioStatus: Plugin
   export { fastifyTwilioStatus as default }
 }

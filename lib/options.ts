@@ -3,8 +3,11 @@
  * problem names the option, what was expected and what was given.
  */
 import type { FastifyTwilioStatusOptions } from '../types/index'
+import type { DeliveryConfig } from './delivery'
 import { InvalidOptionError } from './errors'
+import { createStats, type Stats } from './stats'
 import { callbackName, type Channel, STATUSES } from './statuses'
+import { MemoryStore, type StatusStore } from './store'
 
 /** A callback as the dispatcher sees it. */
 export type Callback = (event: Record<string, unknown>, request: unknown) => unknown
@@ -15,6 +18,7 @@ export interface ChannelConfig {
   /** Status → its callback, only for callbacks the user gave. */
   readonly byStatus: ReadonlyMap<string, Callback>
   readonly onAny: Callback | undefined
+  readonly onStale: Callback | undefined
   /** Known statuses of the channel, to tell an unknown one apart. */
   readonly known: ReadonlySet<string>
 }
@@ -25,13 +29,17 @@ export interface Config {
   readonly validate: boolean
   readonly bodyLimit: number
   readonly channels: readonly ChannelConfig[]
+  readonly delivery: DeliveryConfig
 }
 
 const DEFAULT_PATHS: Record<Channel, string> = { sms: '/twilio/sms/status', call: '/twilio/call/status' }
 const DEFAULT_BODY_LIMIT = 64 * 1024
+const DAY = 24 * 60 * 60 * 1000
+const STORE_METHODS = ['claim', 'complete', 'release', 'advance'] as const
 // Fastify passes its own register options (`prefix`, …) to the plugin along with ours.
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
-const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'sms', 'call', ...REGISTER_KEYS]
+const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'sms', 'call', 'idempotency', 'ordering',
+  'store', 'deadline', 'storeTimeout', 'stats', ...REGISTER_KEYS]
 
 function describe (value: unknown): string {
   if (value === null) return 'null'
@@ -101,12 +109,68 @@ function checkPublicUrl (value: unknown): string | null {
   return value.endsWith('/') ? value.slice(0, -1) : value
 }
 
+function optionalFunction (option: string, value: unknown): Callback | undefined {
+  if (value !== undefined && typeof value !== 'function') fail(option, 'a function', value)
+  return value as Callback | undefined
+}
+
+function integer (option: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(option, `an integer from ${min} to ${max}`, value)
+  }
+  return value
+}
+
+/** `true`/`false`, or an object of TTLs: the TTLs when on, `null` when off. */
+function toggle<K extends string> (option: string, value: unknown, fallback: boolean, defaults: Record<K, number>): Record<K, number> | null {
+  if (value === undefined) value = fallback
+  if (typeof value === 'boolean') return value ? defaults : null
+  if (!isPlainObject(value)) fail(option, 'a boolean or an object', value)
+  const keys = Object.keys(defaults) as K[]
+  rejectUnknownKeys(`${option}.`, value, keys)
+  const result = { ...defaults }
+  for (const key of keys) result[key] = integer(`${option}.${key}`, value[key], defaults[key], 1, 365 * DAY)
+  return result
+}
+
+function checkStore (value: unknown): StatusStore {
+  if (value === undefined) return new MemoryStore()
+  const missing = STORE_METHODS.filter((m) => typeof (value as Record<string, unknown> | null)?.[m] !== 'function')
+  if (missing.length > 0) fail('store', `a store with ${STORE_METHODS.join(', ')} methods (missing ${missing.join(', ')})`, value)
+  return value as StatusStore
+}
+
+function checkStats (value: unknown): Stats {
+  if (value === undefined) return createStats()
+  const fresh = createStats()
+  if (!isPlainObject(value) || Object.keys(fresh).some((k) => typeof value[k] !== 'number')) {
+    fail('stats', 'an object made by createStats()', value)
+  }
+  return value as unknown as Stats
+}
+
+function checkDelivery (options: FastifyTwilioStatusOptions): DeliveryConfig {
+  const idempotency = toggle('idempotency', options.idempotency, true, { ttl: DAY, pendingTtl: 60_000 })
+  const ordering = toggle('ordering', options.ordering, false, { ttl: DAY })
+  return Object.freeze({
+    store: checkStore(options.store),
+    doneTtl: idempotency?.ttl ?? null,
+    pendingTtl: idempotency?.pendingTtl ?? 60_000,
+    orderingTtl: ordering?.ttl ?? null,
+    // Twilio stops waiting at 15 s (§4.1): answer before that, leaving room for a retry.
+    deadline: integer('deadline', options.deadline, 10_000, 100, 14_000),
+    storeTimeout: integer('storeTimeout', options.storeTimeout, 1000, 10, 10_000),
+    stats: checkStats(options.stats)
+  })
+}
+
 function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
   if (value === undefined) return null
   if (!isPlainObject(value)) fail(channel, 'an object of callbacks', value)
   const statuses = STATUSES[channel]
   const names = new Map(statuses.map((status) => [callbackName(status), status]))
-  rejectUnknownKeys(`${channel}.`, value, ['path', 'onAny', ...names.keys()])
+  rejectUnknownKeys(`${channel}.`, value, ['path', 'onAny', 'onStale', ...names.keys()])
   const path = value.path ?? DEFAULT_PATHS[channel]
   if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
     fail(`${channel}.path`, 'a path starting with "/" without query, fragment or spaces', path)
@@ -118,9 +182,14 @@ function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
     if (typeof fn !== 'function') fail(`${channel}.${name}`, 'a function', fn)
     byStatus.set(status, fn as Callback)
   }
-  const onAny = value.onAny
-  if (onAny !== undefined && typeof onAny !== 'function') fail(`${channel}.onAny`, 'a function', onAny)
-  return Object.freeze({ channel, path, byStatus, onAny: onAny as Callback | undefined, known: new Set(statuses) })
+  return Object.freeze({
+    channel,
+    path,
+    byStatus,
+    onAny: optionalFunction(`${channel}.onAny`, value.onAny),
+    onStale: optionalFunction(`${channel}.onStale`, value.onStale),
+    known: new Set(statuses)
+  })
 }
 
 export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
@@ -130,10 +199,7 @@ export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
   if (typeof validate !== 'boolean') fail('validate', 'a boolean', validate)
   // With validation off no token is needed; one given is still checked.
   const tokens = options.authToken === undefined && !validate ? [] : checkTokens(options.authToken)
-  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
-  if (typeof bodyLimit !== 'number' || !Number.isInteger(bodyLimit) || bodyLimit <= 0) {
-    fail('bodyLimit', 'a positive integer (bytes)', bodyLimit)
-  }
+  const bodyLimit = integer('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT, 1, 2 ** 30)
   const channels = [checkChannel('sms', options.sms), checkChannel('call', options.call)]
     .filter((c): c is ChannelConfig => c !== null)
   if (channels.length === 0) fail('sms/call', 'given: at least one channel', undefined)
@@ -145,6 +211,7 @@ export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
     publicUrl: checkPublicUrl(options.publicUrl),
     validate,
     bodyLimit,
-    channels: Object.freeze(channels)
+    channels: Object.freeze(channels),
+    delivery: checkDelivery(options)
   })
 }

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyTwilioStatusOptions } from '../types/index'
-import { dispatch } from './dispatch'
+import { createDelivery } from './delivery'
 import {
   BodyHashMismatchError, InvalidSignatureError, MalformedSignatureError, MissingSignatureError,
   MissingStatusError, InvalidParamError
@@ -14,7 +14,6 @@ import { type ChannelConfig, normalizeOptions } from './options'
 import { signedUrl } from './public-url'
 import { createVerifier, type Params, type RejectReason } from './signature'
 import { SID_PARAMS, STATUS_PARAMS } from './statuses'
-import { EMPTY_TWIML, twimlOf } from './twiml'
 
 /** What the plugin's body parsers produce. */
 interface ParsedBody {
@@ -58,6 +57,7 @@ function readParam (params: Record<string, unknown>, names: readonly string[]): 
 async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTwilioStatusOptions): Promise<void> {
   const config = normalizeOptions(options)
   const verify = config.validate ? createVerifier(config.tokens) : null
+  const deliver = createDelivery(config.delivery)
   if (verify === null) {
     fastify.log.warn('fastify-twilio-status: validate is false, X-Twilio-Signature is NOT checked; anyone can call these routes')
   }
@@ -106,9 +106,10 @@ async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTw
       if (!channel.known.has(status)) {
         request.log.warn({ sid, status }, 'fastify-twilio-status: unknown status, acknowledged and passed to onAny only')
       }
-      const twiml = twimlOf(await dispatch(channel, status, sid, event, request))
+      const token = request.headers['i-twilio-idempotency-token']
+      const twiml = await deliver({ channel, status, sid, event, request, token: typeof token === 'string' ? token : undefined })
       reply.type('text/xml')
-      return twiml ?? EMPTY_TWIML
+      return twiml
     }
   }
 

@@ -3,7 +3,12 @@
  * receive them and the plugin's options. Status unions come from `lib/statuses.ts`.
  */
 import type { FastifyRequest } from 'fastify'
+import type { Stats } from '../lib/stats'
 import type { CallbackName, CallStatus, MessageStatus } from '../lib/statuses'
+import type { StatusStore } from '../lib/store'
+
+export type { Stats } from '../lib/stats'
+export type { Claim, StatusStore } from '../lib/store'
 
 export type { CallbackName, CallStatus, Channel, MessageStatus, PascalStatus } from '../lib/statuses'
 
@@ -185,13 +190,29 @@ interface ChannelOptions {
 }
 
 export interface SmsOptions extends ChannelOptions, MessageStatusCallbacks {
-  /** Every verified message event. */
+  /** Every verified message event that is not a duplicate (stale ones included). */
   readonly onAny?: AnyCallback<MessageEvent>
+  /** With `ordering` on: a status that arrived after a later one, instead of its status callback. */
+  readonly onStale?: AnyCallback<MessageEvent>
 }
 
 export interface CallOptions extends ChannelOptions, CallStatusCallbacks {
-  /** Every verified call event. */
+  /** Every verified call event that is not a duplicate (stale ones included). */
   readonly onAny?: AnyCallback<CallEvent>
+  /** With `ordering` on: an event with a lower `SequenceNumber` than one already handled. */
+  readonly onStale?: AnyCallback<CallEvent>
+}
+
+export interface IdempotencyOptions {
+  /** How long a handled event is remembered, ms. Default one day. */
+  readonly ttl?: number
+  /** How long a claim lives while callbacks run (a crashed instance's claim expires after it), ms. Default 60000. */
+  readonly pendingTtl?: number
+}
+
+export interface OrderingOptions {
+  /** How long the latest rank of a Sid is remembered, ms. Default one day. */
+  readonly ttl?: number
 }
 
 export interface FastifyTwilioStatusOptions {
@@ -214,4 +235,16 @@ export interface FastifyTwilioStatusOptions {
   readonly sms?: SmsOptions
   /** Call status callbacks; route `/twilio/call/status` unless `path` says otherwise. */
   readonly call?: CallOptions
+  /** Run each event's callbacks once, however often Twilio delivers it. Default `true`. */
+  readonly idempotency?: boolean | IdempotencyOptions
+  /** Give events that arrive after a later one to `onStale`. Default `false`. */
+  readonly ordering?: boolean | OrderingOptions
+  /** Where handled events and ranks are kept. Default: a `MemoryStore` for this instance. */
+  readonly store?: StatusStore
+  /** Answer 503 when callbacks run longer than this, ms (100–14000). Default 10000. */
+  readonly deadline?: number
+  /** Treat a store call as failed after this long, ms. Default 1000. */
+  readonly storeTimeout?: number
+  /** Counters updated in place; make one with `createStats()`. */
+  readonly stats?: Stats
 }

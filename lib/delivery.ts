@@ -1,0 +1,153 @@
+/**
+ * At-least-once in, exactly-once out (as far as a store can make it): idempotency, ordering
+ * and the deadline around `dispatch`. Facts file §4.3–§4.4: Twilio may deliver an event twice
+ * or out of order, and gives up after 15 s.
+ *
+ * An event is marked handled only after all its callbacks succeeded; a failure releases it so a
+ * redelivery runs them again. A duplicate that arrives while the first delivery runs waits for
+ * it in this process, or is answered 503 when another instance holds it. A store failure is
+ * logged and counted and the event is processed anyway: a lost event is worse than a twice-run
+ * one, since Twilio does not redeliver a 5xx by default.
+ */
+import type { FastifyBaseLogger } from 'fastify'
+import { dispatch } from './dispatch'
+import { DeadlineError, InProgressError, StoreTimeoutError } from './errors'
+import type { ChannelConfig } from './options'
+import { rankOf } from './ordering'
+import type { Stats } from './stats'
+import type { StatusStore } from './store'
+import { EMPTY_TWIML, twimlOf } from './twiml'
+
+export interface DeliveryConfig {
+  readonly store: StatusStore
+  /** How long a handled event is remembered, ms; `null` turns idempotency off. */
+  readonly doneTtl: number | null
+  /** How long a claim lives while callbacks run, ms. */
+  readonly pendingTtl: number
+  /** How long an ordering rank is remembered, ms; `null` turns ordering off. */
+  readonly orderingTtl: number | null
+  readonly deadline: number
+  readonly storeTimeout: number
+  readonly stats: Stats
+}
+
+/** One verified event, ready for delivery. */
+export interface Delivery {
+  readonly channel: ChannelConfig
+  readonly status: string
+  readonly sid: string
+  readonly event: Record<string, unknown>
+  /** The `I-Twilio-Idempotency-Token` header, if sent. */
+  readonly token: string | undefined
+  readonly request: { readonly log: FastifyBaseLogger }
+}
+
+const FAILED = Symbol('store failed')
+
+/** The idempotency key: Twilio's token when sent, else Sid, status and (calls) sequence. */
+export function eventKey ({ channel, status, sid, event, token }: Delivery): string | null {
+  if (token !== undefined) return `${channel.channel}:t:${token}`
+  if (sid === '') return null
+  const sequence = event.SequenceNumber
+  return `${channel.channel}:${sid}:${status}` + (typeof sequence === 'string' ? `:${sequence}` : '')
+}
+
+export function createDelivery (config: DeliveryConfig): (delivery: Delivery) => Promise<string> {
+  const { store, stats, doneTtl, orderingTtl } = config
+  /** Events being handled in this process: a duplicate shares the first one's outcome. */
+  const running = new Map<string, Promise<string>>()
+
+  /** A store call that never throws: failures and timeouts are logged, counted, and `FAILED`. */
+  async function safely<T> (name: string, log: FastifyBaseLogger, call: () => T | Promise<T>): Promise<T | typeof FAILED> {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const result = call()
+      if (!(result instanceof Promise)) return result
+      return await Promise.race([result, new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new StoreTimeoutError(name, config.storeTimeout)), config.storeTimeout)
+      })])
+    } catch (err) {
+      stats.storeErrors++
+      log.error({ err, op: name }, 'fastify-twilio-status: store failed, processing without it')
+      return FAILED
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async function run (delivery: Delivery, key: string | null): Promise<string> {
+    const { channel, status, sid, event, request } = delivery
+    try {
+      const rank = orderingTtl === null || sid === '' ? undefined : rankOf(channel.channel, status, event)
+      const fresh = rank === undefined ||
+        await safely('advance', request.log, () => store.advance(`o:${channel.channel}:${sid}`, rank, orderingTtl as number)) !== false
+      let reply = EMPTY_TWIML
+      if (fresh) {
+        reply = twimlOf(await dispatch(channel.byStatus.get(status), channel.onAny, sid, status, event, request)) ?? EMPTY_TWIML
+      } else {
+        stats.stale++
+        request.log.info({ sid, status }, 'fastify-twilio-status: stale event, passed to onStale')
+        await dispatch(channel.onStale, channel.onAny, sid, status, event, request)
+      }
+      stats.dispatched++
+      if (key !== null) await safely('complete', request.log, () => store.complete(key, reply, doneTtl as number))
+      return reply
+    } catch (err) {
+      if (key !== null) await safely('release', request.log, () => store.release(key))
+      throw err
+    }
+  }
+
+  /** Answer by the deadline; callbacks still running then go on and their outcome is logged. */
+  function byDeadline (work: Promise<string>, { sid, status, request }: Delivery): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let late = false
+      const timer = setTimeout(() => {
+        late = true
+        stats.deadlines++
+        request.log.warn({ sid, status, deadline: config.deadline }, 'fastify-twilio-status: callbacks past the deadline, answered 503')
+        reject(new DeadlineError(sid, status, config.deadline))
+      }, config.deadline)
+      work.then((reply) => {
+        clearTimeout(timer)
+        if (late) request.log.info({ sid, status }, 'fastify-twilio-status: late callbacks succeeded, event recorded as handled')
+        resolve(reply)
+      }, (err) => {
+        clearTimeout(timer)
+        if (late) request.log.error({ err, sid, status }, 'fastify-twilio-status: late callbacks failed, event released')
+        reject(err)
+      })
+    })
+  }
+
+  /** Claim the event in the store, then run it unless it is handled or held elsewhere. */
+  async function claimAndRun (delivery: Delivery, key: string): Promise<string> {
+    const claim = await safely('claim', delivery.request.log, () => store.claim(key, config.pendingTtl))
+    if (claim === FAILED) return await run(delivery, null) // processed, neither completed nor released
+    if (claim.state === 'done') {
+      stats.duplicates++
+      return claim.reply
+    }
+    if (claim.state === 'pending') {
+      stats.inProgress++
+      throw new InProgressError(delivery.sid, delivery.status)
+    }
+    return await run(delivery, key)
+  }
+
+  return async function deliver (delivery) {
+    const key = doneTtl === null ? null : eventKey(delivery)
+    if (key === null) return await byDeadline(run(delivery, null), delivery)
+    let work = running.get(key)
+    if (work !== undefined) {
+      stats.duplicates++
+    } else {
+      // Registered before the first await, so a duplicate arriving meanwhile waits for this one.
+      work = claimAndRun(delivery, key)
+      running.set(key, work)
+      const forget = (): void => { running.delete(key) }
+      work.then(forget, forget)
+    }
+    return await byDeadline(work, delivery)
+  }
+}
