@@ -64,21 +64,22 @@ export function bodyHash (body: string): string {
  * and the URL with its port (the scheme's default one added when none is given).
  */
 export function candidateUrls (url: string): [string, string] {
-  const schemeEnd = url.indexOf('://')
-  if (schemeEnd === -1) return [url, url]
-  const hostStart = schemeEnd + 3
+  // Only a leading `scheme://` (a `://` later in the query is not one): as twilio-node's splitUrl.
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)
+  if (scheme === null) return [url, url]
+  const hostStart = scheme[0].length
   let hostEnd = url.length
   for (let i = hostStart; i < url.length; i++) {
     const c = url.charCodeAt(i)
     if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) { hostEnd = i; break }
   }
   const authority = url.slice(hostStart, hostEnd)
-  // A colon starts the port only after the closing bracket of an IPv6 literal.
-  const portStart = authority.indexOf(':', authority.lastIndexOf(']') + 1)
+  // A colon starts the port only after any `user:pass@` and the closing bracket of an IPv6 literal.
+  const portStart = authority.indexOf(':', Math.max(authority.lastIndexOf('@'), authority.lastIndexOf(']')) + 1)
   const head = url.slice(0, hostStart)
   const rest = url.slice(hostEnd)
   if (portStart !== -1) return [head + authority.slice(0, portStart) + rest, url]
-  const defaultPort = url.slice(0, schemeEnd).toLowerCase() === 'https' ? ':443' : ':80'
+  const defaultPort = head.toLowerCase() === 'https://' ? ':443' : ':80'
   return [url, head + authority + defaultPort + rest]
 }
 

@@ -15,7 +15,10 @@ function isTwiml (text: string): boolean {
  */
 export function twimlOf (result: unknown): string | null {
   if (typeof result === 'string') return isTwiml(result) ? result : null
-  if (typeof result !== 'object' || result === null || result.toString === Object.prototype.toString) return null
+  if (typeof result !== 'object' || result === null) return null
+  // A prototype-free object (the parsed form event itself) has no callable toString: String() would throw.
+  const { toString } = result as { toString?: unknown }
+  if (typeof toString !== 'function' || toString === Object.prototype.toString) return null
   const text = String(result)
   return isTwiml(text) ? text : null
 }

@@ -1,50 +1,184 @@
-import Fastify, { type FastifyRequest } from 'fastify'
+/**
+ * Type tests (tsd): the option types reject what `register` would reject at run time, and each
+ * callback's event is narrowed to its status. `npm run build && npx tsd`.
+ */
+import Fastify, { type FastifyRequest, type FastifyTypeProvider } from 'fastify'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
+import MessagingResponse = require('twilio/lib/twiml/MessagingResponse')
+// The three import forms: default, named, and the namespace that carries the types.
 import twilioStatus from '..'
-import { fastifyTwilioStatus } from '..'
+import { fastifyTwilioStatus, type CallEvent, type FastifyTwilioStatusOptions, type MessageEvent, type MessageStatus } from '..'
+import TwilioStatus = require('..')
 
 const app = Fastify()
 
-// The happy path compiles, and each callback's event is narrowed to its status.
+// ---- The issue's example compiles, and each callback's event is narrowed to its status.
+
 app.register(twilioStatus, {
   authToken: 'x',
   sms: {
     onDelivered: async (event, request) => {
       expectType<'delivered'>(event.MessageStatus)
       expectType<string>(event.MessageSid)
+      expectType<string>(event.To)
       expectType<string | undefined>(event.ErrorCode)
       expectType<string | undefined>(event.MediaUrl0)
+      expectType<string | undefined>(event.MediaContentType3)
       expectType<FastifyRequest>(request)
     },
-    onAny: async (event) => {
-      expectType<twilioStatus.MessageStatus | (string & {})>(event.MessageStatus)
+    onUndelivered: async (event) => {
+      expectType<'undelivered'>(event.MessageStatus)
+      expectType<string | undefined>(event.ErrorCode)
+    },
+    onPartiallyDelivered: (event) => {
+      expectType<'partially_delivered'>(event.MessageStatus)
+    },
+    onReceived: async (event) => {
+      expectType<'received'>(event.MessageStatus)
+      expectType<string | undefined>(event.Body)
+      return '<Response><Message>Thanks!</Message></Response>'
+    },
+    onAny: async (event, request) => {
+      // Unknown statuses reach onAny: the known union plus any string.
+      expectType<MessageStatus | (string & {})>(event.MessageStatus)
+      expectAssignable<typeof event.MessageStatus>('some-new-status')
+      expectType<FastifyRequest>(request)
     }
   },
   call: {
+    onRinging: async (event) => {
+      expectType<'ringing'>(event.CallStatus)
+    },
     onNoAnswer: async (event) => {
       expectType<'no-answer'>(event.CallStatus)
+      expectType<string>(event.CallSid)
+    },
+    onInProgress: (event) => {
+      expectType<'in-progress'>(event.CallStatus)
+    },
+    onCompleted: async (event) => {
+      expectType<'completed'>(event.CallStatus)
+      expectType<string | undefined>(event.CallDuration)
+    },
+    onAny: (event) => {
+      expectType<TwilioStatus.CallStatus | (string & {})>(event.CallStatus)
     }
   }
 })
 
-// Misspelt callback alongside a correct one
-expectError(app.register(twilioStatus, {
+// Rotation, `publicUrl`, `validate`, Fastify's own register options, one channel only.
+app.register(twilioStatus, { authToken: ['current', 'previous'], publicUrl: 'https://hooks.example.com', call: {} })
+app.register(twilioStatus, { authToken: 'x', validate: false, prefix: '/hooks', sms: { path: '/sms' } })
+
+// The plugin takes no part in the host's server or type provider: http2 and typed apps register it alike.
+Fastify({ http2: true }).register(twilioStatus, { authToken: 'x', sms: { onSent: (event) => { expectType<'sent'>(event.MessageStatus) } } })
+interface TypedProvider extends FastifyTypeProvider { validator: this['schema'] extends string ? string : unknown }
+Fastify().withTypeProvider<TypedProvider>().register(twilioStatus, { authToken: 'x', sms: {} })
+
+// Options written out first keep the narrowing, and `satisfies` gives them excess property checks.
+const options = {
   authToken: 'x',
-  sms: { onDelivered: async () => {}, onDelivred: async () => {} }
-}))
+  sms: { onSent: (event) => { expectType<'sent'>(event.MessageStatus) } }
+} satisfies FastifyTwilioStatusOptions
+app.register(twilioStatus, options)
+expectError({ authToken: 'x', sms: { onSent: () => {}, onSnet: () => {} } } satisfies FastifyTwilioStatusOptions)
+
+// Events are readonly: callbacks see what Twilio signed.
+expectError(app.register(twilioStatus, { authToken: 'x', sms: { onDelivered: (event) => { event.MessageSid = 'y' } } }))
+expectError(app.register(twilioStatus, { authToken: 'x', call: { onBusy: (event) => { event.CallStatus = 'busy' } } }))
+declare const someEvent: MessageEvent<'failed'>
+expectError(someEvent.ErrorCode = '30003')
+expectError(someEvent.AnyParamTwilioAddsLater = 'x')
+
+// ---- What callbacks may return: void, TwiML as a string or an object with toString (such as
+// twilio's MessagingResponse), or a promise of those. onAny's result is ignored, whatever it is.
+
+const twiml = new MessagingResponse()
+twiml.message('Thanks!')
+class Reply { toString (): string { return '<Response/>' } }
+const seen: MessageEvent[] = []
+app.register(twilioStatus, {
+  authToken: 'x',
+  sms: {
+    onQueued: () => {},
+    onSending: () => undefined,
+    onSent: () => '<Response/>',
+    onDelivered: () => twiml,
+    onReceived: () => new Reply(),
+    onAccepted: async () => {},
+    onScheduled: async () => '<Response/>',
+    onRead: async () => twiml,
+    onCanceled: async () => new Reply(),
+    onAny: (event) => seen.push(event)
+  },
+  call: {
+    onInitiated: async () => new Reply(),
+    onAny: async () => 'OK'
+  }
+})
+
+// ---- Compile errors for the options `register` rejects at run time.
+
+// A misspelt callback, on its own or next to a correct one.
 expectError(app.register(twilioStatus, { authToken: 'x', sms: { onDelivred: async () => {} } }))
+expectError(app.register(twilioStatus, { authToken: 'x', sms: { onDelivered: async () => {}, onDelivred: async () => {} } }))
 expectError(app.register(twilioStatus, { authToken: 'x', call: { onNoAnwser: async () => {} } }))
+expectError(app.register(twilioStatus, { authToken: 'x', call: { onRinging: async () => {}, onRingin: async () => {} } }))
+// A message status's callback under call, and a call status's under sms.
 expectError(app.register(twilioStatus, { authToken: 'x', call: { onDelivered: async () => {} } }))
+expectError(app.register(twilioStatus, { authToken: 'x', sms: { onNoAnswer: async () => {} } }))
+// A token that is not a string (or list of strings), or none at all.
 expectError(app.register(twilioStatus, { authToken: 123 }))
 expectError(app.register(twilioStatus, { authToken: [1] }))
+expectError(app.register(twilioStatus, { authToken: ['x', 2] }))
+expectError(app.register(twilioStatus, { authToken: process.env.TWILIO_AUTH_TOKEN }))
 expectError(app.register(twilioStatus, { sms: {} }))
+expectError(app.register(twilioStatus, {}))
 expectError(app.register(twilioStatus))
+// A callback that is not a function, or whose parameters do not fit.
 expectError(app.register(twilioStatus, { authToken: 'x', sms: { onDelivered: 'nope' } }))
+expectError(app.register(twilioStatus, { authToken: 'x', sms: { onAny: true } }))
+expectError(app.register(twilioStatus, { authToken: 'x', sms: { onDelivered: (event: CallEvent) => event.CallSid } }))
+// Wrong option types.
 expectError(app.register(twilioStatus, { authToken: 'x', sms: { path: 1 } }))
+expectError(app.register(twilioStatus, { authToken: 'x', call: { path: 1 } }))
 expectError(app.register(twilioStatus, { authToken: 'x', validate: 'no' }))
-expectError(app.register(twilioStatus, { authToken: 'x', sms: { onDelivered: async (event) => { event.MessageSid = 'y' } } }))
+expectError(app.register(twilioStatus, { authToken: 'x', publicUrl: new URL('https://hooks.example.com') }))
+expectError(app.register(twilioStatus, { authToken: 'x', bodyLimit: '64kb' }))
+expectError(app.register(twilioStatus, { authToken: 'x', sms: 'yes' }))
+expectError(app.register(twilioStatus, { authToken: 'x', unknownOption: true }))
+
+// ---- Exports: the default and named imports are the same plugin, and the namespace carries
+// the types and helpers.
 
 expectType<typeof twilioStatus>(fastifyTwilioStatus)
-expectAssignable<twilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x' })
-expectNotAssignable<twilioStatus.FastifyTwilioStatusOptions>({ authToken: 1 })
+expectType<typeof twilioStatus>(TwilioStatus.default)
+expectType<typeof twilioStatus>(TwilioStatus.fastifyTwilioStatus)
+app.register(fastifyTwilioStatus, { authToken: 'x', sms: { onFailed: (event) => { expectType<'failed'>(event.MessageStatus) } } })
+app.register(TwilioStatus, { authToken: 'x', call: { onBusy: (event) => { expectType<'busy'>(event.CallStatus) } } })
+expectError(app.register(fastifyTwilioStatus, { authToken: 'x', sms: { onDelivred: async () => {} } }))
+
+declare const delivered: TwilioStatus.MessageEvent<'delivered'>
+expectType<'delivered'>(delivered.MessageStatus)
+expectType<MessageEvent<'delivered'>>(delivered)
+expectAssignable<TwilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x' })
+expectNotAssignable<TwilioStatus.FastifyTwilioStatusOptions>({ authToken: 1 })
+expectType<FastifyTwilioStatusOptions>({} as TwilioStatus.FastifyTwilioStatusOptions)
+expectType<TwilioStatus.StatusCallback<TwilioStatus.CallEvent<'no-answer'>> | undefined>(
+  ({} as TwilioStatus.CallOptions).onNoAnswer)
+
+// Status lists are readonly tuples; every type derives from them.
+expectType<readonly ['accepted', 'scheduled', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed',
+  'read', 'canceled', 'partially_delivered', 'receiving', 'received']>(twilioStatus.MESSAGE_STATUSES)
+expectType<readonly ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer',
+  'canceled']>(twilioStatus.CALL_STATUSES)
+expectError(twilioStatus.MESSAGE_STATUSES.push('new'))
+expectType<TwilioStatus.MessageStatus>({} as typeof twilioStatus.MESSAGE_STATUSES[number])
 expectType<'onNoAnswer'>(twilioStatus.callbackName('no-answer'))
+expectType<'onPartiallyDelivered'>(twilioStatus.callbackName('partially_delivered'))
+expectType<'onDelivered'>(TwilioStatus.callbackName('delivered'))
+expectType<'onAccepted' | 'onScheduled' | 'onQueued' | 'onSending' | 'onSent' | 'onDelivered' | 'onUndelivered' |
+  'onFailed' | 'onRead' | 'onCanceled' | 'onPartiallyDelivered' | 'onReceiving' | 'onReceived'>(
+  {} as keyof TwilioStatus.MessageStatusCallbacks)
+expectType<'onQueued' | 'onInitiated' | 'onRinging' | 'onInProgress' | 'onCompleted' | 'onBusy' | 'onFailed' |
+  'onNoAnswer' | 'onCanceled'>({} as keyof TwilioStatus.CallStatusCallbacks)

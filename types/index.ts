@@ -171,8 +171,12 @@ export type CallbackResult = void | string | { toString (): string }
 /** A callback for one status. Throwing or rejecting makes the reply 500. */
 export type StatusCallback<E> = (event: E, request: FastifyRequest) => CallbackResult | Promise<CallbackResult>
 
-/** Sees every verified event of its channel, known status or not. Its return value is ignored. */
-export type AnyCallback<E> = (event: E, request: FastifyRequest) => void | Promise<void>
+/**
+ * Sees every verified event of its channel, known status or not. What it returns (or its promise
+ * resolves to) is ignored, so `(event) => queue.push(event)` is fine; throwing or rejecting makes
+ * the reply 500.
+ */
+export type AnyCallback<E> = (event: E, request: FastifyRequest) => unknown
 
 /** `onDelivered`, `onUndelivered`, … one optional callback per message status. */
 export type MessageStatusCallbacks = {

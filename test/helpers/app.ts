@@ -1,0 +1,48 @@
+/**
+ * A Fastify app with the plugin registered (closed when the test ends), and callbacks that
+ * record what they were called with.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import twilioStatus from '../../lib/index'
+import type { FastifyTwilioStatusOptions } from '../../types/index'
+
+export interface Recorded {
+  name: string
+  event: Record<string, unknown>
+  request: FastifyRequest
+}
+
+export type Recorder = (event: Record<string, unknown>, request: FastifyRequest) => void
+
+/** `cb(name)` is a callback that records its calls under `name`. */
+export function recorder (): { calls: Recorded[], cb: (name: string) => Recorder, names: () => string[] } {
+  const calls: Recorded[] = []
+  return {
+    calls,
+    cb: (name) => (event, request) => { calls.push({ name, event, request }) },
+    names: () => calls.map((call) => call.name)
+  }
+}
+
+interface Teardown {
+  teardown (fn: () => unknown): void
+}
+
+/** Register the plugin (with register options such as `prefix`) and wait until ready. */
+export async function build (
+  t: Teardown, options: FastifyTwilioStatusOptions & { prefix?: string }, server: FastifyServerOptions = {}
+): Promise<FastifyInstance> {
+  const app = Fastify(server)
+  t.teardown(() => app.close())
+  await app.register(twilioStatus, options)
+  await app.ready()
+  return app
+}
+
+/** Status text of a coded error reply. */
+export function codeOf (body: string): unknown {
+  return (JSON.parse(body) as { code?: unknown }).code
+}
+
+/** An empty TwiML document: Twilio does nothing more. */
+export const EMPTY_TWIML = /^<\?xml version="1\.0" encoding="UTF-8"\?>\s*<Response\s*(\/>|><\/Response>)$/
