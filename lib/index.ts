@@ -3,7 +3,7 @@
  * from` and `require()` all work from JS and TS: `module.exports` is the plugin, with `.default`
  * and `.fastifyTwilioStatus` on it, typed by `export =` and a merged namespace.
  */
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type * as Types from '../types/index'
 import * as errors from './errors'
@@ -15,7 +15,6 @@ import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from './statuses'
 import { MemoryStore } from './store'
 
 const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl }
-type Plugin = FastifyPluginAsync<Types.FastifyTwilioStatusOptions> & typeof extras
 
 function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {
   return plugin(fastify, options)
@@ -62,8 +61,7 @@ declare namespace fastifyTwilioStatus {
   export type RedisStore = InstanceType<typeof extras.RedisStore>
   export const createStats: typeof extras.createStats
   export const statusCallbackUrl: typeof extras.statusCallbackUrl
-  export const fastifyTwilioStatus: Plugin
-  export { fastifyTwilioStatus as default }
+  export { fastifyTwilioStatus as default, fastifyTwilioStatus }
 }
 
 export = fastifyTwilioStatus

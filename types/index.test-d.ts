@@ -182,3 +182,32 @@ expectType<'onAccepted' | 'onScheduled' | 'onQueued' | 'onSending' | 'onSent' | 
   {} as keyof TwilioStatus.MessageStatusCallbacks)
 expectType<'onQueued' | 'onInitiated' | 'onRinging' | 'onInProgress' | 'onCompleted' | 'onBusy' | 'onFailed' |
   'onNoAnswer' | 'onCanceled'>({} as keyof TwilioStatus.CallStatusCallbacks)
+
+// The default import carries the namespace too: its aliases and types resolve through it.
+expectType<typeof twilioStatus>(twilioStatus.default)
+expectType<typeof twilioStatus>(twilioStatus.fastifyTwilioStatus)
+declare const viaDefault: twilioStatus.MessageEvent<'delivered'>
+expectType<'delivered'>(viaDefault.MessageStatus)
+expectAssignable<twilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x' })
+
+// Reliability options: stores, stats, ordering and the stale callback are typed too.
+{
+  const app = Fastify()
+  const stats = twilioStatus.createStats()
+  expectType<number>(stats.storeErrors)
+  app.register(twilioStatus, {
+    authToken: 'x',
+    idempotency: { ttl: 60_000, pendingTtl: 30_000 },
+    ordering: true,
+    store: new twilioStatus.MemoryStore({ maxEntries: 10 }),
+    deadline: 5000,
+    stats,
+    call: { onStale: (event) => { expectType<string>(event.CallSid) } }
+  })
+  expectAssignable<twilioStatus.StatusStore>(new twilioStatus.RedisStore({ client: { eval: async () => null, evalsha: async () => null } }))
+  expectError(app.register(twilioStatus, { authToken: 'x', sms: {}, idempotency: 'yes' }))
+  expectError(app.register(twilioStatus, { authToken: 'x', sms: {}, store: {} }))
+  expectError(app.register(twilioStatus, { authToken: 'x', sms: { onStael: () => {} } }))
+  expectType<string>(twilioStatus.statusCallbackUrl('https://h/x', { retryCount: 2, retryPolicy: ['5xx'] }))
+  expectError(twilioStatus.statusCallbackUrl('https://h/x', { retryPolicy: ['sometimes'] }))
+}

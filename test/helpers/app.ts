@@ -28,12 +28,17 @@ interface Teardown {
   teardown (fn: () => unknown): void
 }
 
-/** Register the plugin (with register options such as `prefix`) and wait until ready. */
+/**
+ * Register the plugin (with register options such as `prefix`) and wait until ready; `host`
+ * adds the host app's own hooks and routes first.
+ */
 export async function build (
-  t: Teardown, options: FastifyTwilioStatusOptions & { prefix?: string }, server: FastifyServerOptions = {}
+  t: Teardown, options: FastifyTwilioStatusOptions & { prefix?: string }, server: FastifyServerOptions = {},
+  host?: (app: FastifyInstance) => void
 ): Promise<FastifyInstance> {
   const app = Fastify(server)
   t.teardown(() => app.close())
+  host?.(app)
   await app.register(twilioStatus, options)
   await app.ready()
   return app

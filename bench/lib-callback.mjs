@@ -1,0 +1,79 @@
+// The request every benchmark variant answers: a signed SMS status callback for a delivered
+// message, as Twilio posts it (facts file §1.9 vector N3, §2.3), with a fresh MessageSid and a
+// fresh I-Twilio-Idempotency-Token on every request, so each one is a new event.
+import { createHmac, randomBytes } from 'node:crypto'
+
+export const AUTH_TOKEN = '9f2c7a41d0b84e5f8c3a6b1e2d7f0a93'
+const WRONG_TOKEN = '0000000000000000000000000000dead'
+
+// Twilio calls the public host; the load generator sends that Host header, so every server builds
+// the same URL from `protocol://host + target` (no publicUrl option, no port in the URL).
+export const HOST = 'hooks.example.com'
+export const ROUTE = '/twilio/sms/status'
+export const TARGET = `${ROUTE}?tenant=a%20b`
+export const SIGNED_URL = `http://${HOST}${TARGET}`
+
+/** What every server answers to a valid callback: the plugin's empty TwiML. */
+export const TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+const ACCOUNT_SID = 'ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX'
+const FROM = '+15017250604'
+const TO = '+15558675310'
+
+/** Form encoding as Twilio sends it (`+` → `%2B`, space → `+`). */
+function enc (value) {
+  return encodeURIComponent(value).replaceAll('%20', '+')
+}
+
+/**
+ * A generator of signed callbacks. Each call returns `{ body, headers }` for a new MessageSid:
+ * a per-process random prefix and a counter, 32 hex digits as a real Sid. `forged` signs with a
+ * wrong token: a well-formed signature that does not match, at the same cost to the generator.
+ */
+export function createCallbacks ({ forged = false } = {}) {
+  const prefix = randomBytes(8).toString('hex')
+  const key = forged ? WRONG_TOKEN : AUTH_TOKEN
+  let n = 0
+  return function nextCallback () {
+    const sid = 'SM' + prefix + (n++).toString(16).padStart(16, '0')
+    // Twilio's order in the body is not sorted; the signature sorts by name (§1.1).
+    const body = `SmsSid=${sid}&SmsStatus=delivered&MessageStatus=delivered&To=${enc(TO)}` +
+      `&MessageSid=${sid}&AccountSid=${ACCOUNT_SID}&From=${enc(FROM)}&ApiVersion=2010-04-01&RawDlrDoneDate=2507171206`
+    const signed = SIGNED_URL + `AccountSid${ACCOUNT_SID}ApiVersion2010-04-01From${FROM}MessageSid${sid}` +
+      `MessageStatusdeliveredRawDlrDoneDate2507171206SmsSid${sid}SmsStatusdeliveredTo${TO}`
+    const signature = createHmac('sha1', key).update(signed, 'utf8').digest('base64')
+    return {
+      sid,
+      body,
+      headers: {
+        Host: HOST,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': signature,
+        'I-Twilio-Idempotency-Token': `${prefix}-${n}`,
+        'User-Agent': 'TwilioProxy/1.1',
+        Accept: '*/*',
+        'X-Home-Region': 'us1'
+      }
+    }
+  }
+}
+
+/** The port a server script listens on: `PORT`, or any free one. */
+export function portFromEnv () {
+  const port = Number(process.env.PORT ?? 0)
+  if (!Number.isInteger(port) || port < 0) throw new Error(`PORT must be a port number, got ${process.env.PORT}`)
+  return port
+}
+
+/**
+ * The protocol between a server and bench/run.mjs: print `ready PORT` once listening; on SIGTERM
+ * print how many events the application code handled, then exit.
+ */
+export function serve (server, close, handled) {
+  process.stdout.write(`ready ${server.address().port}\n`)
+  process.once('SIGTERM', () => {
+    process.stdout.write(JSON.stringify({ handled: handled() }) + '\n')
+    setTimeout(() => process.exit(0), 1000).unref()
+    close().finally(() => process.exit(0))
+  })
+}

@@ -1,0 +1,338 @@
+// `npm run bench`: the plugin against bare Fastify, a hand-written twilio.validateRequest
+// preHandler and Express + twilio.webhook(), side by side over loopback (issue 4).
+//
+// Each measurement starts the variant's server (bench/servers/) as a child process pinned to
+// core 0, and the load generator (bench/lib-cannon.mjs, autocannon) as another pinned to core 1.
+// Every variant answers the same signed SMS status callback, each request with a fresh
+// MessageSid, so the plugin's idempotency store sees a new event every time. Rounds interleave
+// the variants; medians are reported, and ratios are the median of each round's ratio to (1).
+//
+//   node bench/run.mjs [--rounds 3] [--duration 10] [--warmup 3] [--connections 50]
+//                      [--only 1,1b,2] [--quick] [--no-write]
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createCallbacks, TARGET, TWIML } from './lib-callback.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+const VARIANTS = [
+  { id: '1', name: 'Fastify + formbody, bare route', server: 'fastify-bare', verifies: false },
+  { id: '1b', name: 'same + one HMAC-SHA1', server: 'fastify-hmac' },
+  { id: '2', name: 'plugin, idempotency on (default)', server: 'plugin' },
+  { id: '3', name: 'plugin, idempotency: false', server: 'plugin-no-idempotency' },
+  { id: '4', name: 'Fastify + twilio.validateRequest preHandler', server: 'fastify-twilio' },
+  { id: '5', name: 'Express 5 + twilio.webhook()', server: 'express-twilio' },
+  { id: '6a', name: 'forged signatures → plugin (2)', server: 'plugin', forged: true },
+  { id: '6b', name: 'forged signatures → Express (5)', server: 'express-twilio', forged: true },
+  { id: '6c', name: 'forged signatures → validateRequest (4)', server: 'fastify-twilio', forged: true }
+]
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false }
+  }
+})
+const rounds = Number(args.rounds ?? (args.quick ? 1 : 3))
+const duration = Number(args.duration ?? (args.quick ? 2 : 10))
+const warmup = Number(args.warmup ?? (args.quick ? 1 : 3))
+const connections = Number(args.connections)
+const only = args.only?.split(',')
+const variants = only === undefined ? VARIANTS : VARIANTS.filter((v) => only.includes(v.id))
+for (const n of [rounds, duration, connections]) {
+  if (!Number.isInteger(n) || n < 1) throw new Error('--rounds, --duration and --connections take positive integers')
+}
+if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup takes an integer ≥ 0')
+
+// Pin the server and the load generator to separate cores when taskset exists and there are two.
+const pinned = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100
+
+function start (core, args, options) {
+  return pinned ? spawn('taskset', ['-c', String(core), process.execPath, ...args], options) : spawn(process.execPath, args, options)
+}
+
+/** CPU seconds used so far by a process (Linux), or NaN. */
+function cpuSeconds (pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+  } catch {
+    return NaN
+  }
+}
+
+function lines (stream, onLine) {
+  let buffer = ''
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk) => {
+    buffer += chunk
+    let nl
+    while ((nl = buffer.indexOf('\n')) !== -1) {
+      onLine(buffer.slice(0, nl))
+      buffer = buffer.slice(nl + 1)
+    }
+  })
+}
+
+async function startServer (variant) {
+  const child = start(0, [join(here, 'servers', `${variant.server}.mjs`)], {
+    env: { ...process.env, PORT: '0', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  let report = null
+  const port = await new Promise((resolve, reject) => {
+    lines(child.stdout, (line) => {
+      if (line.startsWith('ready ')) resolve(Number(line.slice(6)))
+      else if (line.startsWith('{')) report = JSON.parse(line)
+    })
+    child.once('exit', (code) => reject(new Error(`server ${variant.server} exited with ${code} before it was ready`)))
+  })
+  return {
+    port,
+    pid: child.pid,
+    async stop () {
+      child.kill('SIGTERM')
+      await exited
+      return report
+    }
+  }
+}
+
+function send (port, callback) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: TARGET, headers: callback.headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => { body += chunk })
+      res.on('end', () => resolve({ status: res.statusCode, body }))
+    })
+    req.on('error', reject)
+    req.end(callback.body)
+  })
+}
+
+/** Before any load: a valid callback gets 200 and the TwiML, a forged one 403 (200 for (1)). */
+async function sanityCheck (variant, port) {
+  const valid = await send(port, createCallbacks()())
+  const forged = await send(port, createCallbacks({ forged: true })())
+  if (valid.status !== 200 || valid.body !== TWIML || forged.status !== (variant.verifies === false ? 200 : 403)) {
+    throw new Error(`${variant.server}: valid → ${valid.status} ${valid.body.slice(0, 80)}, forged → ${forged.status}`)
+  }
+}
+
+function runLoad (port, forged) {
+  const child = start(1, [join(here, 'lib-cannon.mjs'), JSON.stringify({ port, connections, warmup, duration, forged })], {
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  let out = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (chunk) => { out += chunk })
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited with ${code}`)))
+  })
+}
+
+async function measure (variant) {
+  const server = await startServer(variant)
+  try {
+    await sanityCheck(variant, server.port)
+    const cpuBefore = cpuSeconds(server.pid)
+    const wallBefore = performance.now()
+    const load = await runLoad(server.port, variant.forged === true)
+    // Includes the warm-up: the share of core 0 the server used while under load.
+    const serverCpu = (cpuSeconds(server.pid) - cpuBefore) / ((performance.now() - wallBefore) / 1000)
+    const report = await server.stop()
+    const expected = variant.forged ? '403' : '200'
+    const problems = []
+    if ((load.codes[expected] ?? 0) !== load.responses) problems.push(`status codes ${JSON.stringify(load.codes)}`)
+    if (load.errors > 0 || load.timeouts > 0) problems.push(`${load.errors} errors, ${load.timeouts} timeouts`)
+    // The application code ran exactly once per valid request (the sanity check's, the warm-up's
+    // and the measured ones): no request was taken for a duplicate, none was lost.
+    const answered = (variant.verifies === false ? 2 : 1) + (load.warmupCodes[expected] ?? 0) + (variant.forged ? 0 : load.responses)
+    if (!variant.forged && report !== null && report.handled !== answered) {
+      problems.push(`handled ${report.handled} events for ${answered} 200 responses`)
+    }
+    if (variant.forged && report !== null && report.handled !== 1) problems.push(`a forged request reached the handler (${report.handled})`)
+    return { ...load, serverCpu, handled: report?.handled, problems }
+  } catch (err) {
+    await server.stop()
+    throw err
+  }
+}
+
+function median (values) {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
+  if (sorted.length === 0) return NaN
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+const fmt = {
+  rps: (n) => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–',
+  ms: (n) => Number.isFinite(n) ? n.toFixed(2) : '–',
+  ratio: (n) => Number.isFinite(n) ? n.toFixed(2) : '–',
+  pct: (n) => Number.isFinite(n) ? `${Math.round(n * 100)}%` : '–'
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const machine = {
+  cores: cpus().length,
+  cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+}
+const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`
+console.log(`fastify-twilio-status benchmark: ${rounds} round(s) × ${variants.length} variants, ${warmup} s warm-up + ${duration} s each, ` +
+  `-c ${connections}, ${pinned ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)'}`)
+console.log(`${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, load average ${machine.load}\n`)
+
+const samples = new Map(variants.map((v) => [v.id, []]))
+for (let round = 0; round < rounds; round++) {
+  // Rotate the order each round so no variant always follows the same neighbour.
+  const order = variants.map((_, i) => variants[(i + round) % variants.length])
+  for (const variant of order) {
+    const sample = await measure(variant)
+    sample.round = round
+    samples.get(variant.id).push(sample)
+    const warn = sample.problems.length > 0 ? `  !! ${sample.problems.join('; ')}` : ''
+    console.log(`round ${round + 1}/${rounds}  ${variant.id.padEnd(3)} ${variant.name.padEnd(44)} ${fmt.rps(sample.rps).padStart(7)} req/s  ` +
+      `p50 ${fmt.ms(sample.p50)} ms  p99 ${fmt.ms(sample.p99)} ms  server cpu ${fmt.pct(sample.serverCpu)}  load cpu ${fmt.pct(sample.loadCpu)}${warn}`)
+  }
+}
+
+/** Median over rounds of a variant's requests/s divided by another's in the same round. */
+function ratio (id, baseId) {
+  const a = samples.get(id)
+  const b = samples.get(baseId)
+  if (a === undefined || b === undefined) return NaN
+  return median(a.map((s) => s.rps / (b.find((t) => t.round === s.round)?.rps ?? NaN)))
+}
+
+const rows = variants.map((v) => {
+  const s = samples.get(v.id)
+  return {
+    ...v,
+    rps: median(s.map((x) => x.rps)),
+    p50: median(s.map((x) => x.p50)),
+    p99: median(s.map((x) => x.p99)),
+    serverCpu: median(s.map((x) => x.serverCpu)),
+    loadCpu: median(s.map((x) => x.loadCpu)),
+    ratio: ratio(v.id, '1'),
+    rounds: s.map((x) => x.rps),
+    problems: s.flatMap((x) => x.problems)
+  }
+})
+const row = (id) => rows.find((r) => r.id === id)
+
+const targets = [
+  { text: '(2) req/s ≥ 0.93 × (1b)', ids: ['2', '1b'], value: () => ratio('2', '1b'), goal: 0.93, show: (v) => `${fmt.ratio(v)} × (1b)` },
+  { text: '(2) p99 ≤ 2 × (1) p99', ids: ['2', '1'], value: () => row('2').p99 / row('1').p99, goal: 2, below: true, show: (v) => `${fmt.ms(row('2').p99)} ms = ${fmt.ratio(v)} × ${fmt.ms(row('1').p99)} ms` },
+  { text: '(6a) forged ≥ 0.75 × (2)', ids: ['6a', '2'], value: () => ratio('6a', '2'), goal: 0.75, show: (v) => `${fmt.ratio(v)} × (2)` },
+  { text: '(2) req/s ≥ 4 × (5)', ids: ['2', '5'], value: () => ratio('2', '5'), goal: 4, show: (v) => `${fmt.ratio(v)} × (5)` }
+].filter((t) => t.ids.every((id) => samples.has(id))).map((t) => {
+  const value = t.value()
+  const pass = t.below ? value <= t.goal : value >= t.goal
+  return { ...t, value, verdict: Number.isFinite(value) ? (pass ? 'PASS' : 'MISS') : '–' }
+})
+
+const header = ['', 'variant', 'req/s', 'p50 ms', 'p99 ms', '× (1)', 'req/s per round', 'server cpu', 'load cpu']
+const table = rows.map((r) => [r.id, r.name, fmt.rps(r.rps), fmt.ms(r.p50), fmt.ms(r.p99), fmt.ratio(r.ratio),
+  r.rounds.map(fmt.rps).join(' / '), fmt.pct(r.serverCpu), fmt.pct(r.loadCpu)])
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)))
+const line = (cells) => cells.map((c, i) => i <= 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join('  ')
+console.log('\n' + line(header))
+for (const t of table) console.log(line(t))
+console.log('')
+for (const t of targets) console.log(`${t.verdict.padEnd(4)}  ${t.text.padEnd(26)} ${t.show(t.value)}`)
+const problems = rows.filter((r) => r.problems.length > 0)
+for (const r of problems) console.log(`!! (${r.id}) ${r.problems.join('; ')}`)
+const capped = rows.filter((r) => r.loadCpu > 0.9)
+for (const r of capped) console.log(`note: (${r.id}) the load generator used ${fmt.pct(r.loadCpu)} of its core; the server may be faster than measured`)
+
+if (!args['no-write']) {
+  const md = [
+    '# Benchmark results',
+    '',
+    `Made by \`${command}\` on ${machine.date}.`,
+    '',
+    `Machine: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, Node ${machine.node}; load average ${machine.load} at the start. ` +
+      `${pinned ? 'Server pinned to core 0 and load generator (autocannon 9) to core 1 with `taskset`.' : 'Not pinned.'} ` +
+      `${rounds} interleaved round(s), ${warmup} s warm-up and ${duration} s measured per variant and round, ${connections} connections, loopback.`,
+    '',
+    'Every request is the same realistic SMS status callback (a `delivered` message, nine form parameters, signed with ' +
+      'HMAC-SHA1 as Twilio does), with a fresh `MessageSid` and `I-Twilio-Idempotency-Token`, so the plugin treats each one ' +
+      'as a new event (verify, claim in the memory store, dispatch to `onDelivered`, complete, TwiML reply). ' +
+      'Medians over rounds; the ratio is the median of each round\'s ratio to (1). p50/p99 are measured per response in 10 µs steps.',
+    '',
+    '| | variant | req/s | p50 ms | p99 ms | × (1) |',
+    '|---|---|--:|--:|--:|--:|',
+    ...rows.map((r) => `| ${r.id} | ${r.name} | ${fmt.rps(r.rps)} | ${fmt.ms(r.p50)} | ${fmt.ms(r.p99)} | ${fmt.ratio(r.ratio)} |`),
+    '',
+    '## Targets (issue 4)',
+    '',
+    '| target | measured | |',
+    '|---|---|---|',
+    ...targets.map((t) => `| ${t.text} | ${t.show(t.value)} | ${t.verdict} |`),
+    '',
+    '![Requests per second relative to bare Fastify](ratios.svg)',
+    '',
+    '## Per round',
+    '',
+    '| | req/s per round | server CPU | load generator CPU |',
+    '|---|---|--:|--:|',
+    ...rows.map((r) => `| ${r.id} | ${r.rounds.map(fmt.rps).join(' / ')} | ${fmt.pct(r.serverCpu)} | ${fmt.pct(r.loadCpu)} |`),
+    '',
+    'Server CPU is the share of core 0 the server used during warm-up and measurement; near 100% means the server, not the ' +
+      'load generator, was the limit. Figures drift 10–25% between runs on a shared machine: compare ratios from one run.',
+    ...(problems.length > 0 ? ['', '**Problems seen:** ' + problems.map((r) => `(${r.id}) ${r.problems.join('; ')}`).join('; ')] : []),
+    ''
+  ].join('\n')
+  writeFileSync(join(here, 'RESULTS.md'), md)
+  writeFileSync(join(here, 'ratios.svg'), chart(rows, machine))
+  console.log('\nwrote bench/RESULTS.md and bench/ratios.svg')
+}
+
+/** A horizontal bar chart of each variant's ratio to (1), hand-written SVG. */
+function chart (rows, machine) {
+  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const barX = 330
+  const barW = 360
+  const rowH = 30
+  const top = 54
+  const max = Math.max(1, ...rows.map((r) => Number.isFinite(r.ratio) ? r.ratio : 0))
+  const height = top + rows.length * rowH + 44
+  const color = (r) => r.forged ? '#9aa5b1' : r.server.startsWith('plugin') ? '#2f7d32' : r.id === '1' || r.id === '1b' ? '#4a6fa5' : '#c0792b'
+  const bars = rows.map((r, i) => {
+    const y = top + i * rowH
+    const w = Number.isFinite(r.ratio) ? Math.max(1, (r.ratio / max) * barW) : 0
+    return `  <text x="${barX - 10}" y="${y + 19}" text-anchor="end">(${esc(r.id)}) ${esc(r.name)}</text>\n` +
+      `  <rect x="${barX}" y="${y + 5}" width="${w.toFixed(1)}" height="${rowH - 10}" fill="${color(r)}"/>\n` +
+      `  <text x="${(barX + w + 6).toFixed(1)}" y="${y + 19}">${fmt.ratio(r.ratio)} (${fmt.rps(r.rps)}/s)</text>`
+  })
+  const one = barX + barW / max
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="820" height="${height}" viewBox="0 0 820 ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="13">
+  <rect width="820" height="${height}" fill="#ffffff"/>
+  <text x="20" y="26" font-size="16" font-weight="600">Requests/s relative to bare Fastify (1), one signed SMS status callback</text>
+  <text x="20" y="44" fill="#555">${esc(`median of ${rounds} round(s), -c ${connections}; ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, ${machine.date.slice(0, 10)}`)}</text>
+${bars.join('\n')}
+  <line x1="${one.toFixed(1)}" y1="${top}" x2="${one.toFixed(1)}" y2="${top + rows.length * rowH}" stroke="#333" stroke-dasharray="4 3"/>
+  <text x="${one.toFixed(1)}" y="${top + rows.length * rowH + 16}" text-anchor="middle" fill="#333">1.0</text>
+  <text x="20" y="${height - 10}" fill="#555">green: this plugin · blue: bare Fastify floors · orange: twilio's validator · grey: forged signatures. Made by npm run bench.</text>
+</svg>
+`
+}

@@ -1,0 +1,14 @@
+// (3) The plugin with `idempotency: false`: verification, dispatch and reply, no store.
+import Fastify from 'fastify'
+import fastifyTwilioStatus from 'fastify-twilio-status'
+import { AUTH_TOKEN, portFromEnv, serve } from '../lib-callback.mjs'
+
+let handled = 0
+const app = Fastify({ logger: false })
+await app.register(fastifyTwilioStatus, {
+  authToken: AUTH_TOKEN,
+  idempotency: false,
+  sms: { onDelivered () { handled++ } }
+})
+await app.listen({ port: portFromEnv(), host: '127.0.0.1' })
+serve(app.server, () => app.close(), () => handled)

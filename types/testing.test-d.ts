@@ -1,0 +1,41 @@
+/**
+ * Type tests (tsd) for the testing kit, `fastify-twilio-status/testing`, imported by its public
+ * name: what `signTwilioRequest` returns per request kind, and that `signedInject` gives options
+ * `app.inject()` accepts.
+ */
+import Fastify from 'fastify'
+import { expectAssignable, expectError, expectType } from 'tsd'
+import {
+  sampleCallEvent, sampleMessageEvent, sampleSid, signedInject, signTwilioRequest,
+  type SignedJsonRequest, type TwilioFormParams, type TwilioInjectOptions
+} from 'fastify-twilio-status/testing'
+
+const app = Fastify()
+const authToken = 'x'
+const url = 'https://hooks.example.com/twilio/sms/status'
+
+expectType<string>(signTwilioRequest({ authToken, url, params: { MessageStatus: 'sent', MediaUrl0: ['a', 'b'] } }))
+expectType<string>(signTwilioRequest({ authToken, url }))
+expectType<string>(signTwilioRequest({ authToken, url: url + '?MessageStatus=sent', method: 'GET' }))
+expectType<SignedJsonRequest>(signTwilioRequest({ authToken, url, json: { MessageStatus: 'sent' } }))
+expectError(signTwilioRequest({ authToken, url, method: 'GET', params: { a: 'b' } }))
+expectError(signTwilioRequest({ authToken: 1, url }))
+expectError(signTwilioRequest({ authToken, url, params: { a: 1 } }))
+expectError(signTwilioRequest({ authToken, url, method: 'PUT' }))
+
+const injected = signedInject({ authToken, channel: 'sms', status: 'delivered' })
+expectType<TwilioInjectOptions>(injected)
+expectAssignable<PromiseLike<unknown>>(app.inject(injected))
+expectAssignable<PromiseLike<unknown>>(app.inject(signedInject({ authToken, channel: 'call', status: 'no-answer', sid: sampleSid('CA', 1), method: 'GET' })))
+signedInject({ authToken, channel: 'sms', status: 'some-new-status', json: true, prefix: '/hooks', protocol: 'https', params: { ErrorCode: undefined } })
+expectError(signedInject({ authToken, channel: 'fax', status: 'sent' }))
+expectError(signedInject({ channel: 'sms', status: 'sent' }))
+expectError(signedInject({ authToken, channel: 'sms', status: 'sent', method: 'PUT' }))
+expectError(signedInject({ authToken, channel: 'sms', status: 'sent', protocol: 'ftp' }))
+expectError(signedInject({ authToken, channel: 'sms', status: 'sent', params: { To: 1 } }))
+expectError(signedInject({ authToken, channel: 'sms', status: 'sent', unknown: true }))
+
+expectType<TwilioFormParams>(sampleMessageEvent('delivered'))
+expectType<TwilioFormParams>(sampleCallEvent('completed', { CallDuration: '42' }))
+expectAssignable<Record<string, string | string[]>>(sampleMessageEvent('received', { Body: 'hi' }))
+expectType<string>(sampleSid('SM', 1))
