@@ -1,6 +1,6 @@
 // The load generator, run by bench/run.mjs as its own process (pinned to its own core): autocannon
 // against one server, a warm-up then the measured run, each request a fresh signed callback.
-// Prints one JSON line: requests/s, exact p50/p99 (autocannon's own histogram has 1 ms steps),
+// Prints `measuring` when the warm-up is over, then one JSON line: requests/s, exact p50/p99 (autocannon's own histogram has 1 ms steps),
 // the status codes seen and the CPU this process used (a generator near 100% would cap the
 // server, so run.mjs reports it).
 //
@@ -55,6 +55,8 @@ function percentile (histogram, total, p) {
 }
 
 const warm = warmup > 0 ? await load(warmup) : { codes: {} }
+// Tells run.mjs the measured part starts now (it reads the server's CPU time at this point).
+process.stdout.write('measuring\n')
 const cpu = process.cpuUsage()
 const started = process.hrtime.bigint()
 const { result, histogram, codes } = await load(duration)

@@ -2,7 +2,8 @@
 //
 // Env: LOAD_INSTANCE (name), LOAD_AUTH_TOKEN, LOAD_REDIS_URL and LOAD_REDIS_PREFIX (absent:
 // the plugin's default memory store), LOAD_CALLBACK_MS (0: callbacks yield once with
-// setImmediate; >0: they wait that long, like a small database write).
+// setImmediate; >0: they wait that long, like a small database write), LOAD_PLUGIN_OPTIONS (JSON
+// merged into the plugin options, for negative controls such as {"idempotency":false}).
 //
 // Every callback records what it got; records are streamed to the parent in batches (so this
 // process does not hold them and its RSS shows the plugin's own memory):
@@ -63,10 +64,13 @@ const redis = redisUrl === undefined ? null : new Redis(redisUrl, { lazyConnect:
 if (redis !== null) await redis.connect()
 
 const app = Fastify({ logger: false })
-const errors = []
+// Errors the plugin answered with, by code (a 503 FST_TWILIO_IN_PROGRESS is expected only in the
+// concurrent cross-instance sub-test).
+const errors = {}
 const codes = {}
 app.addHook('onError', async (request, reply, err) => {
-  if (errors.length < 5) errors.push(`${err.code ?? ''} ${err.message}`)
+  const code = `${err.statusCode ?? 500} ${err.code ?? err.name}`
+  errors[code] = (errors[code] ?? 0) + 1
 })
 app.addHook('onResponse', async (request, reply) => {
   codes[reply.statusCode] = (codes[reply.statusCode] ?? 0) + 1
@@ -77,6 +81,7 @@ await app.register(twilioStatus, {
   ordering: true,
   stats,
   ...(redis === null ? {} : { store: new RedisStore({ client: redis, prefix: process.env.LOAD_REDIS_PREFIX }) }),
+  ...JSON.parse(process.env.LOAD_PLUGIN_OPTIONS || '{}'),
   sms: {
     ...statusCallbacks(['onQueued', 'onSending', 'onSent', 'onDelivered', 'onUndelivered', 'onFailed', 'onRead'], smsKey),
     async onAny (event) { record(batch.any, smsKey(event)); await work() },

@@ -133,15 +133,18 @@ async function sanityCheck (variant, port) {
   }
 }
 
-function runLoad (port, forged) {
+/** Runs the load generator; `onMeasuring` is called when its warm-up is over. */
+function runLoad (port, forged, onMeasuring) {
   const child = start(1, [join(here, 'lib-cannon.mjs'), JSON.stringify({ port, connections, warmup, duration, forged })], {
     stdio: ['ignore', 'pipe', 'inherit']
   })
-  let out = ''
-  child.stdout.setEncoding('utf8')
-  child.stdout.on('data', (chunk) => { out += chunk })
+  let result = null
+  lines(child.stdout, (line) => {
+    if (line === 'measuring') onMeasuring()
+    else if (line.startsWith('{')) result = JSON.parse(line)
+  })
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited with ${code}`)))
+    child.once('exit', (code) => code === 0 && result !== null ? resolve(result) : reject(new Error(`load generator exited with ${code}`)))
   })
 }
 
@@ -149,24 +152,33 @@ async function measure (variant) {
   const server = await startServer(variant)
   try {
     await sanityCheck(variant, server.port)
-    const cpuBefore = cpuSeconds(server.pid)
-    const wallBefore = performance.now()
-    const load = await runLoad(server.port, variant.forged === true)
-    // Includes the warm-up: the share of core 0 the server used while under load.
-    const serverCpu = (cpuSeconds(server.pid) - cpuBefore) / ((performance.now() - wallBefore) / 1000)
+    let cpuStart = NaN
+    let wallStart = NaN
+    const load = await runLoad(server.port, variant.forged === true, () => {
+      cpuStart = cpuSeconds(server.pid)
+      wallStart = performance.now()
+    })
+    // The server's CPU time over the measured part: the share of its core it got (near 100%
+    // means the server was the limit), and CPU µs per response, which contention on a shared
+    // machine disturbs far less than requests/s.
+    const cpu = cpuSeconds(server.pid) - cpuStart
+    const serverCpu = cpu / ((performance.now() - wallStart) / 1000)
+    const cpuPerRequest = cpu * 1e6 / load.responses
     const report = await server.stop()
     const expected = variant.forged ? '403' : '200'
     const problems = []
     if ((load.codes[expected] ?? 0) !== load.responses) problems.push(`status codes ${JSON.stringify(load.codes)}`)
     if (load.errors > 0 || load.timeouts > 0) problems.push(`${load.errors} errors, ${load.timeouts} timeouts`)
-    // The application code ran exactly once per valid request (the sanity check's, the warm-up's
-    // and the measured ones): no request was taken for a duplicate, none was lost.
+    // The application code ran once per valid request (the sanity check's, the warm-up's and the
+    // measured ones), plus at most one per connection and run still in flight when autocannon
+    // stopped: fewer would mean requests taken for duplicates, more would mean double dispatch.
     const answered = (variant.verifies === false ? 2 : 1) + (load.warmupCodes[expected] ?? 0) + (variant.forged ? 0 : load.responses)
-    if (!variant.forged && report !== null && report.handled !== answered) {
+    const inFlight = (warmup > 0 ? 2 : 1) * connections
+    if (!variant.forged && report !== null && (report.handled < answered || report.handled > answered + inFlight)) {
       problems.push(`handled ${report.handled} events for ${answered} 200 responses`)
     }
     if (variant.forged && report !== null && report.handled !== 1) problems.push(`a forged request reached the handler (${report.handled})`)
-    return { ...load, serverCpu, handled: report?.handled, problems }
+    return { ...load, serverCpu, cpuPerRequest, handled: report?.handled, problems }
   } catch (err) {
     await server.stop()
     throw err
@@ -184,7 +196,8 @@ const fmt = {
   rps: (n) => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–',
   ms: (n) => Number.isFinite(n) ? n.toFixed(2) : '–',
   ratio: (n) => Number.isFinite(n) ? n.toFixed(2) : '–',
-  pct: (n) => Number.isFinite(n) ? `${Math.round(n * 100)}%` : '–'
+  pct: (n) => Number.isFinite(n) ? `${Math.round(n * 100)}%` : '–',
+  us: (n) => Number.isFinite(n) ? n.toFixed(1) : '–'
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +224,7 @@ for (let round = 0; round < rounds; round++) {
     samples.get(variant.id).push(sample)
     const warn = sample.problems.length > 0 ? `  !! ${sample.problems.join('; ')}` : ''
     console.log(`round ${round + 1}/${rounds}  ${variant.id.padEnd(3)} ${variant.name.padEnd(44)} ${fmt.rps(sample.rps).padStart(7)} req/s  ` +
-      `p50 ${fmt.ms(sample.p50)} ms  p99 ${fmt.ms(sample.p99)} ms  server cpu ${fmt.pct(sample.serverCpu)}  load cpu ${fmt.pct(sample.loadCpu)}${warn}`)
+      `p50 ${fmt.ms(sample.p50)} ms  p99 ${fmt.ms(sample.p99)} ms  server cpu ${fmt.pct(sample.serverCpu)} ${fmt.us(sample.cpuPerRequest)} µs/req  load cpu ${fmt.pct(sample.loadCpu)}${warn}`)
   }
 }
 
@@ -223,6 +236,14 @@ function ratio (id, baseId) {
   return median(a.map((s) => s.rps / (b.find((t) => t.round === s.round)?.rps ?? NaN)))
 }
 
+/** The same from the server's CPU time per response: (1)'s µs/req over the variant's. */
+function cpuRatio (id, baseId) {
+  const a = samples.get(id)
+  const b = samples.get(baseId)
+  if (a === undefined || b === undefined) return NaN
+  return median(a.map((s) => (b.find((t) => t.round === s.round)?.cpuPerRequest ?? NaN) / s.cpuPerRequest))
+}
+
 const rows = variants.map((v) => {
   const s = samples.get(v.id)
   return {
@@ -231,6 +252,8 @@ const rows = variants.map((v) => {
     p50: median(s.map((x) => x.p50)),
     p99: median(s.map((x) => x.p99)),
     serverCpu: median(s.map((x) => x.serverCpu)),
+    cpuPerRequest: median(s.map((x) => x.cpuPerRequest)),
+    cpuRatio: cpuRatio(v.id, '1'),
     loadCpu: median(s.map((x) => x.loadCpu)),
     ratio: ratio(v.id, '1'),
     rounds: s.map((x) => x.rps),
@@ -250,9 +273,9 @@ const targets = [
   return { ...t, value, verdict: Number.isFinite(value) ? (pass ? 'PASS' : 'MISS') : '–' }
 })
 
-const header = ['', 'variant', 'req/s', 'p50 ms', 'p99 ms', '× (1)', 'req/s per round', 'server cpu', 'load cpu']
+const header = ['', 'variant', 'req/s', 'p50 ms', 'p99 ms', '× (1)', 'req/s per round', 'server cpu', 'µs cpu/req', '× (1) by cpu', 'load cpu']
 const table = rows.map((r) => [r.id, r.name, fmt.rps(r.rps), fmt.ms(r.p50), fmt.ms(r.p99), fmt.ratio(r.ratio),
-  r.rounds.map(fmt.rps).join(' / '), fmt.pct(r.serverCpu), fmt.pct(r.loadCpu)])
+  r.rounds.map(fmt.rps).join(' / '), fmt.pct(r.serverCpu), fmt.us(r.cpuPerRequest), fmt.ratio(r.cpuRatio), fmt.pct(r.loadCpu)])
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)))
 const line = (cells) => cells.map((c, i) => i <= 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join('  ')
 console.log('\n' + line(header))
@@ -293,12 +316,14 @@ if (!args['no-write']) {
     '',
     '## Per round',
     '',
-    '| | req/s per round | server CPU | load generator CPU |',
-    '|---|---|--:|--:|',
-    ...rows.map((r) => `| ${r.id} | ${r.rounds.map(fmt.rps).join(' / ')} | ${fmt.pct(r.serverCpu)} | ${fmt.pct(r.loadCpu)} |`),
+    '| | req/s per round | server CPU | server CPU µs per request | × (1) by CPU | load generator CPU |',
+    '|---|---|--:|--:|--:|--:|',
+    ...rows.map((r) => `| ${r.id} | ${r.rounds.map(fmt.rps).join(' / ')} | ${fmt.pct(r.serverCpu)} | ${fmt.us(r.cpuPerRequest)} | ${fmt.ratio(r.cpuRatio)} | ${fmt.pct(r.loadCpu)} |`),
     '',
-    'Server CPU is the share of core 0 the server used during warm-up and measurement; near 100% means the server, not the ' +
-      'load generator, was the limit. Figures drift 10–25% between runs on a shared machine: compare ratios from one run.',
+    'Server CPU is the share of core 0 the server got during the measured part; near 100% means the server, not the ' +
+      'load generator, was the limit. CPU µs per request is the server\'s CPU time over the responses it gave, and "× (1) by CPU" ' +
+      'is (1)\'s figure over the variant\'s: what the req/s ratio would be with the server always on CPU, and less disturbed by ' +
+      'other work on a shared machine. Figures drift 10–25% between runs: compare ratios from one run.',
     ...(problems.length > 0 ? ['', '**Problems seen:** ' + problems.map((r) => `(${r.id}) ${r.problems.join('; ')}`).join('; ')] : []),
     ''
   ].join('\n')

@@ -46,7 +46,8 @@ const FAILED = Symbol('store failed')
 
 /** The idempotency key: Twilio's token when sent, else Sid, status and (calls) sequence. */
 export function eventKey ({ channel, status, sid, event, token }: Delivery): string | null {
-  if (token !== undefined) return `${channel.channel}:t:${token}`
+  // An empty header is no token: as a key it would make every later event a duplicate.
+  if (token !== undefined && token !== '') return `${channel.channel}:t:${token}`
   if (sid === '') return null
   const sequence = event.SequenceNumber
   return `${channel.channel}:${sid}:${status}` + (typeof sequence === 'string' ? `:${sequence}` : '')

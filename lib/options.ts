@@ -42,7 +42,8 @@ const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'sms', 'cal
   'store', 'deadline', 'storeTimeout', 'stats', ...REGISTER_KEYS]
 
 function describe (value: unknown): string {
-  if (value === null) return 'null'
+  if (value === null || value === undefined) return String(value)
+  if (typeof value === 'function') return 'a function'
   if (Array.isArray(value)) return `an array of ${value.length}`
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
   if (typeof value === 'object') return 'an object'
@@ -89,7 +90,7 @@ function checkTokens (value: unknown): string[] {
       fail(typeof value === 'string' ? 'authToken' : `authToken[${i}]`, 'a non-empty string', token)
     }
   })
-  return tokens
+  return [...tokens]
 }
 
 function checkPublicUrl (value: unknown): string | null {
@@ -171,7 +172,7 @@ function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
   const statuses = STATUSES[channel]
   const names = new Map(statuses.map((status) => [callbackName(status), status]))
   rejectUnknownKeys(`${channel}.`, value, ['path', 'onAny', 'onStale', ...names.keys()])
-  const path = value.path ?? DEFAULT_PATHS[channel]
+  const path = value.path === undefined ? DEFAULT_PATHS[channel] : value.path
   if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
     fail(`${channel}.path`, 'a path starting with "/" without query, fragment or spaces', path)
   }
@@ -195,7 +196,7 @@ function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
 export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
   if (!isPlainObject(options)) fail('(options)', 'an object', options)
   rejectUnknownKeys('', options, TOP_KEYS)
-  const validate = options.validate ?? true
+  const validate = options.validate === undefined ? true : options.validate
   if (typeof validate !== 'boolean') fail('validate', 'a boolean', validate)
   // With validation off no token is needed; one given is still checked.
   const tokens = options.authToken === undefined && !validate ? [] : checkTokens(options.authToken)

@@ -31,7 +31,8 @@ const SEQUENCE = /^\d{1,15}$/
  * unknown status, a call without a usable `SequenceNumber`): such events are always dispatched.
  */
 export function rankOf (channel: Channel, status: string, event: Record<string, unknown>): number | undefined {
-  if (channel === 'sms') return MESSAGE_RANKS[status as MessageStatus]
+  // Own keys only: a status such as `constructor` or `__proto__` must not read Object.prototype.
+  if (channel === 'sms') return Object.hasOwn(MESSAGE_RANKS, status) ? MESSAGE_RANKS[status as MessageStatus] : undefined
   const sequence = event.SequenceNumber
   return typeof sequence === 'string' && SEQUENCE.test(sequence) ? Number(sequence) : undefined
 }

@@ -19,7 +19,7 @@ function spy (answer: () => unknown = () => undefined) {
 function deferred<T> () {
   let resolve!: (value: T) => void
   let reject!: (reason: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  const promise = new Promise<T>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
   return { promise, resolve, reject }
 }
 
@@ -119,7 +119,8 @@ t.test('gathers two failures into an AggregateError cause holding both', async (
 })
 
 t.test('keeps a thrown non-Error value as the cause', async (t) => {
-  const err = await dispatch(() => { throw 'a string' as unknown }, undefined, 'SM123', 'sent', event, request)
+  const notAnError: unknown = 'a string'
+  const err = await dispatch(() => { throw notAnError }, undefined, 'SM123', 'sent', event, request)
     .catch((e: unknown) => e) as Error
   t.equal(err.cause, 'a string')
 })

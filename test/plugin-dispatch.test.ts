@@ -17,15 +17,15 @@ import {
 const { MESSAGE_STATUSES, CALL_STATUSES, callbackName } = twilioStatus
 
 /** A callback for every status of a channel, plus onAny, all recorded. */
-function everyCallback (statuses: readonly string[], cb: ReturnType<typeof recorder>['cb']): Record<string, unknown> {
-  const callbacks: Record<string, unknown> = { onAny: cb('onAny') }
-  for (const status of statuses) callbacks[callbackName(status)] = cb(callbackName(status))
+function everyCallback (statuses: readonly string[], record: ReturnType<typeof recorder>['record']): Record<string, unknown> {
+  const callbacks: Record<string, unknown> = { onAny: record('onAny') }
+  for (const status of statuses) callbacks[callbackName(status)] = record(callbackName(status))
   return callbacks
 }
 
 t.test('every message status reaches its own callback, and onAny', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, sms: everyCallback(MESSAGE_STATUSES, cb) as SmsOptions })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: everyCallback(MESSAGE_STATUSES, record) as SmsOptions })
   t.equal(MESSAGE_STATUSES.length, 13)
   for (const status of MESSAGE_STATUSES) {
     calls.length = 0
@@ -38,8 +38,8 @@ t.test('every message status reaches its own callback, and onAny', async (t) => 
 })
 
 t.test('every call status reaches its own callback, and onAny', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, call: everyCallback(CALL_STATUSES, cb) as CallOptions })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, call: everyCallback(CALL_STATUSES, record) as CallOptions })
   t.equal(CALL_STATUSES.length, 9)
   for (const status of CALL_STATUSES) {
     calls.length = 0
@@ -54,11 +54,11 @@ t.test('every call status reaches its own callback, and onAny', async (t) => {
 })
 
 t.test('the same status name on both channels reaches the right channel', async (t) => {
-  const { cb, names } = recorder()
+  const { record, names } = recorder()
   const app = await build(t, {
     authToken: TOKEN,
-    sms: { onFailed: cb('sms.onFailed'), onQueued: cb('sms.onQueued') },
-    call: { onFailed: cb('call.onFailed'), onQueued: cb('call.onQueued') }
+    sms: { onFailed: record('sms.onFailed'), onQueued: record('sms.onQueued') },
+    call: { onFailed: record('call.onFailed'), onQueued: record('call.onQueued') }
   })
   await app.inject(formPost(smsParams('failed')))
   await app.inject(formPost(callParams('failed'), { target: CALL_PATH }))
@@ -68,8 +68,8 @@ t.test('the same status name on both channels reaches the right channel', async 
 })
 
 t.test('legacy SmsStatus alone is dispatched, and fills event.MessageStatus', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: cb('onDelivered') } })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered') } })
   const params = smsParams('delivered')
   delete params.MessageStatus
   delete params.MessageSid
@@ -81,19 +81,19 @@ t.test('legacy SmsStatus alone is dispatched, and fills event.MessageStatus', as
 })
 
 t.test('MessageStatus wins over a different legacy SmsStatus', async (t) => {
-  const { cb, names } = recorder()
-  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: cb('onDelivered'), onSent: cb('onSent') } })
+  const { record, names } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered'), onSent: record('onSent') } })
   const res = await app.inject(formPost(smsParams('delivered', { SmsStatus: 'sent' })))
   t.equal(res.statusCode, 200)
   t.same(names(), ['onDelivered'])
 })
 
 t.test('onAny sees every verified event, and no rejected one', async (t) => {
-  const { calls, cb } = recorder()
+  const { calls, record } = recorder()
   const app = await build(t, {
     authToken: TOKEN,
-    sms: { onAny: cb('sms') },
-    call: { onRinging: () => {}, onAny: cb('call') }
+    sms: { onAny: record('sms') },
+    call: { onRinging: () => {}, onAny: record('call') }
   })
   const sent = [
     formPost(smsParams('delivered')),
@@ -112,8 +112,8 @@ t.test('onAny sees every verified event, and no rejected one', async (t) => {
 
 t.test('an unknown status: 200 with empty TwiML, onAny only, and a warning', async (t) => {
   const logs = captureLogs()
-  const { calls, cb } = recorder()
-  const sms = everyCallback(MESSAGE_STATUSES, cb) as SmsOptions
+  const { calls, record } = recorder()
+  const sms = everyCallback(MESSAGE_STATUSES, record) as SmsOptions
   const app = await build(t, { authToken: TOKEN, sms }, { logger: { level: 'info', stream: logs.stream } })
   const params = smsParams('pending_carrier_review')
   const res = await app.inject(formPost(params))
@@ -128,19 +128,19 @@ t.test('an unknown status: 200 with empty TwiML, onAny only, and a warning', asy
 })
 
 t.test('an unknown call status too', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, call: everyCallback(CALL_STATUSES, cb) as CallOptions })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, call: everyCallback(CALL_STATUSES, record) as CallOptions })
   const res = await app.inject(formPost(callParams('on-hold'), { target: CALL_PATH }))
   t.equal(res.statusCode, 200)
   t.same(calls.map((c) => c.name), ['onAny'])
 })
 
 t.test('a verified request without a status gets 400 and runs no callback', async (t) => {
-  const { calls, cb } = recorder()
+  const { calls, record } = recorder()
   const app = await build(t, {
     authToken: TOKEN,
-    sms: everyCallback(MESSAGE_STATUSES, cb) as SmsOptions,
-    call: everyCallback(CALL_STATUSES, cb) as CallOptions
+    sms: everyCallback(MESSAGE_STATUSES, record) as SmsOptions,
+    call: everyCallback(CALL_STATUSES, record) as CallOptions
   })
 
   const sms = smsParams('delivered')
@@ -183,11 +183,11 @@ t.test('an unsigned request without a status is rejected as unsigned, not as inc
 })
 
 t.test('a status or Sid given twice, or not as text, gets 400 FST_TWILIO_INVALID_PARAM', async (t) => {
-  const { calls, cb } = recorder()
+  const { calls, record } = recorder()
   const app = await build(t, {
     authToken: TOKEN,
-    sms: everyCallback(MESSAGE_STATUSES, cb) as SmsOptions,
-    call: everyCallback(CALL_STATUSES, cb) as CallOptions
+    sms: everyCallback(MESSAGE_STATUSES, record) as SmsOptions,
+    call: everyCallback(CALL_STATUSES, record) as CallOptions
   })
   const cases = [
     ['MessageStatus twice', formPost(smsParams('delivered', { MessageStatus: ['sent', 'delivered'] }))],
@@ -208,11 +208,11 @@ t.test('a status or Sid given twice, or not as text, gets 400 FST_TWILIO_INVALID
 
 t.test('a callback that throws: 500 FST_TWILIO_CALLBACK_FAILED, onAny still ran, logged with Sid and status', async (t) => {
   const logs = captureLogs()
-  const { cb, names } = recorder()
+  const { record, names } = recorder()
   const boom = new Error('database down')
   const app = await build(t, {
     authToken: TOKEN,
-    sms: { onUndelivered: () => { throw boom }, onAny: cb('onAny') }
+    sms: { onUndelivered: () => { throw boom }, onAny: record('onAny') }
   }, { logger: { level: 'info', stream: logs.stream } })
   const params = smsParams('undelivered', { ErrorCode: '30003' })
   const res = await app.inject(formPost(params))
@@ -228,12 +228,12 @@ t.test('a callback that throws: 500 FST_TWILIO_CALLBACK_FAILED, onAny still ran,
 })
 
 t.test('a callback that rejects, and onAny that rejects', async (t) => {
-  const { cb, names } = recorder()
+  const { record, names } = recorder()
   const app = await build(t, {
     authToken: TOKEN,
     call: {
       onBusy: async () => { throw new Error('busy failed') },
-      onCompleted: cb('onCompleted'),
+      onCompleted: record('onCompleted'),
       onAny: async (event) => { if (event.CallStatus === 'completed') throw new Error('onAny failed') }
     }
   })
@@ -324,8 +324,8 @@ t.test('TwiML returned by the status callback is the reply', async (t) => {
 
 t.test('callbacks receive the event and the Fastify request', async (t) => {
   const seen: FastifyRequest[] = []
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: cb('onDelivered'), onAny: cb('onAny') } }, {}, (host) => {
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered'), onAny: record('onAny') } }, {}, (host) => {
     host.addHook('onRequest', async (request) => { seen.push(request) })
   })
   const params = smsParams('delivered')
@@ -343,8 +343,8 @@ t.test('callbacks receive the event and the Fastify request', async (t) => {
 })
 
 t.test('a form event has no prototype: __proto__ and constructor are plain parameters', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: cb('onDelivered') } })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered') } })
   const params = smsParams('delivered', { constructor: 'y', toString: 'z' })
   const request = formPost(params)
   request.payload = `${encodeForm(params)}&__proto__=x&__proto__=w`
@@ -363,8 +363,8 @@ t.test('a form event has no prototype: __proto__ and constructor are plain param
 })
 
 t.test('an unsupported content type gets 415 and runs no callback', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: cb('onDelivered'), onAny: cb('onAny') } })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered'), onAny: record('onAny') } })
   for (const type of ['text/plain', 'multipart/form-data; boundary=x', 'application/xml']) {
     const request = formPost(smsParams('delivered'))
     request.headers['content-type'] = type
@@ -376,8 +376,8 @@ t.test('an unsupported content type gets 415 and runs no callback', async (t) =>
 })
 
 t.test('a body over bodyLimit gets 413 and runs no callback', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, bodyLimit: 1024, sms: { onDelivered: cb('onDelivered') }, call: { onCompleted: cb('onCompleted') } })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, bodyLimit: 1024, sms: { onDelivered: record('onDelivered') }, call: { onCompleted: record('onCompleted') } })
   const small = formPost(smsParams('delivered', { Body: 'x'.repeat(200) }))
   t.equal((await app.inject(small)).statusCode, 200, 'under the limit')
   const big = formPost(smsParams('delivered', { Body: 'x'.repeat(1024) }))
@@ -398,8 +398,8 @@ t.test('the default bodyLimit is 64 KiB', async (t) => {
 })
 
 t.test('malformed percent-encoding gets 400 FST_TWILIO_MALFORMED_BODY and runs no callback', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: cb('onDelivered'), onAny: cb('onAny') } })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered'), onAny: record('onAny') } })
   const params = smsParams('delivered')
   const cases: Array<[string, { method: 'POST' | 'GET', url: string, payload?: string }]> = [
     ['in a body value', { method: 'POST', url: SMS_PATH, payload: `${encodeForm(params)}&Body=100%` }],
@@ -419,8 +419,8 @@ t.test('malformed percent-encoding gets 400 FST_TWILIO_MALFORMED_BODY and runs n
 })
 
 t.test('malformed JSON gets 400 and runs no callback', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, call: { onAny: cb('onAny') } })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, call: { onAny: record('onAny') } })
   const res = await app.inject(jsonPost('{"CallStatus": "completed"'))
   t.equal(res.statusCode, 400)
   t.equal(codeOf(res.body), 'FST_ERR_CTP_INVALID_JSON_BODY')
@@ -428,10 +428,34 @@ t.test('malformed JSON gets 400 and runs no callback', async (t) => {
 })
 
 t.test('JSON with __proto__ is refused, as Fastify does by default', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, call: { onAny: cb('onAny') } })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, call: { onAny: record('onAny') } })
   const res = await app.inject(jsonPost('{"CallStatus":"completed","__proto__":{"polluted":true}}'))
   t.equal(res.statusCode, 400)
   t.equal(calls.length, 0)
   t.equal(({} as Record<string, unknown>).polluted, undefined)
+})
+
+t.test('an event without a Sid is still dispatched', async (t) => {
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered') } })
+  const params = smsParams('delivered')
+  delete params.MessageSid
+  delete params.SmsSid
+  const res = await app.inject(formPost(params))
+  t.equal(res.statusCode, 200)
+  t.equal(calls.length, 1)
+})
+
+t.test('a redelivery carrying the same I-Twilio-Idempotency-Token runs no callback again', async (t) => {
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onReceived: () => '<Response><Message>Hi</Message></Response>', onAny: record('onAny') } })
+  const request = formPost(smsParams('received'))
+  request.headers['i-twilio-idempotency-token'] = 'e5a1c3f0-0000-4000-8000-000000000001'
+  const first = await app.inject(request)
+  const again = await app.inject(request)
+  t.equal(first.statusCode, 200)
+  t.equal(again.statusCode, 200)
+  t.equal(again.body, first.body, 'the same reply')
+  t.equal(calls.length, 1)
 })

@@ -21,7 +21,7 @@ async function hostApp (t: { teardown (fn: () => unknown): void }, order: 'formb
   const app = Fastify()
   t.teardown(() => app.close())
   const plugin = (): void => {
-    app.register(twilioStatus, { authToken: TOKEN, sms: { onDelivered: rec.cb('onDelivered') } })
+    app.register(twilioStatus, { authToken: TOKEN, sms: { onDelivered: rec.record('onDelivered') } })
   }
   if (order === 'formbody-first') app.register(formbody)
   plugin()

@@ -8,8 +8,8 @@ import {
 } from './helpers/sign'
 
 t.test('each channel answers POST and GET at its default path', async (t) => {
-  const { cb, names } = recorder()
-  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: cb('sms') }, call: { onCompleted: cb('call') } })
+  const { record, names } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('sms') }, call: { onCompleted: record('call') } })
 
   const requests = [
     formPost(smsParams('delivered')),
@@ -27,8 +27,8 @@ t.test('each channel answers POST and GET at its default path', async (t) => {
 })
 
 t.test('only POST and GET are routed', async (t) => {
-  const { calls, cb } = recorder()
-  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: cb('sms') } })
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('sms') } })
   for (const method of ['PUT', 'DELETE', 'PATCH'] as const) {
     const res = await app.inject({ ...formPost(smsParams('delivered')), method })
     t.equal(res.statusCode, 404, method)
@@ -37,11 +37,11 @@ t.test('only POST and GET are routed', async (t) => {
 })
 
 t.test('a custom path replaces the default one', async (t) => {
-  const { cb, names } = recorder()
+  const { record, names } = recorder()
   const app = await build(t, {
     authToken: TOKEN,
-    sms: { path: '/hooks/messages', onSent: cb('sms') },
-    call: { path: '/hooks/calls', onBusy: cb('call') }
+    sms: { path: '/hooks/messages', onSent: record('sms') },
+    call: { path: '/hooks/calls', onBusy: record('call') }
   })
 
   t.equal((await app.inject(formPost(smsParams('sent'), { target: '/hooks/messages' }))).statusCode, 200)
@@ -52,8 +52,8 @@ t.test('a custom path replaces the default one', async (t) => {
 })
 
 t.test('Fastify\'s register prefix is honoured, and is part of the signed URL', async (t) => {
-  const { cb, names } = recorder()
-  const app = await build(t, { prefix: '/v1', authToken: TOKEN, sms: { onDelivered: cb('sms') } })
+  const { record, names } = recorder()
+  const app = await build(t, { prefix: '/v1', authToken: TOKEN, sms: { onDelivered: record('sms') } })
 
   const target = `/v1${SMS_PATH}`
   t.equal((await app.inject(formPost(smsParams('delivered'), { target }))).statusCode, 200)
@@ -108,9 +108,9 @@ t.test('register rejects bad options with a coded error naming the option', asyn
 
 t.test('validate: false accepts unsigned requests, and says so at register time', async (t) => {
   const logs = captureLogs()
-  const { cb, names } = recorder()
+  const { record, names } = recorder()
   // The types ask for a token; at run time none is needed with validation off.
-  const options = { validate: false, sms: { onDelivered: cb('sms') } } as unknown as FastifyTwilioStatusOptions
+  const options = { validate: false, sms: { onDelivered: record('sms') } } as unknown as FastifyTwilioStatusOptions
   const app = await build(t, options, { logger: { level: 'info', stream: logs.stream } })
 
   const warning = logs.lines.find((line) => line.level === 40 && /validate is false/.test(line.msg))

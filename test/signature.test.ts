@@ -279,7 +279,7 @@ t.test('signedPayload', async (t) => {
   })
 
   t.test('sorts names by code unit: upper case first, a prefix before its extensions', async (t) => {
-    const params = { b: '1', ReasonConferenceEnded: '2', a: '3', Reason: '4', B: '5', 'Ä': '6' }
+    const params = { b: '1', ReasonConferenceEnded: '2', a: '3', Reason: '4', B: '5', Ä: '6' }
     t.equal(signedPayload('', params), 'B5Reason4ReasonConferenceEnded2a3b1Ä6')
     t.equal(computeSignature('k', U, params), getExpectedTwilioSignature('k', U, params))
   })

@@ -14,12 +14,12 @@ export interface Recorded {
 
 export type Recorder = (event: Record<string, unknown>, request: FastifyRequest) => void
 
-/** `cb(name)` is a callback that records its calls under `name`. */
-export function recorder (): { calls: Recorded[], cb: (name: string) => Recorder, names: () => string[] } {
+/** `record(name)` is a callback that records its calls under `name`. */
+export function recorder (): { calls: Recorded[], record: (name: string) => Recorder, names: () => string[] } {
   const calls: Recorded[] = []
   return {
     calls,
-    cb: (name) => (event, request) => { calls.push({ name, event, request }) },
+    record: (name) => (event, request) => { calls.push({ name, event, request }) },
     names: () => calls.map((call) => call.name)
   }
 }

@@ -1,0 +1,78 @@
+// `npm run bench:micro`: signature verification alone, ns per call, valid and forged, the plugin's
+// verifier (createVerifier, dist/lib/signature.js) against twilio.validateRequest, in one process.
+// Batches of each case interleave round after round; medians are reported. One bare
+// createHmac('sha1') over the same string is the floor.
+//
+//   node bench/micro.mjs [--rounds 21] [--batch 20000]
+import { createRequire } from 'node:module'
+import { createHmac } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import twilio from 'twilio'
+import { AUTH_TOKEN, createCallbacks, SIGNED_URL } from './lib-callback.mjs'
+
+const require = createRequire(import.meta.url)
+const { createVerifier } = require('../dist/lib/signature.js')
+const { parseForm } = require('../dist/lib/form.js')
+
+const { values: args } = parseArgs({
+  options: { rounds: { type: 'string', default: '21' }, batch: { type: 'string', default: '20000' } }
+})
+const rounds = Number(args.rounds)
+const batch = Number(args.batch)
+
+// The benchmark's callback, parsed as each side would see it.
+const valid = createCallbacks()()
+const forged = createCallbacks({ forged: true })()
+const params = parseForm(valid.body)
+const forgedParams = parseForm(forged.body)
+const signature = valid.headers['X-Twilio-Signature']
+const badSignature = forged.headers['X-Twilio-Signature']
+
+const verify = createVerifier([AUTH_TOKEN])
+let payload = SIGNED_URL
+for (const name of Object.keys(params).sort()) payload += name + params[name]
+
+const cases = [
+  { name: 'plugin createVerifier, valid', expect: true, run: () => verify({ signature, url: SIGNED_URL, params }).valid },
+  { name: 'plugin createVerifier, forged', expect: false, run: () => verify({ signature: badSignature, url: SIGNED_URL, params: forgedParams }).valid },
+  { name: 'twilio.validateRequest, valid', expect: true, run: () => twilio.validateRequest(AUTH_TOKEN, signature, SIGNED_URL, params) },
+  { name: 'twilio.validateRequest, forged', expect: false, run: () => twilio.validateRequest(AUTH_TOKEN, badSignature, SIGNED_URL, forgedParams) },
+  { name: 'floor: one createHmac(sha1) + base64', expect: true, run: () => createHmac('sha1', AUTH_TOKEN).update(payload, 'utf8').digest('base64') === signature }
+]
+
+for (const c of cases) {
+  if (c.run() !== c.expect) throw new Error(`${c.name}: expected ${c.expect}`)
+  for (let i = 0; i < batch; i++) c.run() // warm-up
+  c.samples = []
+}
+
+let sink = 0
+for (let r = 0; r < rounds; r++) {
+  for (let k = 0; k < cases.length; k++) {
+    const c = cases[(k + r) % cases.length]
+    const start = process.hrtime.bigint()
+    for (let i = 0; i < batch; i++) if (c.run()) sink++
+    c.samples.push(Number(process.hrtime.bigint() - start) / batch)
+  }
+}
+if (sink < 0) console.log(sink)
+
+function median (values) {
+  const s = [...values].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}
+
+const floor = median(cases[4].samples)
+console.log(`signature verification, ns per call (median of ${rounds} interleaved batches of ${batch}), Node ${process.version}\n`)
+for (const c of cases) {
+  const m = median(c.samples)
+  console.log(`${c.name.padEnd(38)} ${m.toFixed(0).padStart(7)} ns  ${(m / floor).toFixed(2).padStart(5)} × floor  ` +
+    `(min ${Math.min(...c.samples).toFixed(0)}, max ${Math.max(...c.samples).toFixed(0)})`)
+}
+const ours = median(cases[0].samples)
+const oursForged = median(cases[1].samples)
+const theirs = median(cases[2].samples)
+const theirsForged = median(cases[3].samples)
+console.log(`\nvalid: plugin ${(theirs / ours).toFixed(2)} × faster than twilio.validateRequest; ` +
+  `forged: ${(theirsForged / oursForged).toFixed(2)} ×. Forged/valid cost: plugin ${(oursForged / ours).toFixed(2)}, twilio ${(theirsForged / theirs).toFixed(2)}`)

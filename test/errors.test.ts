@@ -1,0 +1,55 @@
+import t from 'tap'
+import * as errors from '../lib/errors'
+
+type AnyError = new (...args: never[]) => Error & { code: string, statusCode: number }
+
+// Every error, with sample arguments, its code, HTTP status and formatted message.
+const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status: number, message: string]> = {
+  InvalidOptionError: [['option x must be y, got z'], 'FST_TWILIO_INVALID_OPTION', 500, 'fastify-twilio-status: option x must be y, got z'],
+  MissingSignatureError: [[], 'FST_TWILIO_MISSING_SIGNATURE', 403, 'Missing X-Twilio-Signature header'],
+  MalformedSignatureError: [[], 'FST_TWILIO_MALFORMED_SIGNATURE', 403, 'X-Twilio-Signature is not a base64 HMAC-SHA1 signature'],
+  InvalidSignatureError: [[], 'FST_TWILIO_INVALID_SIGNATURE', 403, 'X-Twilio-Signature does not match the request'],
+  BodyHashMismatchError: [[], 'FST_TWILIO_BODY_HASH_MISMATCH', 403, 'Request body does not match the signed bodySHA256'],
+  MalformedBodyError: [['bad %zz'], 'FST_TWILIO_MALFORMED_BODY', 400, 'Malformed form encoding: bad %zz'],
+  MissingStatusError: [['MessageStatus'], 'FST_TWILIO_MISSING_STATUS', 400, 'No MessageStatus parameter in the request'],
+  InvalidParamError: [['CallStatus'], 'FST_TWILIO_INVALID_PARAM', 400, 'Parameter CallStatus must be given once, as text'],
+  CallbackFailedError: [['SM123', 'delivered'], 'FST_TWILIO_CALLBACK_FAILED', 500, 'Callback failed for SM123 (delivered)'],
+  InProgressError: [['SM123', 'sent'], 'FST_TWILIO_IN_PROGRESS', 503, 'Event SM123 (sent) is being handled by another instance; retry later'],
+  DeadlineError: [['SM123', 'sent', 10000], 'FST_TWILIO_DEADLINE', 503, 'Callbacks for SM123 (sent) still running after 10000 ms'],
+  StoreTimeoutError: [['claim', 1000], 'FST_TWILIO_STORE_TIMEOUT', 500, 'Store claim did not answer within 1000 ms']
+}
+
+t.test('every error has an FST_TWILIO_ code and an explicit 4xx/5xx status', async (t) => {
+  for (const [name, Err] of Object.entries(errors) as Array<[string, AnyError]>) {
+    const err = new Err()
+    t.match(err.code, /^FST_TWILIO_[A-Z_]+$/, `${name} code`)
+    t.ok(err.statusCode >= 400 && err.statusCode < 600, `${name} status ${err.statusCode}`)
+    t.type(err, Error, `${name} is an Error`)
+    t.equal(err.name, 'FastifyError', `${name} name`)
+  }
+})
+
+t.test('codes are unique', async (t) => {
+  const codes = Object.values(errors).map((Err) => new (Err as AnyError)().code)
+  t.equal(new Set(codes).size, codes.length)
+})
+
+t.test('each error has the documented code, status and message', async (t) => {
+  t.same(Object.keys(TABLE).sort(), Object.keys(errors).sort(), 'the table lists every error')
+  for (const [name, [args, code, status, message]] of Object.entries(TABLE)) {
+    const Err = errors[name as keyof typeof errors] as unknown as new (...a: unknown[]) => Error & { code: string, statusCode: number }
+    const err = new Err(...args)
+    t.equal(err.code, code, `${name} code`)
+    t.equal(err.statusCode, status, `${name} status`)
+    t.equal(err.message, message, `${name} message`)
+  }
+})
+
+t.test('InvalidOptionError is a TypeError', async (t) => {
+  t.type(new errors.InvalidOptionError('x'), TypeError)
+})
+
+t.test('CallbackFailedError carries the cause it is given', async (t) => {
+  const cause = new Error('boom')
+  t.equal(new errors.CallbackFailedError('SM1', 'sent', { cause }).cause, cause)
+})

@@ -1,0 +1,107 @@
+/**
+ * The published entry works every way a consumer may load it (STYLE habit 10): each fixture in
+ * test/fixtures/exports is a consumer that loads the built package by its name, registers the
+ * plugin, injects a request signed by the twilio package and a forged one, and prints what it
+ * saw. TypeScript consumers are type-checked with tsc (module nodenext) before they run.
+ */
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { formPost, smsParams, TOKEN } from './helpers/sign'
+
+const run = promisify(execFile)
+const root = resolve(__dirname, '..')
+const fixtures = join(root, 'test', 'fixtures', 'exports')
+const entry = join(root, 'dist', 'lib', 'index.js')
+
+t.before(async () => {
+  // `npm test` builds first; a lone run of this file builds only when nothing is built.
+  if (!existsSync(entry)) await run('npm', ['run', 'build'], { cwd: root })
+})
+
+/** A valid request, then the same one with the signature of another request. */
+function requests (): string {
+  const valid = formPost(smsParams('delivered'))
+  const forged = formPost(smsParams('delivered'))
+  forged.headers['x-twilio-signature'] = formPost(smsParams('failed')).headers['x-twilio-signature']
+  return JSON.stringify([valid, forged])
+}
+
+/** Run one consumer with node and parse the JSON line it prints. */
+async function consumer (file: string): Promise<Record<string, unknown>> {
+  const { stdout } = await run(process.execPath, [file], {
+    cwd: fixtures,
+    env: { ...process.env, NODE_OPTIONS: '', SIGNED_REQUESTS: requests(), TWILIO_AUTH_TOKEN: TOKEN }
+  })
+  const lines = stdout.trim().split('\n')
+  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>
+}
+
+const VERIFIED = { statuses: [200, 403], seen: ['delivered'] }
+
+t.test('CommonJS: require() by the package name', async (t) => {
+  const result = await consumer(join(fixtures, 'require.cjs'))
+  t.match(result, VERIFIED)
+  t.equal(result.resolved, entry, 'the package resolves to its built entry')
+  t.equal(result.isFunction, true, 'module.exports is the plugin itself')
+  t.equal(result.defaultIsPlugin, true, '.default is the plugin')
+  t.equal(result.namedIsPlugin, true, '.fastifyTwilioStatus is the plugin')
+  t.equal(result.twilioModules, 0, 'the twilio package is never loaded')
+})
+
+t.test('ESM: default import', async (t) => {
+  const result = await consumer(join(fixtures, 'import-default.mjs'))
+  t.match(result, VERIFIED)
+  t.equal(result.defaultIsPlugin, true)
+  t.equal(result.twilioModules, 0, 'the twilio package is never loaded')
+})
+
+t.test('ESM: named import { fastifyTwilioStatus }', async (t) => {
+  const result = await consumer(join(fixtures, 'import-named.mjs'))
+  t.match(result, VERIFIED)
+})
+
+t.test('TypeScript consumers (module nodenext): type-checked, then run', async (t) => {
+  // Emitted inside the package (in tap's own ignored directory) so that the package name
+  // resolves to this package, as it does for the JS fixtures.
+  mkdirSync(join(root, '.tap'), { recursive: true })
+  const outDir = mkdtempSync(join(root, '.tap', 'exports-'))
+  t.teardown(() => rmSync(outDir, { recursive: true, force: true }))
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+  const compiled = await run(process.execPath, [tsc, '-p', join(fixtures, 'tsconfig.json'), '--outDir', outDir], { cwd: root })
+    .then(() => '', (err: { stdout?: string }) => err.stdout ?? String(err))
+  t.equal(compiled, '', 'tsc reports no error')
+
+  t.test('.mts, default import', async (t) => {
+    const result = await consumer(join(outDir, 'ts-default.mjs'))
+    t.match(result, VERIFIED)
+    t.equal(result.defaultIsPlugin, true)
+  })
+
+  t.test('.mts, named import', async (t) => {
+    const result = await consumer(join(outDir, 'ts-named.mjs'))
+    t.match(result, VERIFIED)
+  })
+
+  t.test('.cts, import x = require()', async (t) => {
+    const result = await consumer(join(outDir, 'ts-require.cjs'))
+    t.match(result, VERIFIED)
+    t.equal(result.defaultIsPlugin, true)
+    t.equal(result.namedIsPlugin, true)
+  })
+})
+
+t.test('npm pack publishes the build, README, LICENSE and package.json only', async (t) => {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root })
+  const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>
+  const files = pack.files.map((file) => file.path).sort()
+  const allowed = (file: string): boolean =>
+    /^dist\/(lib|types)\/[^/]+$/.test(file) || ['README.md', 'LICENSE', 'package.json'].includes(file)
+  t.same(files.filter((file) => !allowed(file)), [], 'nothing outside the allowlist (no test/, lib/*.ts, bench/)')
+  t.same(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')), [], 'no TypeScript source')
+  for (const file of ['README.md', 'LICENSE', 'package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/types/index.d.ts']) {
+    t.ok(files.includes(file), `${file} is published`)
+  }
+})
