@@ -70,10 +70,10 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
     } catch (err) {
       stats.storeErrors++
       log.error({ err, op: name }, 'fastify-twilio-status: store failed, processing without it')
-      return FAILED
     } finally {
       clearTimeout(timer)
     }
+    return FAILED
   }
 
   async function run (delivery: Delivery, key: string | null): Promise<string> {

@@ -5,7 +5,6 @@
  */
 import { request as httpRequest } from 'node:http'
 import { createHash } from 'node:crypto'
-import type { InjectOptions } from 'fastify'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
 
 /** Shaped like a real Auth Token, and distinctive enough to be searched for in logs. */
@@ -137,11 +136,6 @@ export function jsonPost (body: string, options: Omit<SignOptions, 'target'> & {
     },
     payload: body
   }
-}
-
-/** Pass a `SignedRequest` to `inject` (the type is structurally an `InjectOptions`). */
-export function inject (request: SignedRequest): InjectOptions {
-  return request
 }
 
 export interface LogLine {
