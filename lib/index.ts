@@ -8,11 +8,19 @@ import fp from 'fastify-plugin'
 import type * as Types from '../types/index'
 import * as errors from './errors'
 import { fastifyTwilioStatus as plugin } from './plugin'
-import { RedisStore } from './redis-store'
-import { statusCallbackUrl } from './retry'
-import { createStats } from './stats'
-import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from './statuses'
-import { MemoryStore } from './store'
+import * as redisStore from './redis-store'
+import * as retry from './retry'
+import * as stats from './stats'
+import * as statuses from './statuses'
+import * as store from './store'
+
+// Local bindings (not import bindings, which tsc rewrites to `x_1.name`), so that the ESM hint
+// at the end of this file is a plain object of identifiers.
+const { CALL_STATUSES, callbackName, MESSAGE_STATUSES } = statuses
+const { MemoryStore } = store
+const { RedisStore } = redisStore
+const { createStats } = stats
+const { statusCallbackUrl } = retry
 
 const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl }
 
@@ -25,6 +33,9 @@ function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTw
 fp(fastifyTwilioStatus, { fastify: '5.x', name: 'fastify-twilio-status', encapsulate: true })
 // `module.exports =` replaces the exports object, so the aliases go on the plugin itself.
 Object.assign(fastifyTwilioStatus, extras, { default: fastifyTwilioStatus, fastifyTwilioStatus })
+// For Node's ESM loader, which finds a CommonJS module's named exports by reading its source
+// (cjs-module-lexer) and cannot see Object.assign: this never runs, it only names them.
+0 && (module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl })
 
 declare namespace fastifyTwilioStatus {
   export type FastifyTwilioStatusOptions = Types.FastifyTwilioStatusOptions
@@ -47,10 +58,10 @@ declare namespace fastifyTwilioStatus {
   export type StatusStore = Types.StatusStore
   export type Claim = Types.Claim
   export type Stats = Types.Stats
-  export type MemoryStoreOptions = import('./store').MemoryStoreOptions
-  export type RedisStoreOptions = import('./redis-store').RedisStoreOptions
-  export type RedisClient = import('./redis-store').RedisClient
-  export type ConnectionOverrides = import('./retry').ConnectionOverrides
+  export type MemoryStoreOptions = store.MemoryStoreOptions
+  export type RedisStoreOptions = redisStore.RedisStoreOptions
+  export type RedisClient = redisStore.RedisClient
+  export type ConnectionOverrides = retry.ConnectionOverrides
   export const errors: typeof extras.errors
   export const MESSAGE_STATUSES: typeof extras.MESSAGE_STATUSES
   export const CALL_STATUSES: typeof extras.CALL_STATUSES

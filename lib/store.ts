@@ -55,7 +55,8 @@ export class MemoryStore implements StatusStore {
   readonly #max: number
 
   constructor (options: MemoryStoreOptions = {}) {
-    const max = options.maxEntries ?? 100_000
+    // Only a missing value takes the default: `null` is a mistake to report, not to replace.
+    const max = options.maxEntries === undefined ? 100_000 : options.maxEntries
     if (!Number.isInteger(max) || max < 1) throw new TypeError(`MemoryStore: maxEntries must be a positive integer, got ${String(max)}`)
     this.#max = max
   }

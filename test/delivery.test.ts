@@ -59,7 +59,7 @@ function setup (config: Partial<DeliveryConfig> = {}) {
   })
   const calls: string[] = []
   /** A callback that records `name` and returns what `result` gives. */
-  const cb = (name: string, result: () => unknown = () => undefined): Callback => () => {
+  const rec = (name: string, result: () => unknown = () => undefined): Callback => () => {
     calls.push(name)
     return result()
   }
@@ -68,13 +68,13 @@ function setup (config: Partial<DeliveryConfig> = {}) {
     const sidName = channel.channel === 'sms' ? 'MessageSid' : 'CallSid'
     return { channel, status, sid, event: { [statusName]: status, [sidName]: sid, ...extra }, token, request: { log } }
   }
-  return { deliver, stats, lines, store, calls, cb, delivery }
+  return { deliver, stats, lines, store, calls, rec, delivery }
 }
 
 function deferred<T = unknown> (): { promise: Promise<T>, resolve: (value: T) => void, reject: (err: unknown) => void } {
   let resolve!: (value: T) => void
   let reject!: (err: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  const promise = new Promise<T>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
   return { promise, resolve, reject }
 }
 
@@ -130,8 +130,8 @@ t.test('eventKey', async (t) => {
 
 t.test('idempotency', async (t) => {
   t.test('a handled event is not run again and gets the original TwiML reply', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup()
-    const channel = channelOf('sms', { delivered: cb('delivered', () => TWIML), onAny: cb('any') })
+    const { deliver, stats, calls, rec, delivery } = setup()
+    const channel = channelOf('sms', { delivered: rec('delivered', () => TWIML), onAny: rec('any') })
     t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), TWIML)
     t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), TWIML)
     t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), TWIML)
@@ -140,16 +140,16 @@ t.test('idempotency', async (t) => {
   })
 
   t.test('a reply that is not TwiML is stored as the empty document', async (t) => {
-    const { deliver, calls, cb, delivery } = setup()
-    const channel = channelOf('sms', { sent: cb('sent', () => 'OK') })
+    const { deliver, calls, rec, delivery } = setup()
+    const channel = channelOf('sms', { sent: rec('sent', () => 'OK') })
     t.equal(await deliver(delivery(channel, 'sent', 'SM1')), EMPTY_TWIML)
     t.equal(await deliver(delivery(channel, 'sent', 'SM1')), EMPTY_TWIML)
     t.same(calls, ['sent'])
   })
 
   t.test('distinct events all run', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup()
-    const channel = channelOf('call', { onAny: cb('any') })
+    const { deliver, stats, calls, rec, delivery } = setup()
+    const channel = channelOf('call', { onAny: rec('any') })
     await deliver(delivery(channel, 'ringing', 'CA1', { SequenceNumber: '1' }))
     await deliver(delivery(channel, 'completed', 'CA1', { SequenceNumber: '2' }))
     await deliver(delivery(channel, 'completed', 'CA2', { SequenceNumber: '2' }))
@@ -158,11 +158,11 @@ t.test('idempotency', async (t) => {
   })
 
   t.test('failing callbacks release the key, so a redelivery runs them again', async (t) => {
-    const { deliver, stats, store, calls, cb, delivery } = setup()
+    const { deliver, stats, store, calls, rec, delivery } = setup()
     let fail = true
     const channel = channelOf('sms', {
-      delivered: cb('delivered', () => { if (fail) throw new Error('db down') }),
-      onAny: cb('any')
+      delivered: rec('delivered', () => { if (fail) throw new Error('db down') }),
+      onAny: rec('any')
     })
     await t.rejects(deliver(delivery(channel, 'delivered', 'SM1')), { code: 'FST_TWILIO_CALLBACK_FAILED', statusCode: 500 })
     t.same(await store.claim('sms:SM1:delivered', 1000), { state: 'claimed' }, 'the key was released')
@@ -175,9 +175,9 @@ t.test('idempotency', async (t) => {
   })
 
   t.test('onAny failing alone releases the key too', async (t) => {
-    const { deliver, calls, cb, delivery } = setup()
+    const { deliver, calls, rec, delivery } = setup()
     let fail = true
-    const channel = channelOf('sms', { onAny: cb('any', () => (fail ? Promise.reject(new Error('x')) : undefined)) })
+    const channel = channelOf('sms', { onAny: rec('any', () => (fail ? Promise.reject(new Error('x')) : undefined)) })
     await t.rejects(deliver(delivery(channel, 'sent', 'SM1')), { code: 'FST_TWILIO_CALLBACK_FAILED' })
     fail = false
     await deliver(delivery(channel, 'sent', 'SM1'))
@@ -185,8 +185,8 @@ t.test('idempotency', async (t) => {
   })
 
   t.test('the idempotency token is the key when sent', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup()
-    const channel = channelOf('sms', { onAny: cb('any') })
+    const { deliver, stats, calls, rec, delivery } = setup()
+    const channel = channelOf('sms', { onAny: rec('any') })
     await deliver(delivery(channel, 'delivered', 'SM1', {}, 'tok'))
     await deliver(delivery(channel, 'delivered', 'SM2', {}, 'tok'))
     await deliver(delivery(channel, 'delivered', 'SM1', {}, 'other'))
@@ -196,8 +196,8 @@ t.test('idempotency', async (t) => {
 
   t.test('an event without a Sid runs every time and never touches the store', async (t) => {
     const store = failingStore(() => { throw new Error('must not be called') })
-    const { deliver, stats, calls, cb, delivery } = setup({ store, orderingTtl: DAY })
-    const channel = channelOf('sms', { onAny: cb('any') })
+    const { deliver, stats, calls, rec, delivery } = setup({ store, orderingTtl: DAY })
+    const channel = channelOf('sms', { onAny: rec('any') })
     await deliver(delivery(channel, 'delivered', ''))
     await deliver(delivery(channel, 'delivered', ''))
     t.equal(calls.length, 2)
@@ -207,9 +207,9 @@ t.test('idempotency', async (t) => {
 
   t.test('doneTtl null turns it off: every delivery runs, the store is not used', async (t) => {
     const store = failingStore(() => { throw new Error('must not be called') })
-    const { deliver, stats, calls, cb, delivery } = setup({ store, doneTtl: null })
+    const { deliver, stats, calls, rec, delivery } = setup({ store, doneTtl: null })
     const gate = deferred()
-    const channel = channelOf('sms', { delivered: cb('delivered', () => gate.promise) })
+    const channel = channelOf('sms', { delivered: rec('delivered', () => gate.promise) })
     const first = deliver(delivery(channel, 'delivered', 'SM1'))
     const second = deliver(delivery(channel, 'delivered', 'SM1'))
     await flush()
@@ -237,9 +237,9 @@ t.test('idempotency', async (t) => {
 
 t.test('a duplicate arriving while the first runs, in this process', async (t) => {
   t.test('waits for it and shares its success', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup()
+    const { deliver, stats, calls, rec, delivery } = setup()
     const gate = deferred()
-    const channel = channelOf('sms', { delivered: cb('delivered', () => gate.promise) })
+    const channel = channelOf('sms', { delivered: rec('delivered', () => gate.promise) })
     const first = outcome(deliver(delivery(channel, 'delivered', 'SM1')))
     await flush()
     const second = outcome(deliver(delivery(channel, 'delivered', 'SM1')))
@@ -262,17 +262,17 @@ t.test('a duplicate arriving while the first runs, in this process', async (t) =
       release: async (key) => { inner.release(key) },
       advance: async (subject, rank, ttl) => inner.advance(subject, rank, ttl)
     }
-    const { deliver, stats, calls, cb, delivery } = setup({ store })
-    const channel = channelOf('sms', { delivered: cb('delivered', () => TWIML) })
+    const { deliver, stats, calls, rec, delivery } = setup({ store })
+    const channel = channelOf('sms', { delivered: rec('delivered', () => TWIML) })
     t.same(await Promise.all([deliver(delivery(channel, 'delivered', 'SM1')), deliver(delivery(channel, 'delivered', 'SM1'))]), [TWIML, TWIML])
     t.same(calls, ['delivered'])
     t.match(stats, { duplicates: 1, inProgress: 0 })
   })
 
   t.test('waits for it and shares its failure; a later redelivery runs again', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup()
+    const { deliver, stats, calls, rec, delivery } = setup()
     const gate = deferred()
-    const channel = channelOf('sms', { delivered: cb('delivered', () => gate.promise) })
+    const channel = channelOf('sms', { delivered: rec('delivered', () => gate.promise) })
     const first = outcome(deliver(delivery(channel, 'delivered', 'SM1')))
     const second = outcome(deliver(delivery(channel, 'delivered', 'SM1')))
     await flush()
@@ -292,8 +292,8 @@ t.test('a duplicate arriving while the first runs, in this process', async (t) =
 
 t.test('a claim held by another instance: 503 FST_TWILIO_IN_PROGRESS, no callback', async (t) => {
   const shared = new MemoryStore()
-  const { deliver, stats, calls, cb, delivery } = setup({ store: shared })
-  const channel = channelOf('sms', { delivered: cb('delivered') })
+  const { deliver, stats, calls, rec, delivery } = setup({ store: shared })
+  const channel = channelOf('sms', { delivered: rec('delivered') })
   shared.claim('sms:SM1:delivered', 60_000) // the other instance
   await t.rejects(deliver(delivery(channel, 'delivered', 'SM1')), {
     code: 'FST_TWILIO_IN_PROGRESS',
@@ -314,8 +314,8 @@ t.test('two instances sharing a store', async (t) => {
   const a = setup({ store: shared })
   const b = setup({ store: shared })
   const gate = deferred()
-  const onA = channelOf('sms', { delivered: a.cb('delivered', () => gate.promise) })
-  const onB = channelOf('sms', { delivered: b.cb('delivered', () => 'never') })
+  const onA = channelOf('sms', { delivered: a.rec('delivered', () => gate.promise) })
+  const onB = channelOf('sms', { delivered: b.rec('delivered', () => 'never') })
   const first = a.deliver(a.delivery(onA, 'delivered', 'SM1'))
   await flush()
   await t.rejects(b.deliver(b.delivery(onB, 'delivered', 'SM1')), { code: 'FST_TWILIO_IN_PROGRESS' }, 'B while A runs')
@@ -334,8 +334,8 @@ t.test('store failures: the event is processed anyway, counted and logged', asyn
   for (const [name, fail] of failures) {
     t.test(name, async (t) => {
       const store = failingStore(fail)
-      const { deliver, stats, lines, calls, cb, delivery } = setup({ store, orderingTtl: DAY })
-      const channel = channelOf('sms', { delivered: cb('delivered', () => TWIML) })
+      const { deliver, stats, lines, calls, rec, delivery } = setup({ store, orderingTtl: DAY })
+      const channel = channelOf('sms', { delivered: rec('delivered', () => TWIML) })
       t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), TWIML)
       t.same(calls, ['delivered'])
       t.same(store.calls, ['claim', 'advance'], 'no complete or release once the claim failed')
@@ -357,8 +357,8 @@ t.test('store failures: the event is processed anyway, counted and logged', asyn
 t.test('a store that never answers times out after storeTimeout', async (t) => {
   fakeTimers(t)
   const store = failingStore(() => new Promise(() => {}))
-  const { deliver, stats, lines, calls, cb, delivery } = setup({ store, storeTimeout: 50, orderingTtl: DAY })
-  const channel = channelOf('sms', { delivered: cb('delivered', () => TWIML) })
+  const { deliver, stats, lines, calls, rec, delivery } = setup({ store, storeTimeout: 50, orderingTtl: DAY })
+  const channel = channelOf('sms', { delivered: rec('delivered', () => TWIML) })
   const result = outcome(deliver(delivery(channel, 'delivered', 'SM1')))
   await flush()
   mock.timers.tick(49)
@@ -391,8 +391,8 @@ t.test('a store that fails once recovers on the next request', async (t) => {
     release: (key) => guard(() => inner.release(key)),
     advance: (subject, rank, ttl) => guard(() => inner.advance(subject, rank, ttl))
   }
-  const { deliver, stats, calls, cb, delivery } = setup({ store })
-  const channel = channelOf('sms', { delivered: cb('delivered') })
+  const { deliver, stats, calls, rec, delivery } = setup({ store })
+  const channel = channelOf('sms', { delivered: rec('delivered') })
   await deliver(delivery(channel, 'delivered', 'SM1'))
   down = false
   await deliver(delivery(channel, 'delivered', 'SM1'))
@@ -409,8 +409,8 @@ t.test('complete failing: the reply is still sent, the failure counted', async (
     release: (key) => inner.release(key),
     advance: (subject, rank, ttl) => inner.advance(subject, rank, ttl)
   }
-  const { deliver, stats, lines, cb, delivery } = setup({ store })
-  const channel = channelOf('sms', { delivered: cb('delivered', () => TWIML) })
+  const { deliver, stats, lines, rec, delivery } = setup({ store })
+  const channel = channelOf('sms', { delivered: rec('delivered', () => TWIML) })
   t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), TWIML)
   t.match(stats, { storeErrors: 1, dispatched: 1 })
   t.match(lines, [{ level: 'error', obj: { op: 'complete' } }])
@@ -424,27 +424,27 @@ t.test('release failing: the callback\'s failure is what is answered', async (t)
     release: () => { throw new Error('release failed') },
     advance: (subject, rank, ttl) => inner.advance(subject, rank, ttl)
   }
-  const { deliver, stats, lines, cb, delivery } = setup({ store })
-  const channel = channelOf('sms', { delivered: cb('delivered', () => { throw new Error('boom') }) })
+  const { deliver, stats, lines, rec, delivery } = setup({ store })
+  const channel = channelOf('sms', { delivered: rec('delivered', () => { throw new Error('boom') }) })
   await t.rejects(deliver(delivery(channel, 'delivered', 'SM1')), { code: 'FST_TWILIO_CALLBACK_FAILED', cause: { message: 'boom' } })
   t.match(stats, { storeErrors: 1, dispatched: 0 })
   t.match(lines, [{ level: 'error', obj: { op: 'release', err: { message: 'release failed' } } }])
 })
 
 t.test('ordering', async (t) => {
-  const messageCallbacks = (cb: (name: string, result?: () => unknown) => Callback): Callbacks => ({
-    sent: cb('sent', () => TWIML),
-    delivered: cb('delivered'),
-    undelivered: cb('undelivered'),
-    read: cb('read'),
-    received: cb('received'),
-    onAny: cb('any'),
-    onStale: cb('stale', () => TWIML)
+  const messageCallbacks = (rec: (name: string, result?: () => unknown) => Callback): Callbacks => ({
+    sent: rec('sent', () => TWIML),
+    delivered: rec('delivered'),
+    undelivered: rec('undelivered'),
+    read: rec('read'),
+    received: rec('received'),
+    onAny: rec('any'),
+    onStale: rec('stale', () => TWIML)
   })
 
   t.test('sent after delivered goes to onStale (and onAny), not onSent', async (t) => {
-    const { deliver, stats, lines, calls, cb, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('sms', messageCallbacks(cb))
+    const { deliver, stats, lines, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', messageCallbacks(rec))
     await deliver(delivery(channel, 'delivered', 'SM1'))
     t.equal(await deliver(delivery(channel, 'sent', 'SM1')), EMPTY_TWIML, 'acknowledged; onStale cannot reply')
     t.same(calls, ['delivered', 'any', 'stale', 'any'])
@@ -453,8 +453,8 @@ t.test('ordering', async (t) => {
   })
 
   t.test('read after delivered is progress; equal ranks are fresh', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('sms', messageCallbacks(cb))
+    const { deliver, stats, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', messageCallbacks(rec))
     await deliver(delivery(channel, 'sent', 'SM1'))
     await deliver(delivery(channel, 'delivered', 'SM1'))
     await deliver(delivery(channel, 'undelivered', 'SM1'))
@@ -464,16 +464,16 @@ t.test('ordering', async (t) => {
   })
 
   t.test('subjects are per Sid', async (t) => {
-    const { deliver, calls, cb, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('sms', messageCallbacks(cb))
+    const { deliver, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', messageCallbacks(rec))
     await deliver(delivery(channel, 'delivered', 'SM1'))
     await deliver(delivery(channel, 'sent', 'SM2'))
     t.same(calls, ['delivered', 'any', 'sent', 'any'])
   })
 
   t.test('unranked statuses are always dispatched', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('sms', messageCallbacks(cb))
+    const { deliver, stats, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', messageCallbacks(rec))
     await deliver(delivery(channel, 'read', 'SM1'))
     await deliver(delivery(channel, 'received', 'SM1'))
     await deliver(delivery(channel, 'bogus', 'SM1'))
@@ -482,8 +482,8 @@ t.test('ordering', async (t) => {
   })
 
   t.test('regression: a status named like an Object.prototype member does not reset the order', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('sms', messageCallbacks(cb))
+    const { deliver, stats, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', messageCallbacks(rec))
     await deliver(delivery(channel, 'delivered', 'SM1'))
     await deliver(delivery(channel, 'constructor', 'SM1'))
     await deliver(delivery(channel, '__proto__', 'SM1'))
@@ -493,8 +493,8 @@ t.test('ordering', async (t) => {
   })
 
   t.test('calls: a lower SequenceNumber is stale, whatever the status', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('call', { ringing: cb('ringing'), completed: cb('completed'), onStale: cb('stale') })
+    const { deliver, stats, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('call', { ringing: rec('ringing'), completed: rec('completed'), onStale: rec('stale') })
     await deliver(delivery(channel, 'completed', 'CA1', { SequenceNumber: '3' }))
     await deliver(delivery(channel, 'ringing', 'CA1', { SequenceNumber: '1' }))
     await deliver(delivery(channel, 'completed', 'CA1', { SequenceNumber: '2' }))
@@ -504,16 +504,16 @@ t.test('ordering', async (t) => {
   })
 
   t.test('without onStale a stale event reaches only onAny, and is acknowledged', async (t) => {
-    const { deliver, calls, cb, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('sms', { sent: cb('sent'), onAny: cb('any') })
+    const { deliver, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', { sent: rec('sent'), onAny: rec('any') })
     await deliver(delivery(channel, 'delivered', 'SM1'))
     t.equal(await deliver(delivery(channel, 'sent', 'SM1')), EMPTY_TWIML)
     t.same(calls, ['any', 'any'])
   })
 
   t.test('a stale event is recorded as handled: its redelivery is a duplicate', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('sms', { onStale: cb('stale') })
+    const { deliver, stats, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', { onStale: rec('stale') })
     await deliver(delivery(channel, 'delivered', 'SM1'))
     await deliver(delivery(channel, 'sent', 'SM1'))
     await deliver(delivery(channel, 'sent', 'SM1'))
@@ -522,9 +522,9 @@ t.test('ordering', async (t) => {
   })
 
   t.test('a failing onStale releases the key like any callback', async (t) => {
-    const { deliver, calls, cb, delivery } = setup({ orderingTtl: DAY })
+    const { deliver, calls, rec, delivery } = setup({ orderingTtl: DAY })
     let fail = true
-    const channel = channelOf('sms', { onStale: cb('stale', () => { if (fail) throw new Error('x') }) })
+    const channel = channelOf('sms', { onStale: rec('stale', () => { if (fail) throw new Error('x') }) })
     await deliver(delivery(channel, 'delivered', 'SM1'))
     await t.rejects(deliver(delivery(channel, 'sent', 'SM1')), { code: 'FST_TWILIO_CALLBACK_FAILED' })
     fail = false
@@ -533,8 +533,8 @@ t.test('ordering', async (t) => {
   })
 
   t.test('ordering works with idempotency off', async (t) => {
-    const { deliver, calls, cb, delivery } = setup({ orderingTtl: DAY, doneTtl: null })
-    const channel = channelOf('sms', messageCallbacks(cb))
+    const { deliver, calls, rec, delivery } = setup({ orderingTtl: DAY, doneTtl: null })
+    const channel = channelOf('sms', messageCallbacks(rec))
     await deliver(delivery(channel, 'delivered', 'SM1'))
     await deliver(delivery(channel, 'sent', 'SM1'))
     await deliver(delivery(channel, 'delivered', 'SM1'))
@@ -542,8 +542,8 @@ t.test('ordering', async (t) => {
   })
 
   t.test('off by default (orderingTtl null): a late status is dispatched', async (t) => {
-    const { deliver, stats, calls, cb, delivery } = setup()
-    const channel = channelOf('sms', messageCallbacks(cb))
+    const { deliver, stats, calls, rec, delivery } = setup()
+    const channel = channelOf('sms', messageCallbacks(rec))
     await deliver(delivery(channel, 'delivered', 'SM1'))
     await deliver(delivery(channel, 'sent', 'SM1'))
     t.same(calls, ['delivered', 'any', 'sent', 'any'])
@@ -551,8 +551,8 @@ t.test('ordering', async (t) => {
   })
 
   t.test('an event without a Sid is not ordered', async (t) => {
-    const { deliver, calls, cb, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('sms', messageCallbacks(cb))
+    const { deliver, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', messageCallbacks(rec))
     await deliver(delivery(channel, 'delivered', ''))
     await deliver(delivery(channel, 'sent', ''))
     t.same(calls, ['delivered', 'any', 'sent', 'any'])
@@ -562,8 +562,8 @@ t.test('ordering', async (t) => {
     const shared = new MemoryStore()
     const a = setup({ store: shared, orderingTtl: DAY })
     const b = setup({ store: shared, orderingTtl: DAY })
-    await a.deliver(a.delivery(channelOf('sms', messageCallbacks(a.cb)), 'delivered', 'SM1'))
-    await b.deliver(b.delivery(channelOf('sms', messageCallbacks(b.cb)), 'sent', 'SM1'))
+    await a.deliver(a.delivery(channelOf('sms', messageCallbacks(a.rec)), 'delivered', 'SM1'))
+    await b.deliver(b.delivery(channelOf('sms', messageCallbacks(b.rec)), 'sent', 'SM1'))
     t.same(b.calls, ['stale', 'any'])
   })
 })
@@ -571,9 +571,9 @@ t.test('ordering', async (t) => {
 t.test('the deadline', async (t) => {
   t.test('a callback still running at the deadline is answered 503, then recorded when it succeeds', async (t) => {
     fakeTimers(t)
-    const { deliver, stats, lines, calls, cb, delivery } = setup({ deadline: 10_000 })
+    const { deliver, stats, lines, calls, rec, delivery } = setup({ deadline: 10_000 })
     const gate = deferred()
-    const channel = channelOf('call', { completed: cb('completed', () => gate.promise) })
+    const channel = channelOf('call', { completed: rec('completed', () => gate.promise) })
     const event = () => delivery(channel, 'completed', 'CA1', { SequenceNumber: '4' })
     const first = outcome(deliver(event()))
     await flush()
@@ -601,10 +601,10 @@ t.test('the deadline', async (t) => {
 
   t.test('when the late callback fails, the event is released and a redelivery runs it', async (t) => {
     fakeTimers(t)
-    const { deliver, stats, lines, calls, cb, delivery } = setup({ deadline: 5000 })
+    const { deliver, stats, lines, calls, rec, delivery } = setup({ deadline: 5000 })
     const gate = deferred()
     let attempt = 0
-    const channel = channelOf('sms', { delivered: cb('delivered', () => (++attempt === 1 ? gate.promise : TWIML)) })
+    const channel = channelOf('sms', { delivered: rec('delivered', () => (++attempt === 1 ? gate.promise : TWIML)) })
     const first = outcome(deliver(delivery(channel, 'delivered', 'SM1')))
     await flush()
     mock.timers.tick(5000)
@@ -620,8 +620,8 @@ t.test('the deadline', async (t) => {
 
   t.test('a fast delivery clears its deadline timer', async (t) => {
     fakeTimers(t)
-    const { deliver, stats, lines, cb, delivery } = setup({ deadline: 100 })
-    const channel = channelOf('sms', { delivered: cb('delivered') })
+    const { deliver, stats, lines, rec, delivery } = setup({ deadline: 100 })
+    const channel = channelOf('sms', { delivered: rec('delivered') })
     await deliver(delivery(channel, 'delivered', 'SM1'))
     await deliver(delivery(channel, 'delivered', 'SM1'))
     mock.timers.tick(1000)
@@ -632,8 +632,8 @@ t.test('the deadline', async (t) => {
 
   t.test('a failure before the deadline is answered as it is, no deadline log', async (t) => {
     fakeTimers(t)
-    const { deliver, stats, lines, cb, delivery } = setup({ deadline: 100 })
-    const channel = channelOf('sms', { delivered: cb('delivered', () => { throw new Error('x') }) })
+    const { deliver, stats, lines, rec, delivery } = setup({ deadline: 100 })
+    const channel = channelOf('sms', { delivered: rec('delivered', () => { throw new Error('x') }) })
     await t.rejects(deliver(delivery(channel, 'delivered', 'SM1')), { code: 'FST_TWILIO_CALLBACK_FAILED' })
     mock.timers.tick(1000)
     t.equal(stats.deadlines, 0)
@@ -642,9 +642,9 @@ t.test('the deadline', async (t) => {
 
   t.test('events without a key have a deadline too', async (t) => {
     fakeTimers(t)
-    const { deliver, stats, cb, delivery } = setup({ deadline: 100, doneTtl: null })
+    const { deliver, stats, rec, delivery } = setup({ deadline: 100, doneTtl: null })
     const gate = deferred()
-    const channel = channelOf('sms', { delivered: cb('delivered', () => gate.promise) })
+    const channel = channelOf('sms', { delivered: rec('delivered', () => gate.promise) })
     const first = outcome(deliver(delivery(channel, 'delivered', 'SM1')))
     await flush()
     mock.timers.tick(100)
@@ -660,8 +660,8 @@ t.test('claims are reported as the store says', async (t) => {
   // A store answering `done` straight away (another instance handled it long ago).
   const done: Claim = { state: 'done', reply: TWIML }
   const store: StatusStore = { claim: () => done, complete: () => {}, release: () => {}, advance: () => true }
-  const { deliver, stats, calls, cb, delivery } = setup({ store })
-  t.equal(await deliver(delivery(channelOf('sms', { onAny: cb('any') }), 'sent', 'SM9')), TWIML)
+  const { deliver, stats, calls, rec, delivery } = setup({ store })
+  t.equal(await deliver(delivery(channelOf('sms', { onAny: rec('any') }), 'sent', 'SM9')), TWIML)
   t.same(calls, [])
   t.equal(stats.duplicates, 1)
 })

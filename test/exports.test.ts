@@ -16,10 +16,27 @@ const root = resolve(__dirname, '..')
 const fixtures = join(root, 'test', 'fixtures', 'exports')
 const entry = join(root, 'dist', 'lib', 'index.js')
 
+/**
+ * Compile the TypeScript consumers once, while the JS ones run. Emitted inside the package (in
+ * tap's own ignored directory) so that the package name resolves to this package, as it does
+ * for the JS fixtures.
+ */
+async function compile (): Promise<{ outDir: string, errors: string }> {
+  mkdirSync(join(root, '.tap'), { recursive: true })
+  const outDir = mkdtempSync(join(root, '.tap', 'exports-'))
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+  const errors = await run(process.execPath, [tsc, '-p', join(fixtures, 'tsconfig.json'), '--outDir', outDir], { cwd: root })
+    .then(() => '', (err: { stdout?: string }) => err.stdout ?? String(err))
+  return { outDir, errors }
+}
+let compiled: Promise<{ outDir: string, errors: string }>
+
 t.before(async () => {
   // `npm test` builds first; a lone run of this file builds only when nothing is built.
   if (!existsSync(entry)) await run('npm', ['run', 'build'], { cwd: root })
+  compiled = compile()
 })
+t.teardown(async () => { rmSync((await compiled).outDir, { recursive: true, force: true }) })
 
 /** A valid request, then the same one with the signature of another request. */
 function requests (): string {
@@ -64,6 +81,7 @@ t.test('ESM: default import', async (t) => {
   const result = await consumer(join(fixtures, 'import-default.mjs'))
   verified(t, result)
   t.equal(result.defaultIsPlugin, true)
+  t.same(result.notNamed, [], 'every property of the CommonJS export is also an ESM named export')
   t.equal(result.twilioModules, 0, 'the twilio package is never loaded')
 })
 
@@ -73,15 +91,8 @@ t.test('ESM: named import { fastifyTwilioStatus }', async (t) => {
 })
 
 t.test('TypeScript consumers (module nodenext): type-checked, then run', async (t) => {
-  // Emitted inside the package (in tap's own ignored directory) so that the package name
-  // resolves to this package, as it does for the JS fixtures.
-  mkdirSync(join(root, '.tap'), { recursive: true })
-  const outDir = mkdtempSync(join(root, '.tap', 'exports-'))
-  t.teardown(() => rmSync(outDir, { recursive: true, force: true }))
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  const compiled = await run(process.execPath, [tsc, '-p', join(fixtures, 'tsconfig.json'), '--outDir', outDir], { cwd: root })
-    .then(() => '', (err: { stdout?: string }) => err.stdout ?? String(err))
-  t.equal(compiled, '', 'tsc reports no error')
+  const { outDir, errors } = await compiled
+  t.equal(errors, '', 'tsc reports no error')
 
   t.test('.mts, default import', async (t) => {
     const result = await consumer(join(outDir, 'ts-default.mjs'))

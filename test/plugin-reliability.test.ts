@@ -22,14 +22,14 @@ t.teardown(async () => { await redis.stop() })
 function deferred (): { promise: Promise<void>, resolve: () => void, reject: (err: Error) => void } {
   let resolve!: () => void
   let reject!: (err: Error) => void
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+  const promise = new Promise<void>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
   return { promise, resolve, reject }
 }
 
 /** Callbacks that record their names, in call order. */
-function recorder (): { cb: (name: string) => () => void, names: () => string[] } {
+function recorder (): { rec: (name: string) => () => void, names: () => string[] } {
   const calls: string[] = []
-  return { cb: (name) => () => { calls.push(name) }, names: () => calls }
+  return { rec: (name) => () => { calls.push(name) }, names: () => calls }
 }
 
 /** Wait until `check` holds (the callback has started, say), polling the event loop. */
@@ -53,9 +53,9 @@ async function twoInstances (t: tap.Test, options: (name: 'A' | 'B') => FastifyT
 }
 
 t.test('idempotency is on by default: a redelivery runs nothing and gets the same reply', async (t) => {
-  const { cb, names } = recorder()
+  const { rec, names } = recorder()
   const stats = createStats()
-  const app = await build(t, { authToken: TOKEN, stats, sms: { onDelivered: () => { cb('delivered')(); return TWIML } } })
+  const app = await build(t, { authToken: TOKEN, stats, sms: { onDelivered: () => { rec('delivered')(); return TWIML } } })
   const request = post(smsParams('delivered'))
   const first = await app.inject(request)
   const second = await app.inject(request)
@@ -69,9 +69,9 @@ t.test('idempotency is on by default: a redelivery runs nothing and gets the sam
 })
 
 t.test('idempotency: false runs every delivery', async (t) => {
-  const { cb, names } = recorder()
+  const { rec, names } = recorder()
   const stats = createStats()
-  const app = await build(t, { authToken: TOKEN, stats, idempotency: false, sms: { onDelivered: cb('delivered') } })
+  const app = await build(t, { authToken: TOKEN, stats, idempotency: false, sms: { onDelivered: rec('delivered') } })
   const request = post(smsParams('delivered'))
   t.equal((await app.inject(request)).statusCode, 200)
   t.equal((await app.inject(request)).statusCode, 200)
@@ -80,8 +80,8 @@ t.test('idempotency: false runs every delivery', async (t) => {
 })
 
 t.test('idempotency TTLs can be set', async (t) => {
-  const { cb, names } = recorder()
-  const app = await build(t, { authToken: TOKEN, idempotency: { ttl: 60_000, pendingTtl: 5000 }, sms: { onSent: cb('sent') } })
+  const { rec, names } = recorder()
+  const app = await build(t, { authToken: TOKEN, idempotency: { ttl: 60_000, pendingTtl: 5000 }, sms: { onSent: rec('sent') } })
   const request = post(smsParams('sent'))
   await app.inject(request)
   await app.inject(request)
@@ -89,9 +89,9 @@ t.test('idempotency TTLs can be set', async (t) => {
 })
 
 t.test('the I-Twilio-Idempotency-Token header is the key when sent', async (t) => {
-  const { cb, names } = recorder()
+  const { rec, names } = recorder()
   const stats = createStats()
-  const app = await build(t, { authToken: TOKEN, stats, sms: { onAny: cb('any') } })
+  const app = await build(t, { authToken: TOKEN, stats, sms: { onAny: rec('any') } })
   const token = randomUUID()
   t.equal((await app.inject(post(smsParams('delivered'), { 'i-twilio-idempotency-token': token }))).statusCode, 200)
   t.equal((await app.inject(post(smsParams('delivered'), { 'i-twilio-idempotency-token': token }))).statusCode, 200,
@@ -101,14 +101,19 @@ t.test('the I-Twilio-Idempotency-Token header is the key when sent', async (t) =
   await app.inject(post(params, { 'i-twilio-idempotency-token': randomUUID() }))
   t.same(names(), ['any', 'any', 'any'], 'the same event with two tokens ran twice: the token wins')
   t.equal(stats.duplicates, 1)
+
+  // Regression: an empty header was a key of its own, making every later event a duplicate.
+  await app.inject(post(smsParams('delivered'), { 'i-twilio-idempotency-token': '' }))
+  await app.inject(post(smsParams('delivered'), { 'i-twilio-idempotency-token': '' }))
+  t.equal(names().length, 5, 'an empty token is no token: two events, two runs')
 })
 
 t.test('a failing callback answers 500 and releases the event: the redelivery runs it', async (t) => {
   let fail = true
-  const { cb, names } = recorder()
+  const { rec, names } = recorder()
   const app = await build(t, {
     authToken: TOKEN,
-    sms: { onDelivered: () => { cb('delivered')(); if (fail) throw new Error('db down') } }
+    sms: { onDelivered: () => { rec('delivered')(); if (fail) throw new Error('db down') } }
   })
   const request = post(smsParams('delivered'))
   const first = await app.inject(request)
@@ -138,14 +143,14 @@ t.test('a duplicate arriving while the first runs waits for it, in one app', asy
 })
 
 t.test('ordering (opt-in) through the plugin', async (t) => {
-  const { cb, names } = recorder()
+  const { rec, names } = recorder()
   const stats = createStats()
   const app = await build(t, {
     authToken: TOKEN,
     stats,
     ordering: true,
-    sms: { onSent: cb('sent'), onDelivered: cb('delivered'), onRead: cb('read'), onStale: cb('stale'), onAny: cb('any') },
-    call: { onRinging: cb('ringing'), onCompleted: cb('completed'), onStale: cb('stale') }
+    sms: { onSent: rec('sent'), onDelivered: rec('delivered'), onRead: rec('read'), onStale: rec('stale'), onAny: rec('any') },
+    call: { onRinging: rec('ringing'), onCompleted: rec('completed'), onStale: rec('stale') }
   })
   const delivered = smsParams('delivered')
   const sid = delivered.MessageSid as string
@@ -161,8 +166,8 @@ t.test('ordering (opt-in) through the plugin', async (t) => {
 })
 
 t.test('ordering TTL can be set', async (t) => {
-  const { cb, names } = recorder()
-  const app = await build(t, { authToken: TOKEN, ordering: { ttl: 60_000 }, sms: { onSent: cb('sent'), onStale: cb('stale') } })
+  const { rec, names } = recorder()
+  const app = await build(t, { authToken: TOKEN, ordering: { ttl: 60_000 }, sms: { onSent: rec('sent'), onStale: rec('stale') } })
   const delivered = smsParams('delivered')
   await app.inject(post(delivered))
   await app.inject(post({ ...delivered, MessageStatus: 'sent', SmsStatus: 'sent' }))
@@ -171,12 +176,12 @@ t.test('ordering TTL can be set', async (t) => {
 
 t.test('two instances sharing Redis', async (t) => {
   t.test('an event handled on A is a duplicate on B, with A\'s reply', async (t) => {
-    const { cb, names } = recorder()
+    const { rec, names } = recorder()
     const stats = { A: createStats(), B: createStats() }
     const [a, b] = await twoInstances(t, (name) => ({
       authToken: TOKEN,
       stats: stats[name],
-      sms: { onDelivered: () => { cb(name)(); return TWIML } }
+      sms: { onDelivered: () => { rec(name)(); return TWIML } }
     }))
     const request = post(smsParams('delivered'))
     const onA = await a.inject(request)
@@ -227,12 +232,12 @@ t.test('two instances sharing Redis', async (t) => {
   })
 
   t.test('ordering across instances', async (t) => {
-    const { cb, names } = recorder()
+    const { rec, names } = recorder()
     const [a, b] = await twoInstances(t, (name) => ({
       authToken: TOKEN,
       ordering: true,
-      sms: { onSent: cb(`${name}:sent`), onDelivered: cb(`${name}:delivered`), onRead: cb(`${name}:read`), onStale: cb(`${name}:stale`) },
-      call: { onInProgress: cb(`${name}:in-progress`), onRinging: cb(`${name}:ringing`), onStale: cb(`${name}:stale`) }
+      sms: { onSent: rec(`${name}:sent`), onDelivered: rec(`${name}:delivered`), onRead: rec(`${name}:read`), onStale: rec(`${name}:stale`) },
+      call: { onInProgress: rec(`${name}:in-progress`), onRinging: rec(`${name}:ringing`), onStale: rec(`${name}:stale`) }
     }))
     const delivered = smsParams('delivered')
     const sid = delivered.MessageSid as string
@@ -252,14 +257,14 @@ t.test('two instances sharing Redis', async (t) => {
     const client = redis.client()
     await client.quit()
     const stats: Stats = createStats()
-    const { cb, names } = recorder()
+    const { rec, names } = recorder()
     const app = await build(t, {
       authToken: TOKEN,
       stats,
       ordering: true,
       storeTimeout: 500,
       store: new RedisStore({ client, prefix: `test:${randomUUID()}:` }),
-      sms: { onDelivered: cb('delivered') }
+      sms: { onDelivered: rec('delivered') }
     }, { logger: { level: 'silent' } })
     const request = post(smsParams('delivered'))
     t.equal((await app.inject(request)).statusCode, 200)
