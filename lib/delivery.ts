@@ -63,7 +63,8 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
     let timer: NodeJS.Timeout | undefined
     try {
       const result = call()
-      if (!(result instanceof Promise)) return result
+      // Any thenable counts as pending: a store may return a non-native promise.
+      if (typeof (result as PromiseLike<T> | undefined)?.then !== 'function') return result
       return await Promise.race([result, new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new StoreTimeoutError(name, config.storeTimeout)), config.storeTimeout)
       })])

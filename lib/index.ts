@@ -35,6 +35,7 @@ fp(fastifyTwilioStatus, { fastify: '5.x', name: 'fastify-twilio-status', encapsu
 Object.assign(fastifyTwilioStatus, extras, { default: fastifyTwilioStatus, fastifyTwilioStatus })
 // For Node's ESM loader, which finds a CommonJS module's named exports by reading its source
 // (cjs-module-lexer) and cannot see Object.assign: this never runs, it only names them.
+/* c8 ignore next */
 0 && (module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl })
 
 declare namespace fastifyTwilioStatus {

@@ -4,6 +4,7 @@
  * Takes any ioredis-compatible client (ioredis itself is not a dependency).
  */
 import { createHash } from 'node:crypto'
+import { InvalidOptionError } from './errors'
 import { type Claim, CLAIMED, claimOf, type StatusStore } from './store'
 
 /** The part of an ioredis client this store uses. */
@@ -49,7 +50,7 @@ export class RedisStore implements StatusStore {
   constructor (options: RedisStoreOptions) {
     const client = options?.client
     if (typeof client?.evalsha !== 'function' || typeof client.eval !== 'function') {
-      throw new TypeError('RedisStore: option client must be an ioredis client')
+      throw new InvalidOptionError('RedisStore option client must be an ioredis client (with eval and evalsha)')
     }
     this.#client = client
     this.#prefix = options.prefix ?? 'twilio-status:'

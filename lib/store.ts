@@ -3,6 +3,7 @@
  * store for one process (the default) and `RedisStore` for several. A method may answer
  * synchronously (memory) or with a promise (Redis).
  */
+import { InvalidOptionError } from './errors'
 
 /** The outcome of claiming an event key. */
 export type Claim =
@@ -57,7 +58,7 @@ export class MemoryStore implements StatusStore {
   constructor (options: MemoryStoreOptions = {}) {
     // Only a missing value takes the default: `null` is a mistake to report, not to replace.
     const max = options.maxEntries === undefined ? 100_000 : options.maxEntries
-    if (!Number.isInteger(max) || max < 1) throw new TypeError(`MemoryStore: maxEntries must be a positive integer, got ${String(max)}`)
+    if (!Number.isInteger(max) || max < 1) throw new InvalidOptionError(`MemoryStore option maxEntries must be a positive integer, got ${String(max)}`)
     this.#max = max
   }
 

@@ -217,8 +217,9 @@ t.test('the constructor rejects anything but an ioredis-like client', async (t) 
   ]
   for (const options of bad) {
     t.throws(() => new RedisStore(options as { client: RedisClient }), {
-      name: 'TypeError',
-      message: 'RedisStore: option client must be an ioredis client'
+      name: 'FastifyError',
+      code: 'FST_TWILIO_INVALID_OPTION',
+      message: 'fastify-twilio-status: RedisStore option client must be an ioredis client (with eval and evalsha)'
     }, JSON.stringify(options))
   }
   t.doesNotThrow(() => new RedisStore({ client: { evalsha: async () => null, eval: async () => null } }))

@@ -174,11 +174,12 @@ t.test('the default bound is 100,000 keys', async (t) => {
 t.test('the constructor rejects a bad maxEntries', async (t) => {
   for (const maxEntries of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '10', true, null]) {
     t.throws(() => new MemoryStore({ maxEntries: maxEntries as number }), {
-      name: 'TypeError',
-      message: /^MemoryStore: maxEntries must be a positive integer, got /
+      name: 'FastifyError',
+      code: 'FST_TWILIO_INVALID_OPTION',
+      message: /^fastify-twilio-status: MemoryStore option maxEntries must be a positive integer, got /
     }, String(maxEntries))
   }
-  t.throws(() => new MemoryStore({ maxEntries: 0 }), { message: 'MemoryStore: maxEntries must be a positive integer, got 0' })
+  t.throws(() => new MemoryStore({ maxEntries: 0 }), { message: 'fastify-twilio-status: MemoryStore option maxEntries must be a positive integer, got 0' })
   t.throws(() => new MemoryStore({ maxEntries: null as unknown as number }), { message: /got null$/ }, 'null is not the default')
   t.doesNotThrow(() => new MemoryStore({ maxEntries: 1 }))
   t.doesNotThrow(() => new MemoryStore({ maxEntries: undefined }))
