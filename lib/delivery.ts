@@ -44,6 +44,10 @@ export interface Delivery {
 
 const FAILED = Symbol('store failed')
 
+function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function'
+}
+
 /** The idempotency key: Twilio's token when sent, else Sid, status and (calls) sequence. */
 export function eventKey ({ channel, status, sid, event, token }: Delivery): string | null {
   // An empty header is no token: as a key it would make every later event a duplicate.
@@ -58,31 +62,85 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
   /** Events being handled in this process: a duplicate shares the first one's outcome. */
   const running = new Map<string, Promise<string>>()
 
-  /** A store call that never throws: failures and timeouts are logged, counted, and `FAILED`. */
-  async function safely<T> (name: string, log: FastifyBaseLogger, call: () => T | Promise<T>): Promise<T | typeof FAILED> {
-    let timer: NodeJS.Timeout | undefined
-    try {
-      const result = call()
-      // Any thenable counts as pending: a store may return a non-native promise.
-      if (typeof (result as PromiseLike<T> | undefined)?.then !== 'function') return result
-      return await Promise.race([result, new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new StoreTimeoutError(name, config.storeTimeout)), config.storeTimeout)
-      })])
-    } catch (err) {
-      stats.storeErrors++
-      log.error({ err, op: name }, 'fastify-twilio-status: store failed, processing without it')
-    } finally {
-      clearTimeout(timer)
+  /** Callbacks being watched for the deadline, oldest first (insertion order is start order). */
+  const watching = new Set<{ readonly since: number, readonly expire: () => void }>()
+  // One shared ticker instead of a timer per request: a deadline is met within `tick` of it.
+  const tick = Math.max(5, Math.min(250, Math.floor(config.deadline / 20)))
+  let ticker: NodeJS.Timeout | undefined
+
+  function sweep (): void {
+    const now = Date.now()
+    for (const watch of watching) {
+      if (now - watch.since < config.deadline) break
+      watching.delete(watch)
+      watch.expire()
     }
+    if (watching.size === 0) {
+      clearInterval(ticker)
+      ticker = undefined
+    }
+  }
+
+  function failed (name: string, log: FastifyBaseLogger, err: unknown): typeof FAILED {
+    stats.storeErrors++
+    log.error({ err, op: name }, 'fastify-twilio-status: store failed, processing without it')
     return FAILED
   }
 
+  /**
+   * A store call that never throws: failures and timeouts are logged, counted, and `FAILED`.
+   * It answers synchronously when the store does (the memory store), so the common path has no
+   * extra promise.
+   */
+  function safely<T> (name: string, log: FastifyBaseLogger, call: () => T | PromiseLike<T>): T | typeof FAILED | Promise<T | typeof FAILED> {
+    let result: T | PromiseLike<T>
+    try {
+      result = call()
+    } catch (err) {
+      return failed(name, log, err)
+    }
+    if (!isThenable(result)) return result
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new StoreTimeoutError(name, config.storeTimeout)), config.storeTimeout)
+    })
+    return Promise.race([result, timeout]).then((value) => {
+      clearTimeout(timer)
+      return value
+    }, (err: unknown) => {
+      clearTimeout(timer)
+      return failed(name, log, err)
+    })
+  }
+
+  /** Claim the event (when it has a key), run its callbacks, then mark it handled or release it. */
   async function run (delivery: Delivery, key: string | null): Promise<string> {
     const { channel, status, sid, event, request } = delivery
+    let claimed = false
+    if (key !== null) {
+      let claim = safely('claim', request.log, () => store.claim(key, config.pendingTtl))
+      if (isThenable(claim)) claim = await claim
+      // A failed claim: processed anyway, then neither completed nor released.
+      if (claim !== FAILED) {
+        if (claim.state === 'done') {
+          stats.duplicates++
+          return claim.reply
+        }
+        if (claim.state === 'pending') {
+          stats.inProgress++
+          throw new InProgressError(sid, status)
+        }
+        claimed = true
+      }
+    }
     try {
       const rank = orderingTtl === null || sid === '' ? undefined : rankOf(channel.channel, status, event)
-      const fresh = rank === undefined ||
-        await safely('advance', request.log, () => store.advance(`o:${channel.channel}:${sid}`, rank, orderingTtl as number)) !== false
+      let fresh = true
+      if (rank !== undefined) {
+        let advanced = safely('advance', request.log, () => store.advance(`o:${channel.channel}:${sid}`, rank, orderingTtl as number))
+        if (isThenable(advanced)) advanced = await advanced
+        fresh = advanced !== false
+      }
       let reply = EMPTY_TWIML
       if (fresh) {
         reply = twimlOf(await dispatch(channel.byStatus.get(status), channel.onAny, sid, status, event, request)) ?? EMPTY_TWIML
@@ -92,10 +150,16 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
         await dispatch(channel.onStale, channel.onAny, sid, status, event, request)
       }
       stats.dispatched++
-      if (key !== null) await safely('complete', request.log, () => store.complete(key, reply, doneTtl as number))
+      if (claimed) {
+        const completed = safely('complete', request.log, () => store.complete(key as string, reply, doneTtl as number))
+        if (isThenable(completed)) await completed
+      }
       return reply
     } catch (err) {
-      if (key !== null) await safely('release', request.log, () => store.release(key))
+      if (claimed) {
+        const released = safely('release', request.log, () => store.release(key as string))
+        if (isThenable(released)) await released
+      }
       throw err
     }
   }
@@ -104,37 +168,27 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
   function byDeadline (work: Promise<string>, { sid, status, request }: Delivery): Promise<string> {
     return new Promise((resolve, reject) => {
       let late = false
-      const timer = setTimeout(() => {
-        late = true
-        stats.deadlines++
-        request.log.warn({ sid, status, deadline: config.deadline }, 'fastify-twilio-status: callbacks past the deadline, answered 503')
-        reject(new DeadlineError(sid, status, config.deadline))
-      }, config.deadline)
+      const watch = {
+        since: Date.now(),
+        expire () {
+          late = true
+          stats.deadlines++
+          request.log.warn({ sid, status, deadline: config.deadline }, 'fastify-twilio-status: callbacks past the deadline, answered 503')
+          reject(new DeadlineError(sid, status, config.deadline))
+        }
+      }
+      watching.add(watch)
+      ticker ??= setInterval(sweep, tick).unref()
       work.then((reply) => {
-        clearTimeout(timer)
+        watching.delete(watch)
         if (late) request.log.info({ sid, status }, 'fastify-twilio-status: late callbacks succeeded, event recorded as handled')
         resolve(reply)
       }, (err) => {
-        clearTimeout(timer)
+        watching.delete(watch)
         if (late) request.log.error({ err, sid, status }, 'fastify-twilio-status: late callbacks failed, event released')
         reject(err)
       })
     })
-  }
-
-  /** Claim the event in the store, then run it unless it is handled or held elsewhere. */
-  async function claimAndRun (delivery: Delivery, key: string): Promise<string> {
-    const claim = await safely('claim', delivery.request.log, () => store.claim(key, config.pendingTtl))
-    if (claim === FAILED) return await run(delivery, null) // processed, neither completed nor released
-    if (claim.state === 'done') {
-      stats.duplicates++
-      return claim.reply
-    }
-    if (claim.state === 'pending') {
-      stats.inProgress++
-      throw new InProgressError(delivery.sid, delivery.status)
-    }
-    return await run(delivery, key)
   }
 
   return async function deliver (delivery) {
@@ -145,7 +199,7 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
       stats.duplicates++
     } else {
       // Registered before the first await, so a duplicate arriving meanwhile waits for this one.
-      work = claimAndRun(delivery, key)
+      work = run(delivery, key)
       running.set(key, work)
       const forget = (): void => { running.delete(key) }
       work.then(forget, forget)

@@ -7,7 +7,7 @@
  * never re-encode it (§6 #2, #3). Because Twilio keeps the port on some callbacks and drops it on
  * others (§1.5), each URL is tried with any port removed and with the default port added.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 
 /** Form parameters as Twilio sent them: a repeated name holds every value, in order. */
 export type Params = Readonly<Record<string, string | readonly string[]>>
@@ -29,8 +29,6 @@ export type Verdict =
   | { readonly valid: true, readonly url: string, readonly tokenIndex: number }
   | { readonly valid: false, readonly reason: RejectReason, readonly urls: readonly string[] }
 
-const SHA1_BYTES = 20
-const BASE64_SHA1_LENGTH = 28
 
 /** The string Twilio signs: the URL, then each parameter name and value in sorted order. */
 export function signedPayload (url: string, params: Params | null): string {
@@ -84,23 +82,26 @@ export function candidateUrls (url: string): [string, string] {
 }
 
 /**
- * Decode a header into the 20 signature bytes, or `null` when it cannot be a signature.
- * Only the canonical base64 form is accepted, so the verdict equals a string comparison.
+ * A SHA-1 HMAC in canonical base64: 27 characters and `=`, the last character carrying only
+ * zero bits past the 160th. Anything else cannot be a signature and costs no HMAC.
  */
-function decodeSignature (header: string | string[] | undefined): Buffer | null {
-  if (typeof header !== 'string' || header.length !== BASE64_SHA1_LENGTH) return null
-  const bytes = Buffer.from(header, 'base64')
-  if (bytes.length !== SHA1_BYTES || bytes.toString('base64') !== header) return null
-  return bytes
+const SIGNATURE_SHAPE = /^[A-Za-z0-9+/]{26}[AEIMQUYcgkosw048]=$/
+
+/**
+ * Constant-time comparison of two ASCII strings after a length check (as `scmp`, which
+ * twilio-node used): every character is visited, whatever differs.
+ */
+function sameText (a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
 }
 
 function bodyHashMatches (url: string, rawBody: string): boolean {
   const query = url.indexOf('?')
   const expected = query === -1 ? null : new URLSearchParams(url.slice(query + 1)).get('bodySHA256')
-  if (expected === null) return false
-  const actual = Buffer.from(bodyHash(rawBody))
-  const claimed = Buffer.from(expected)
-  return claimed.length === actual.length && timingSafeEqual(claimed, actual)
+  return expected !== null && sameText(expected, bodyHash(rawBody))
 }
 
 /**
@@ -110,17 +111,38 @@ function bodyHashMatches (url: string, rawBody: string): boolean {
  */
 export function createVerifier (authTokens: readonly string[]): (request: SignedRequest) => Verdict {
   const keys = authTokens.map((token) => Buffer.from(token, 'utf8'))
+  // An app is reached through few origins: their candidate pairs are worked out once. Bounded,
+  // since the Host header is the client's to choose.
+  const origins = new Map<string, [string, string]>()
+
+  function candidatesOf (url: string): [string, string] {
+    const schemeEnd = url.indexOf('://')
+    if (schemeEnd === -1) return [url, url]
+    let end = url.length
+    for (let i = schemeEnd + 3; i < url.length; i++) {
+      const c = url.charCodeAt(i)
+      if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) { end = i; break }
+    }
+    const origin = url.slice(0, end)
+    let pair = origins.get(origin)
+    if (pair === undefined) {
+      pair = candidateUrls(origin)
+      if (origins.size < 64) origins.set(origin, pair)
+    }
+    const rest = url.slice(end)
+    return [pair[0] + rest, pair[1] + rest]
+  }
+
   return function verifySignature (request) {
-    const urls = candidateUrls(request.url)
+    const urls = candidatesOf(request.url)
     if (request.signature === undefined) return { valid: false, reason: 'missing', urls }
-    const claimed = decodeSignature(request.signature)
-    if (claimed === null) return { valid: false, reason: 'malformed', urls }
+    const claimed = request.signature
+    if (typeof claimed !== 'string' || !SIGNATURE_SHAPE.test(claimed)) return { valid: false, reason: 'malformed', urls }
     // The parameters follow the URL in the signed string: build that suffix once.
     const suffix = signedPayload('', request.params)
     for (const url of urls) {
       for (let i = 0; i < keys.length; i++) {
-        const digest = createHmac('sha1', keys[i]).update(url, 'utf8').update(suffix, 'utf8').digest()
-        if (timingSafeEqual(digest, claimed)) {
+        if (sameText(createHmac('sha1', keys[i]).update(url + suffix, 'utf8').digest('base64'), claimed)) {
           if (request.rawBody !== undefined && !bodyHashMatches(url, request.rawBody)) {
             return { valid: false, reason: 'body-hash', urls }
           }

@@ -85,7 +85,7 @@ async function flush (): Promise<void> {
 
 /** Fake setTimeout/clearTimeout (and Date) for this test. */
 function fakeTimers (t: tap.Test): void {
-  mock.timers.enable({ apis: ['setTimeout', 'Date'] })
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] })
   t.teardown(() => mock.timers.reset())
 }
 

@@ -51,7 +51,10 @@ t.test('trims nothing: spaces, tabs and newlines reach the signature as sent', a
 
 t.test('returns a prototype-free object: __proto__, constructor and toString are plain names', async (t) => {
   const params = parseForm('__proto__=x&constructor=y&toString=z&hasOwnProperty=w&__proto__[polluted]=1&constructor=v')
-  t.equal(Object.getPrototypeOf(params), null)
+  // Its prototype is an empty object whose own prototype is null: no Object.prototype in the chain.
+  t.same(Object.getOwnPropertyNames(Object.getPrototypeOf(params)), [])
+  t.equal(Object.getPrototypeOf(Object.getPrototypeOf(params)), null)
+  t.notOk(params instanceof Object)
   t.same(Object.keys(params), ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '__proto__[polluted]'])
   t.equal(Object.getOwnPropertyDescriptor(params, '__proto__')?.value, 'x')
   t.same(params.constructor, ['y', 'v'])

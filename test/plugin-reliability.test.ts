@@ -279,7 +279,7 @@ t.test('the deadline: 503 FST_TWILIO_DEADLINE, then the late success is recorded
   let started = 0
   const stats = createStats()
   const app = await build(t, { authToken: TOKEN, stats, deadline: 2000, call: { onCompleted: async () => { started++; await gate.promise; return TWIML } } })
-  mock.timers.enable({ apis: ['setTimeout'] })
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] })
   t.teardown(() => mock.timers.reset())
   const request = post(callParams('completed'), {}, CALL_PATH)
   const first = app.inject(request)
