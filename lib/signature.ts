@@ -29,7 +29,6 @@ export type Verdict =
   | { readonly valid: true, readonly url: string, readonly tokenIndex: number }
   | { readonly valid: false, readonly reason: RejectReason, readonly urls: readonly string[] }
 
-
 /** The string Twilio signs: the URL, then each parameter name and value in sorted order. */
 export function signedPayload (url: string, params: Params | null): string {
   if (params === null) return url

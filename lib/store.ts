@@ -87,16 +87,12 @@ export class MemoryStore implements StatusStore {
   /**
    * One iterator lives on, so each eviction steps past the slots already freed instead of
    * rescanning them: a fresh `keys()` walks every deleted slot V8 keeps until a rehash, which
-   * made a full store cost tens of µs per event. Everything before the iterator is gone already,
-   * and a Map iterator sees keys added after it was made.
+   * made a full store cost tens of µs per event. Every key before the iterator is gone, and a
+   * Map iterator sees keys added after it was made, so with `size > max ≥ 1` the next key is the
+   * oldest live one.
    */
   #evictOldest (): void {
-    let next = this.#oldest.next()
-    if (next.done === true) {
-      this.#oldest = this.#entries.keys()
-      next = this.#oldest.next()
-    }
-    this.#entries.delete(next.value as string)
+    this.#entries.delete(this.#oldest.next().value as string)
   }
 
   claim (key: string, ttlMs: number): Claim {

@@ -767,3 +767,13 @@ t.test('property: for a mutated request our verdict equals twilio, up to its nor
   t.ok(rejected > 100, `${rejected} of 200 mutated requests rejected`)
   t.ok(twilioOnly > 0, `${twilioOnly} accepted by twilio only (normalised URL)`)
 })
+
+t.test('a verifier keeps working past its cache of origins: any Host header, correct verdicts', async (t) => {
+  const verify = createVerifier(['12345'])
+  for (let i = 0; i < 80; i++) {
+    const url = `https://host${i}.example.com:8443/sms?i=${i}`
+    const signature = computeSignature('12345', url, { MessageStatus: 'sent' })
+    t.equal(verify({ signature, url, params: { MessageStatus: 'sent' } }).valid, true, url)
+    t.equal(verify({ signature, url: url + '0', params: { MessageStatus: 'sent' } }).valid, false)
+  }
+})
