@@ -777,3 +777,11 @@ t.test('a verifier keeps working past its cache of origins: any Host header, cor
     t.equal(verify({ signature, url: url + '0', params: { MessageStatus: 'sent' } }).valid, false)
   }
 })
+
+t.test('a verifier given a URL without a scheme tries it as is, once per candidate', async (t) => {
+  const verify = createVerifier(['12345'])
+  const url = '/twilio/sms/status?x=1'
+  const signature = computeSignature('12345', url, {})
+  t.same(verify({ signature, url, params: {} }), { valid: true, url, tokenIndex: 0 })
+  t.same(verify({ signature, url: url + '2', params: {} }), { valid: false, reason: 'mismatch', urls: [url + '2', url + '2'] })
+})
