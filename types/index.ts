@@ -20,8 +20,20 @@ export interface TwilioParams {
   readonly [param: string]: string | readonly string[] | undefined
 }
 
+/** Where the numbers are, when Twilio's lookup succeeds (messages and calls alike). */
+export interface GeoParams {
+  readonly FromCity?: string
+  readonly FromState?: string
+  readonly FromZip?: string
+  readonly FromCountry?: string
+  readonly ToCity?: string
+  readonly ToState?: string
+  readonly ToZip?: string
+  readonly ToCountry?: string
+}
+
 /** Parameters of an SMS/MMS/WhatsApp status callback (§2.3) and of an inbound message (§2.4). */
-export interface MessageEvent<S extends string = MessageStatus | (string & {})> extends TwilioParams {
+export interface MessageEvent<S extends string = MessageStatus | (string & {})> extends TwilioParams, GeoParams {
   /** The status this callback reports. Filled from the legacy `SmsStatus` when Twilio sends only that. */
   readonly MessageStatus: S
   /** Legacy twin of `MessageStatus`. */
@@ -59,14 +71,6 @@ export interface MessageEvent<S extends string = MessageStatus | (string & {})> 
   readonly NumSegments?: string
   readonly [media: `MediaUrl${number}`]: string | undefined
   readonly [media: `MediaContentType${number}`]: string | undefined
-  readonly FromCity?: string
-  readonly FromState?: string
-  readonly FromZip?: string
-  readonly FromCountry?: string
-  readonly ToCity?: string
-  readonly ToState?: string
-  readonly ToZip?: string
-  readonly ToCountry?: string
   /** WhatsApp sender's profile name. */
   readonly ProfileName?: string
   /** WhatsApp id of the sender. */
@@ -105,7 +109,7 @@ export interface MessageEvent<S extends string = MessageStatus | (string & {})> 
 }
 
 /** Parameters of a voice call status callback (§3.3). */
-export interface CallEvent<S extends string = CallStatus | (string & {})> extends TwilioParams {
+export interface CallEvent<S extends string = CallStatus | (string & {})> extends TwilioParams, GeoParams {
   readonly CallStatus: S
   readonly CallSid: string
   readonly AccountSid: string
@@ -125,14 +129,6 @@ export interface CallEvent<S extends string = CallStatus | (string & {})> extend
   /** Same as `To`. */
   readonly Called?: string
   readonly CallToken?: string
-  readonly FromCity?: string
-  readonly FromState?: string
-  readonly FromZip?: string
-  readonly FromCountry?: string
-  readonly ToCity?: string
-  readonly ToState?: string
-  readonly ToZip?: string
-  readonly ToCountry?: string
   readonly CallerCity?: string
   readonly CallerState?: string
   readonly CallerZip?: string
