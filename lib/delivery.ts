@@ -124,7 +124,7 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
       if (claim !== FAILED) {
         if (claim.state === 'done') {
           stats.duplicates++
-          return claim.reply
+          return claim.reply === '' ? EMPTY_TWIML : claim.reply
         }
         if (claim.state === 'pending') {
           stats.inProgress++
@@ -151,7 +151,9 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
       }
       stats.dispatched++
       if (claimed) {
-        const completed = safely('complete', request.log, () => store.complete(key as string, reply, doneTtl as number))
+        // The usual empty reply is stored as '': nothing to keep per event.
+        const stored = reply === EMPTY_TWIML ? '' : reply
+        const completed = safely('complete', request.log, () => store.complete(key as string, stored, doneTtl as number))
         if (isThenable(completed)) await completed
       }
       return reply

@@ -20,7 +20,7 @@ export interface StatusStore {
    * caller; others get `pending` while the claim lives, then `done` once it is completed.
    */
   claim (key: string, ttlMs: number): Awaitable<Claim>
-  /** Mark `key` handled for `ttlMs`, remembering the reply. */
+  /** Mark `key` handled for `ttlMs`, remembering the reply (`''` stands for the empty TwiML). */
   complete (key: string, reply: string, ttlMs: number): Awaitable<void>
   /** Drop a claim whose callbacks failed, so a redelivery runs them again. */
   release (key: string): Awaitable<void>
@@ -32,11 +32,11 @@ export interface StatusStore {
 }
 
 export const CLAIMED: Claim = Object.freeze({ state: 'claimed' })
-export const PENDING: Claim = Object.freeze({ state: 'pending' })
+export const PENDING_CLAIM: Claim = Object.freeze({ state: 'pending' })
 
 /** Stored values: `p` for a live claim, `d` followed by the reply once handled. */
 export function claimOf (value: string): Claim {
-  return value === 'p' ? PENDING : { state: 'done', reply: value.slice(1) }
+  return value === 'p' ? PENDING_CLAIM : { state: 'done', reply: value.slice(1) }
 }
 
 export interface MemoryStoreOptions {
@@ -44,7 +44,12 @@ export interface MemoryStoreOptions {
   readonly maxEntries?: number
 }
 
-interface Entry { value: string, expires: number }
+// Each key holds one number: its expiry time × 4 + its kind, so a stored event costs its key and
+// a number, not an object (a full store of objects made the garbage collector a third of the cost
+// of an event). A non-empty reply or a rank lives beside it in `#extra`.
+const PENDING = 0
+const DONE = 1
+const RANK = 2
 
 /**
  * One process's store: a Map in insertion order, so the oldest entry is evicted first once
@@ -52,7 +57,8 @@ interface Entry { value: string, expires: number }
  * on read.
  */
 export class MemoryStore implements StatusStore {
-  readonly #entries = new Map<string, Entry>()
+  readonly #entries = new Map<string, number>()
+  readonly #extra = new Map<string, string | number>()
   #oldest: Iterator<string> = this.#entries.keys()
   readonly #max: number
 
@@ -68,19 +74,32 @@ export class MemoryStore implements StatusStore {
     return this.#entries.size
   }
 
-  #get (key: string, now: number): Entry | undefined {
-    const entry = this.#entries.get(key)
-    if (entry !== undefined && entry.expires <= now) {
-      this.#entries.delete(key)
-      return undefined
+  /** The kind of a live key, or -1; an expired key is dropped. */
+  #kind (key: string, now: number): number {
+    const packed = this.#entries.get(key)
+    if (packed === undefined) return -1
+    const kind = packed % 4
+    if ((packed - kind) / 4 <= now) {
+      this.#delete(key)
+      return -1
     }
-    return entry
+    return kind
   }
 
-  #set (key: string, value: string, expires: number): void {
+  #delete (key: string): void {
+    this.#entries.delete(key)
+    if (this.#extra.size > 0) this.#extra.delete(key)
+  }
+
+  #set (key: string, kind: number, expires: number, extra?: string | number): void {
     // Delete first so the key moves to the young end of the insertion order.
     this.#entries.delete(key)
-    this.#entries.set(key, { value, expires })
+    this.#entries.set(key, expires * 4 + kind)
+    if (extra === undefined) {
+      if (this.#extra.size > 0) this.#extra.delete(key)
+    } else {
+      this.#extra.set(key, extra)
+    }
     if (this.#entries.size > this.#max) this.#evictOldest()
   }
 
@@ -92,30 +111,31 @@ export class MemoryStore implements StatusStore {
    * oldest live one.
    */
   #evictOldest (): void {
-    this.#entries.delete(this.#oldest.next().value as string)
+    this.#delete(this.#oldest.next().value as string)
   }
 
   claim (key: string, ttlMs: number): Claim {
     const now = Date.now()
-    const entry = this.#get(key, now)
-    if (entry !== undefined) return claimOf(entry.value)
-    this.#set(key, 'p', now + ttlMs)
+    const kind = this.#kind(key, now)
+    if (kind === PENDING) return PENDING_CLAIM
+    if (kind === DONE) return { state: 'done', reply: (this.#extra.get(key) as string | undefined) ?? '' }
+    this.#set(key, PENDING, now + ttlMs)
     return CLAIMED
   }
 
   complete (key: string, reply: string, ttlMs: number): void {
-    this.#set(key, 'd' + reply, Date.now() + ttlMs)
+    this.#set(key, DONE, Date.now() + ttlMs, reply === '' ? undefined : reply)
   }
 
   release (key: string): void {
-    if (this.#entries.get(key)?.value === 'p') this.#entries.delete(key)
+    const packed = this.#entries.get(key)
+    if (packed !== undefined && packed % 4 === PENDING) this.#delete(key)
   }
 
   advance (subject: string, rank: number, ttlMs: number): boolean {
     const now = Date.now()
-    const entry = this.#get(subject, now)
-    if (entry !== undefined && Number(entry.value) > rank) return false
-    this.#set(subject, String(rank), now + ttlMs)
+    if (this.#kind(subject, now) === RANK && (this.#extra.get(subject) as number) > rank) return false
+    this.#set(subject, RANK, now + ttlMs, rank)
     return true
   }
 }
