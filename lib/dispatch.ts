@@ -6,9 +6,15 @@
 import { CallbackFailedError } from './errors'
 import type { Callback } from './options'
 
-async function settle (fn: Callback, event: Record<string, unknown>, request: unknown, errors: unknown[]): Promise<unknown> {
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+}
+
+/** Call `fn`; a throw or rejection goes to `errors`. A synchronous callback costs no promise. */
+function settle (fn: Callback, event: Record<string, unknown>, request: unknown, errors: unknown[]): unknown {
   try {
-    return await fn(event, request)
+    const result = fn(event, request)
+    return isThenable(result) ? Promise.resolve(result).then(undefined, (err: unknown) => { errors.push(err) }) : result
   } catch (err) {
     errors.push(err)
     return undefined
@@ -26,8 +32,11 @@ export async function dispatch (
   const errors: unknown[] = []
   // Both start before either is awaited, so a slow or failing one never holds the other back.
   const result = own === undefined ? undefined : settle(own, event, request, errors)
-  if (onAny !== undefined) await settle(onAny, event, request, errors)
-  const returned = await result
+  if (onAny !== undefined) {
+    const any = settle(onAny, event, request, errors)
+    if (isThenable(any)) await any
+  }
+  const returned = isThenable(result) ? await result : result
   if (errors.length > 0) {
     const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} callbacks failed`)
     throw new CallbackFailedError(sid, status, { cause })
