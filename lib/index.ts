@@ -54,6 +54,7 @@ declare namespace fastifyTwilioStatus {
   export type MessageStatusCallbacks = Types.MessageStatusCallbacks
   export type CallStatusCallbacks = Types.CallStatusCallbacks
   export type TwilioParams = Types.TwilioParams
+  export type GeoParams = Types.GeoParams
   export type IdempotencyOptions = Types.IdempotencyOptions
   export type OrderingOptions = Types.OrderingOptions
   export type StatusStore = Types.StatusStore
