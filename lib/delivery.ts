@@ -10,6 +10,7 @@
  * one, since Twilio does not redeliver a 5xx by default.
  */
 import type { FastifyBaseLogger } from 'fastify'
+import { Deadlines } from './deadline'
 import { dispatch } from './dispatch'
 import { DeadlineError, InProgressError, StoreTimeoutError } from './errors'
 import type { ChannelConfig } from './options'
@@ -62,24 +63,7 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
   /** Events being handled in this process: a duplicate shares the first one's outcome. */
   const running = new Map<string, Promise<string>>()
 
-  /** Callbacks being watched for the deadline, oldest first (insertion order is start order). */
-  const watching = new Set<{ readonly since: number, readonly expire: () => void }>()
-  // One shared ticker instead of a timer per request: a deadline is met within `tick` of it.
-  const tick = Math.max(5, Math.min(250, Math.floor(config.deadline / 20)))
-  let ticker: NodeJS.Timeout | undefined
-
-  function sweep (): void {
-    const now = Date.now()
-    for (const watch of watching) {
-      if (now - watch.since < config.deadline) break
-      watching.delete(watch)
-      watch.expire()
-    }
-    if (watching.size === 0) {
-      clearInterval(ticker)
-      ticker = undefined
-    }
-  }
+  const deadlines = new Deadlines(config.deadline)
 
   function failed (name: string, log: FastifyBaseLogger, err: unknown): typeof FAILED {
     stats.storeErrors++
@@ -170,23 +154,18 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
   function byDeadline (work: Promise<string>, { sid, status, request }: Delivery): Promise<string> {
     return new Promise((resolve, reject) => {
       let late = false
-      const watch = {
-        since: Date.now(),
-        expire () {
-          late = true
-          stats.deadlines++
-          request.log.warn({ sid, status, deadline: config.deadline }, 'fastify-twilio-status: callbacks past the deadline, answered 503')
-          reject(new DeadlineError(sid, status, config.deadline))
-        }
-      }
-      watching.add(watch)
-      ticker ??= setInterval(sweep, tick).unref()
+      const watch = deadlines.watch(() => {
+        late = true
+        stats.deadlines++
+        request.log.warn({ sid, status, deadline: config.deadline }, 'fastify-twilio-status: callbacks past the deadline, answered 503')
+        reject(new DeadlineError(sid, status, config.deadline))
+      })
       work.then((reply) => {
-        watching.delete(watch)
+        deadlines.unwatch(watch)
         if (late) request.log.info({ sid, status }, 'fastify-twilio-status: late callbacks succeeded, event recorded as handled')
         resolve(reply)
       }, (err) => {
-        watching.delete(watch)
+        deadlines.unwatch(watch)
         if (late) request.log.error({ err, sid, status }, 'fastify-twilio-status: late callbacks failed, event released')
         reject(err)
       })
