@@ -11,7 +11,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify'
 import { Deadlines } from './deadline'
-import { dispatch } from './dispatch'
+import { dispatch, isThenable } from './dispatch'
 import { DeadlineError, InProgressError, StoreTimeoutError } from './errors'
 import type { ChannelConfig } from './options'
 import { rankOf } from './ordering'
@@ -44,10 +44,6 @@ export interface Delivery {
 }
 
 const FAILED = Symbol('store failed')
-
-function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === 'function'
-}
 
 /** The idempotency key: Twilio's token when sent, else Sid, status and (calls) sequence. */
 export function eventKey ({ channel, status, sid, event, token }: Delivery): string | null {

@@ -6,8 +6,9 @@
 import { CallbackFailedError } from './errors'
 import type { Callback } from './options'
 
-function isThenable (value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+/** A promise, or any object a callback or a store may return that behaves as one. */
+export function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function'
 }
 
 /** Call `fn`; a throw or rejection goes to `errors`. A synchronous callback costs no promise. */

@@ -88,7 +88,7 @@ async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTw
       if (verify !== null) {
         const verdict = verify({
           signature: request.headers['x-twilio-signature'],
-          url: signedUrl(config.publicUrl, { protocol: request.protocol, host: request.host, target }),
+          url: signedUrl(config.publicUrl, request, target),
           params: body.signed,
           rawBody: body.raw
         })

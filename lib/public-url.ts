@@ -6,10 +6,12 @@
 export interface UrlSource {
   readonly protocol: string
   readonly host: string
-  /** The raw request target: path and query as on the request line. */
-  readonly target: string
 }
 
-export function signedUrl (publicUrl: string | null, source: UrlSource): string {
-  return (publicUrl ?? `${source.protocol}://${source.host}`) + source.target
+/**
+ * `source` is the Fastify request itself: its `protocol` and `host` getters (which weigh
+ * `trustProxy`) are read only when there is no `publicUrl`. `target` is the raw request target.
+ */
+export function signedUrl (publicUrl: string | null, source: UrlSource, target: string): string {
+  return publicUrl === null ? `${source.protocol}://${source.host}${target}` : publicUrl + target
 }

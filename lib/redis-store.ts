@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { InvalidOptionError } from './errors'
-import { type Claim, CLAIMED, claimOf, type StatusStore } from './store'
+import { type Claim, CLAIMED, PENDING_CLAIM, type StatusStore } from './store'
 
 /** The part of an ioredis client this store uses. */
 export interface RedisClient {
@@ -34,6 +34,11 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`
 const COMPLETE = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`
+
+/** Stored values: `p` for a live claim, `d` followed by the reply once handled. */
+export function claimOf (value: string): Claim {
+  return value === 'p' ? PENDING_CLAIM : { state: 'done', reply: value.slice(1) }
+}
 
 interface Script { readonly source: string, readonly sha: string }
 

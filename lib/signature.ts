@@ -56,6 +56,15 @@ export function bodyHash (body: string): string {
   return createHash('sha256').update(body, 'utf8').digest('hex')
 }
 
+/** Where the authority (`host[:port]`) that starts at `start` ends: at `/`, `?`, `#` or the end. */
+function authorityEnd (url: string, start: number): number {
+  for (let i = start; i < url.length; i++) {
+    const c = url.charCodeAt(i)
+    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) return i
+  }
+  return url.length
+}
+
 /**
  * The two URLs Twilio may have signed (§1.5, twilio-node 6.x): any explicit port removed,
  * and the URL with its port (the scheme's default one added when none is given).
@@ -65,11 +74,7 @@ export function candidateUrls (url: string): [string, string] {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)
   if (scheme === null) return [url, url]
   const hostStart = scheme[0].length
-  let hostEnd = url.length
-  for (let i = hostStart; i < url.length; i++) {
-    const c = url.charCodeAt(i)
-    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) { hostEnd = i; break }
-  }
+  const hostEnd = authorityEnd(url, hostStart)
   const authority = url.slice(hostStart, hostEnd)
   // A colon starts the port only after any `user:pass@` and the closing bracket of an IPv6 literal.
   const portStart = authority.indexOf(':', Math.max(authority.lastIndexOf('@'), authority.lastIndexOf(']')) + 1)
@@ -117,11 +122,7 @@ export function createVerifier (authTokens: readonly string[]): (request: Signed
   function candidatesOf (url: string): [string, string] {
     const schemeEnd = url.indexOf('://')
     if (schemeEnd === -1) return [url, url]
-    let end = url.length
-    for (let i = schemeEnd + 3; i < url.length; i++) {
-      const c = url.charCodeAt(i)
-      if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) { end = i; break }
-    }
+    const end = authorityEnd(url, schemeEnd + 3)
     const origin = url.slice(0, end)
     let pair = origins.get(origin)
     if (pair === undefined) {

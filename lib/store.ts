@@ -34,11 +34,6 @@ export interface StatusStore {
 export const CLAIMED: Claim = Object.freeze({ state: 'claimed' })
 export const PENDING_CLAIM: Claim = Object.freeze({ state: 'pending' })
 
-/** Stored values: `p` for a live claim, `d` followed by the reply once handled. */
-export function claimOf (value: string): Claim {
-  return value === 'p' ? PENDING_CLAIM : { state: 'done', reply: value.slice(1) }
-}
-
 export interface MemoryStoreOptions {
   /** Most keys kept (events and ordering subjects each); the oldest go first. Default 100000. */
   readonly maxEntries?: number

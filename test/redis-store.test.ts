@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type Redis from 'ioredis'
-import { type RedisClient, RedisStore } from '../lib/redis-store'
+import { claimOf, type RedisClient, RedisStore } from '../lib/redis-store'
 import { startRedis, type TestRedis } from './helpers/redis'
 import { storeContract } from './helpers/store-contract'
 
@@ -223,4 +223,11 @@ t.test('the constructor rejects anything but an ioredis-like client', async (t) 
     }, JSON.stringify(options))
   }
   t.doesNotThrow(() => new RedisStore({ client: { evalsha: async () => null, eval: async () => null } }))
+})
+
+t.test('claimOf reads a stored Redis value: p is a live claim, d + reply a handled event', async (t) => {
+  t.same(claimOf('p'), { state: 'pending' })
+  t.same(claimOf('d'), { state: 'done', reply: '' })
+  t.same(claimOf('dp'), { state: 'done', reply: 'p' })
+  t.same(claimOf('d<Response/>'), { state: 'done', reply: '<Response/>' })
 })

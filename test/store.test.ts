@@ -1,6 +1,6 @@
 import { mock } from 'node:test'
 import t from 'tap'
-import { claimOf, MemoryStore } from '../lib/store'
+import { MemoryStore } from '../lib/store'
 import { storeContract } from './helpers/store-contract'
 
 const T0 = 1_700_000_000_000
@@ -27,13 +27,6 @@ t.test('the StatusStore contract', async (t) => {
     elapse: tick,
     shortTtl: 1000
   })
-})
-
-t.test('claimOf reads the stored value', async (t) => {
-  t.same(claimOf('p'), { state: 'pending' })
-  t.same(claimOf('d'), { state: 'done', reply: '' })
-  t.same(claimOf('dp'), { state: 'done', reply: 'p' })
-  t.same(claimOf('d<Response/>'), { state: 'done', reply: '<Response/>' })
 })
 
 t.test('expiry is exact: alive 1 ms before the ttl, gone at the ttl', async (t) => {
