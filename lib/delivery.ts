@@ -7,16 +7,17 @@
  * redelivery runs them again. A duplicate that arrives while the first delivery runs waits for
  * it in this process, or is answered 503 when another instance holds it. A store failure is
  * logged and counted and the event is processed anyway: a lost event is worse than a twice-run
- * one, since Twilio does not redeliver a 5xx by default.
+ * one, since Twilio does not redeliver a 5xx by default. Once the store answers again, such an
+ * event is recorded as handled (or its late claim released), so it is not held "in progress".
  */
 import type { FastifyBaseLogger } from 'fastify'
 import { Deadlines } from './deadline'
 import { dispatch, isThenable } from './dispatch'
-import { DeadlineError, InProgressError, StoreTimeoutError } from './errors'
+import { CallbackFailedError, DeadlineError, InProgressError, StoreTimeoutError } from './errors'
 import type { ChannelConfig } from './options'
 import { rankOf } from './ordering'
 import type { Stats } from './stats'
-import type { StatusStore } from './store'
+import type { Claim, StatusStore } from './store'
 import { EMPTY_TWIML, twimlOf } from './twiml'
 
 export interface DeliveryConfig {
@@ -38,17 +39,17 @@ export interface Delivery {
   readonly status: string
   readonly sid: string
   readonly event: Record<string, unknown>
-  /** The `I-Twilio-Idempotency-Token` header, if sent. */
-  readonly token: string | undefined
   readonly request: { readonly log: FastifyBaseLogger }
 }
 
 const FAILED = Symbol('store failed')
 
-/** The idempotency key: Twilio's token when sent, else Sid, status and (calls) sequence. */
-export function eventKey ({ channel, status, sid, event, token }: Delivery): string | null {
-  // An empty header is no token: as a key it would make every later event a duplicate.
-  if (token !== undefined && token !== '') return `${channel.channel}:t:${token}`
+/**
+ * The idempotency key, from what Twilio signed: Sid, status and (calls) `SequenceNumber`.
+ * `I-Twilio-Idempotency-Token` is not covered by the signature, so it never takes part: a
+ * replayed request with another token would otherwise run again.
+ */
+export function eventKey ({ channel, status, sid, event }: Delivery): string | null {
   if (sid === '') return null
   const sequence = event.SequenceNumber
   return `${channel.channel}:${sid}:${status}` + (typeof sequence === 'string' ? `:${sequence}` : '')
@@ -93,15 +94,49 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
     })
   }
 
+  /** The usual empty reply is stored as '': nothing to keep per event. */
+  function complete (key: string, reply: string, log: FastifyBaseLogger): ReturnType<typeof safely> {
+    const stored = reply === EMPTY_TWIML ? '' : reply
+    return safely('complete', log, () => store.complete(key, stored, doneTtl as number))
+  }
+
+  /**
+   * An event processed without a claim (the store failed or timed out) still ends up recorded:
+   * once its claim has settled (a timed-out claim may land late), a success is marked handled and
+   * a failure releases the claim if it landed. Not awaited: the reply does not wait for a store
+   * that is down, and `safely` logs what fails.
+   */
+  function settleUnclaimed (key: string, claim: PromiseLike<Claim> | undefined, reply: string | null, log: FastifyBaseLogger): void {
+    const finish = (landed: boolean): void => {
+      if (reply !== null) complete(key, reply, log)
+      else if (landed) safely('release', log, () => store.release(key))
+    }
+    if (claim === undefined) finish(false)
+    else Promise.resolve(claim).then((late) => { finish(late.state === 'claimed') }, () => { finish(false) })
+  }
+
+  /** The TwiML a status callback returned; a `toString` that throws is that callback's failure. */
+  function replyOf (result: unknown, sid: string, status: string): string {
+    try {
+      return twimlOf(result) ?? EMPTY_TWIML
+    } catch (cause) {
+      throw new CallbackFailedError(sid, status, { cause })
+    }
+  }
+
   /** Claim the event (when it has a key), run its callbacks, then mark it handled or release it. */
   async function run (delivery: Delivery, key: string | null): Promise<string> {
     const { channel, status, sid, event, request } = delivery
     let claimed = false
+    /** Set when the claim failed: the store's own answer, still on its way after a timeout. */
+    let unclaimed: { claim: PromiseLike<Claim> | undefined } | null = null
     if (key !== null) {
-      let claim = safely('claim', request.log, () => store.claim(key, config.pendingTtl))
+      let sent: Claim | PromiseLike<Claim> | undefined
+      let claim = safely('claim', request.log, () => (sent = store.claim(key, config.pendingTtl)))
       if (isThenable(claim)) claim = await claim
-      // A failed claim: processed anyway, then neither completed nor released.
-      if (claim !== FAILED) {
+      if (claim === FAILED) {
+        unclaimed = { claim: isThenable(sent) ? sent : undefined }
+      } else {
         if (claim.state === 'done') {
           stats.duplicates++
           return claim.reply === '' ? EMPTY_TWIML : claim.reply
@@ -123,7 +158,7 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
       }
       let reply = EMPTY_TWIML
       if (fresh) {
-        reply = twimlOf(await dispatch(channel.byStatus.get(status), channel.onAny, sid, status, event, request)) ?? EMPTY_TWIML
+        reply = replyOf(await dispatch(channel.byStatus.get(status), channel.onAny, sid, status, event, request), sid, status)
       } else {
         stats.stale++
         request.log.info({ sid, status }, 'fastify-twilio-status: stale event, passed to onStale')
@@ -131,16 +166,18 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
       }
       stats.dispatched++
       if (claimed) {
-        // The usual empty reply is stored as '': nothing to keep per event.
-        const stored = reply === EMPTY_TWIML ? '' : reply
-        const completed = safely('complete', request.log, () => store.complete(key as string, stored, doneTtl as number))
+        const completed = complete(key as string, reply, request.log)
         if (isThenable(completed)) await completed
+      } else if (unclaimed !== null) {
+        settleUnclaimed(key as string, unclaimed.claim, reply, request.log)
       }
       return reply
     } catch (err) {
       if (claimed) {
         const released = safely('release', request.log, () => store.release(key as string))
         if (isThenable(released)) await released
+      } else if (unclaimed !== null) {
+        settleUnclaimed(key as string, unclaimed.claim, null, request.log)
       }
       throw err
     }

@@ -22,6 +22,12 @@ function settle (fn: Callback, event: Record<string, unknown>, request: unknown,
   }
 }
 
+/** A failure's message for the log line; a thrown non-Error object is only named. */
+function messageOf (err: unknown): string {
+  if (err instanceof Error) return err.message
+  return typeof err === 'object' && err !== null ? 'a non-Error object' : String(err)
+}
+
 /**
  * Resolves with what `own` returned (a possible TwiML reply); rejects with
  * `FST_TWILIO_CALLBACK_FAILED` when any callback threw or rejected.
@@ -39,7 +45,7 @@ export async function dispatch (
   }
   const returned = isThenable(result) ? await result : result
   if (errors.length > 0) {
-    const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} callbacks failed`)
+    const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} callbacks failed: ${errors.map(messageOf).join('; ')}`)
     throw new CallbackFailedError(sid, status, { cause })
   }
   return returned

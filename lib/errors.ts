@@ -30,11 +30,22 @@ export const BodyHashMismatchError = createError(
 export const MalformedBodyError = createError<[string]>(
   'FST_TWILIO_MALFORMED_BODY', 'Malformed form encoding: %s', 400, Error, false)
 
-/** A verified request without a status parameter. */
+/** A form body or query with more parameters than `maxParams`: refused before any sorting or hashing. */
+export const TooManyParamsError = createError<[number]>(
+  'FST_TWILIO_TOO_MANY_PARAMS', 'More than %d parameters in the request', 400, Error, false)
+
+/** A verified request without a status parameter (or with an empty one). */
 export const MissingStatusError = createError<[string]>(
   'FST_TWILIO_MISSING_STATUS', 'No %s parameter in the request', 400, Error, false)
 
-/** A parameter the plugin reads (a status, a Sid) given more than once, or not as text. */
+/** A verified request without the Sid of its subject (`MessageSid`/`SmsSid`, `CallSid`). */
+export const MissingSidError = createError<[string]>(
+  'FST_TWILIO_MISSING_SID', 'No %s parameter in the request', 400, Error, false)
+
+/**
+ * A parameter Twilio documents as single-valued given more than once, or (JSON) a value that is
+ * not text, a number, a boolean or a list of those.
+ */
 export const InvalidParamError = createError<[string]>(
   'FST_TWILIO_INVALID_PARAM', 'Parameter %s must be given once, as text', 400, Error, false)
 

@@ -28,17 +28,20 @@ export interface Config {
   readonly publicUrl: string | null
   readonly validate: boolean
   readonly bodyLimit: number
+  readonly maxParams: number
   readonly channels: readonly ChannelConfig[]
   readonly delivery: DeliveryConfig
 }
 
 const DEFAULT_PATHS: Record<Channel, string> = { sms: '/twilio/sms/status', call: '/twilio/call/status' }
 const DEFAULT_BODY_LIMIT = 64 * 1024
+// Twilio sends a few dozen parameters (an inbound MMS with ten attachments about seventy).
+const DEFAULT_MAX_PARAMS = 256
 const DAY = 24 * 60 * 60 * 1000
 const STORE_METHODS = ['claim', 'complete', 'release', 'advance'] as const
 // Fastify passes its own register options (`prefix`, …) to the plugin along with ours.
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
-const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'sms', 'call', 'idempotency', 'ordering',
+const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'maxParams', 'sms', 'call', 'idempotency', 'ordering',
   'store', 'deadline', 'storeTimeout', 'stats', ...REGISTER_KEYS]
 
 function describe (value: unknown): string {
@@ -201,6 +204,7 @@ export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
   // With validation off no token is needed; one given is still checked.
   const tokens = options.authToken === undefined && !validate ? [] : checkTokens(options.authToken)
   const bodyLimit = integer('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT, 1, 2 ** 30)
+  const maxParams = integer('maxParams', options.maxParams, DEFAULT_MAX_PARAMS, 1, 100_000)
   const channels = [checkChannel('sms', options.sms), checkChannel('call', options.call)]
     .filter((c): c is ChannelConfig => c !== null)
   if (channels.length === 0) fail('sms/call', 'given: at least one channel', undefined)
@@ -212,6 +216,7 @@ export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
     publicUrl: checkPublicUrl(options.publicUrl),
     validate,
     bodyLimit,
+    maxParams,
     channels: Object.freeze(channels),
     delivery: checkDelivery(options)
   })

@@ -63,10 +63,10 @@ function setup (config: Partial<DeliveryConfig> = {}) {
     calls.push(name)
     return result()
   }
-  function delivery (channel: ChannelConfig, status: string, sid: string, extra: Record<string, unknown> = {}, token?: string): Delivery {
+  function delivery (channel: ChannelConfig, status: string, sid: string, extra: Record<string, unknown> = {}): Delivery {
     const statusName = channel.channel === 'sms' ? 'MessageStatus' : 'CallStatus'
     const sidName = channel.channel === 'sms' ? 'MessageSid' : 'CallSid'
-    return { channel, status, sid, event: { [statusName]: status, [sidName]: sid, ...extra }, token, request: { log } }
+    return { channel, status, sid, event: { [statusName]: status, [sidName]: sid, ...extra }, request: { log } }
   }
   return { deliver, stats, lines, store, calls, rec, delivery }
 }
@@ -119,13 +119,7 @@ t.test('eventKey', async (t) => {
   t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: '4' })), 'call:CA1:completed:4')
   t.equal(eventKey(delivery(call, 'completed', 'CA1')), 'call:CA1:completed', 'no SequenceNumber')
   t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: 3 })), 'call:CA1:completed', 'a non-text SequenceNumber is left out')
-  t.equal(eventKey(delivery(sms, 'delivered', 'SM1', {}, 'tok-1')), 'sms:t:tok-1', 'the idempotency token wins')
-  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: '3' }, 'tok-1')), 'call:t:tok-1', 'per channel')
   t.equal(eventKey(delivery(sms, 'delivered', '')), null, 'no Sid, no key')
-  t.equal(eventKey(delivery(sms, 'delivered', '', {}, 'tok-2')), 'sms:t:tok-2', 'a token without a Sid')
-  // Regression: an empty header used to make the key `sms:t:` for every event.
-  t.equal(eventKey(delivery(sms, 'delivered', 'SM1', {}, '')), 'sms:SM1:delivered', 'an empty token is no token')
-  t.equal(eventKey(delivery(sms, 'delivered', '', {}, '')), null)
 })
 
 t.test('idempotency', async (t) => {
@@ -182,16 +176,6 @@ t.test('idempotency', async (t) => {
     fail = false
     await deliver(delivery(channel, 'sent', 'SM1'))
     t.same(calls, ['any', 'any'])
-  })
-
-  t.test('the idempotency token is the key when sent', async (t) => {
-    const { deliver, stats, calls, rec, delivery } = setup()
-    const channel = channelOf('sms', { onAny: rec('any') })
-    await deliver(delivery(channel, 'delivered', 'SM1', {}, 'tok'))
-    await deliver(delivery(channel, 'delivered', 'SM2', {}, 'tok'))
-    await deliver(delivery(channel, 'delivered', 'SM1', {}, 'other'))
-    t.equal(calls.length, 2)
-    t.equal(stats.duplicates, 1)
   })
 
   t.test('an event without a Sid runs every time and never touches the store', async (t) => {
@@ -337,19 +321,22 @@ t.test('store failures: the event is processed anyway, counted and logged', asyn
       const { deliver, stats, lines, calls, rec, delivery } = setup({ store, orderingTtl: DAY })
       const channel = channelOf('sms', { delivered: rec('delivered', () => TWIML) })
       t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), TWIML)
+      await flush()
       t.same(calls, ['delivered'])
-      t.same(store.calls, ['claim', 'advance'], 'no complete or release once the claim failed')
-      t.match(stats, { storeErrors: 2, dispatched: 1 })
+      t.same(store.calls, ['claim', 'advance', 'complete'], 'processed without a claim, then recorded as handled (tried)')
+      t.match(stats, { storeErrors: 3, dispatched: 1 })
       const errors = lines.filter((l) => l.level === 'error')
       t.match(errors, [
         { obj: { op: 'claim', err: { message: 'store down' } }, msg: 'fastify-twilio-status: store failed, processing without it' },
-        { obj: { op: 'advance' } }
+        { obj: { op: 'advance' } },
+        { obj: { op: 'complete' } }
       ])
 
       t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), TWIML, 'the redelivery runs again: at least once')
-      t.same(store.calls, ['claim', 'advance', 'claim', 'advance'], 'and tries the store again')
+      await flush()
+      t.same(store.calls, ['claim', 'advance', 'complete', 'claim', 'advance', 'complete'], 'and tries the store again')
       t.same(calls, ['delivered', 'delivered'])
-      t.equal(stats.storeErrors, 4)
+      t.equal(stats.storeErrors, 6)
     })
   }
 })
@@ -378,6 +365,81 @@ t.test('a store that never answers times out after storeTimeout', async (t) => {
   ])
 })
 
+/** A MemoryStore whose first claim answers only after `delay` ms (a paused or restarting Redis). */
+function lateFirstClaim (delay: number): StatusStore {
+  const inner = new MemoryStore()
+  let first = true
+  return {
+    claim (key, ttl) {
+      if (!first) return inner.claim(key, ttl)
+      first = false
+      return new Promise<Claim>((resolve) => setTimeout(() => resolve(inner.claim(key, ttl)), delay))
+    },
+    complete: (key, reply, ttl) => inner.complete(key, reply, ttl),
+    release: (key) => inner.release(key),
+    advance: (subject, rank, ttl) => inner.advance(subject, rank, ttl)
+  }
+}
+
+t.test('a claim that times out and lands late is completed: a redelivery is a duplicate, never "in progress"', async (t) => {
+  fakeTimers(t)
+  const store = lateFirstClaim(200)
+  const { deliver, stats, calls, rec, delivery } = setup({ store, storeTimeout: 50 })
+  const channel = channelOf('sms', { received: rec('received', () => TWIML) })
+  const first = outcome(deliver(delivery(channel, 'received', 'SM1')))
+  await flush()
+  mock.timers.tick(50)
+  await flush()
+  t.equal(first.value(), TWIML, 'processed without the claim')
+  mock.timers.tick(150)
+  await flush()
+  // The late claim has landed: it must not hold the event as pending.
+  t.equal(await deliver(delivery(channel, 'received', 'SM1')), TWIML, 'the redelivery gets the first reply')
+  t.same(calls, ['received'], 'and runs nothing')
+  t.match(stats, { storeErrors: 1, dispatched: 1, duplicates: 1, inProgress: 0 })
+})
+
+t.test('a late claim of an event whose callbacks failed is released: a redelivery runs it', async (t) => {
+  fakeTimers(t)
+  const store = lateFirstClaim(200)
+  const { deliver, stats, calls, rec, delivery } = setup({ store, storeTimeout: 50 })
+  let fail = true
+  const channel = channelOf('sms', { delivered: rec('delivered', () => { if (fail) throw new Error('db down') }) })
+  const first = outcome(deliver(delivery(channel, 'delivered', 'SM1')))
+  await flush()
+  mock.timers.tick(50)
+  await flush()
+  t.match(first.error(), { code: 'FST_TWILIO_CALLBACK_FAILED' })
+  mock.timers.tick(150)
+  await flush()
+  fail = false
+  t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), EMPTY_TWIML, 'not 503: nothing holds it')
+  t.same(calls, ['delivered', 'delivered'])
+  t.match(stats, { inProgress: 0, dispatched: 1 })
+})
+
+t.test('a late claim that finds the event handled elsewhere leaves it alone', async (t) => {
+  fakeTimers(t)
+  const inner = new MemoryStore()
+  inner.complete('sms:SM1:delivered', '', DAY)
+  const released: string[] = []
+  const store: StatusStore = {
+    claim: (key, ttl) => new Promise<Claim>((resolve) => setTimeout(() => resolve(inner.claim(key, ttl)), 200)),
+    complete: (key, reply, ttl) => inner.complete(key, reply, ttl),
+    release: (key) => { released.push(key) },
+    advance: (subject, rank, ttl) => inner.advance(subject, rank, ttl)
+  }
+  const { deliver, rec, delivery } = setup({ store, storeTimeout: 50 })
+  const channel = channelOf('sms', { delivered: rec('delivered', () => { throw new Error('boom') }) })
+  const first = outcome(deliver(delivery(channel, 'delivered', 'SM1')))
+  await flush()
+  mock.timers.tick(200)
+  await flush()
+  t.match(first.error(), { code: 'FST_TWILIO_CALLBACK_FAILED' })
+  t.same(released, [], 'no release of a claim that is not ours')
+  t.same(inner.claim('sms:SM1:delivered', 1000), { state: 'done', reply: '' })
+})
+
 t.test('a store that fails once recovers on the next request', async (t) => {
   const inner = new MemoryStore()
   let down = true
@@ -398,7 +460,7 @@ t.test('a store that fails once recovers on the next request', async (t) => {
   await deliver(delivery(channel, 'delivered', 'SM1'))
   await deliver(delivery(channel, 'delivered', 'SM1'))
   t.same(calls, ['delivered', 'delivered'], 'run without the store, then with it, then a duplicate')
-  t.match(stats, { storeErrors: 1, dispatched: 2, duplicates: 1 })
+  t.match(stats, { storeErrors: 2, dispatched: 2, duplicates: 1 }, 'the claim and the attempt to record it handled failed')
 })
 
 t.test('complete failing: the reply is still sent, the failure counted', async (t) => {

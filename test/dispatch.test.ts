@@ -112,10 +112,18 @@ t.test('gathers two failures into an AggregateError cause holding both', async (
   t.match(err, { code: 'FST_TWILIO_CALLBACK_FAILED', statusCode: 500 })
   t.type(err.cause, AggregateError)
   const cause = err.cause as AggregateError
-  t.equal(cause.message, '2 callbacks failed')
+  // onAny fails first (synchronously), the status callback's rejection after it.
+  t.equal(cause.message, '2 callbacks failed: any; own', 'each cause is named in the message that is logged')
   t.equal(cause.errors.length, 2)
   t.ok(cause.errors.includes(ownErr), 'has the status callback error')
   t.ok(cause.errors.includes(anyErr), 'has the onAny error')
+})
+
+t.test('names thrown non-Error values in the gathered message without calling their toString', async (t) => {
+  const bare = Object.create(null) as object
+  const err = await dispatch(() => { throw 'plain text' }, () => { throw bare }, 'SM123', 'sent', event, request) // eslint-disable-line no-throw-literal
+    .catch((e: unknown) => e) as Error
+  t.equal((err.cause as AggregateError).message, '2 callbacks failed: plain text; a non-Error object')
 })
 
 t.test('keeps a thrown non-Error value as the cause', async (t) => {

@@ -11,6 +11,8 @@ const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status:
   InvalidSignatureError: [[], 'FST_TWILIO_INVALID_SIGNATURE', 403, 'X-Twilio-Signature does not match the request'],
   BodyHashMismatchError: [[], 'FST_TWILIO_BODY_HASH_MISMATCH', 403, 'Request body does not match the signed bodySHA256'],
   MalformedBodyError: [['bad %zz'], 'FST_TWILIO_MALFORMED_BODY', 400, 'Malformed form encoding: bad %zz'],
+  TooManyParamsError: [[256], 'FST_TWILIO_TOO_MANY_PARAMS', 400, 'More than 256 parameters in the request'],
+  MissingSidError: [['CallSid'], 'FST_TWILIO_MISSING_SID', 400, 'No CallSid parameter in the request'],
   MissingStatusError: [['MessageStatus'], 'FST_TWILIO_MISSING_STATUS', 400, 'No MessageStatus parameter in the request'],
   InvalidParamError: [['CallStatus'], 'FST_TWILIO_INVALID_PARAM', 400, 'Parameter CallStatus must be given once, as text'],
   CallbackFailedError: [['SM123', 'delivered'], 'FST_TWILIO_CALLBACK_FAILED', 500, 'Callback failed for SM123 (delivered)'],

@@ -30,6 +30,7 @@ t.test('defaults', async (t) => {
     t.equal(config.validate, true)
     t.equal(config.publicUrl, null)
     t.equal(config.bodyLimit, 65536)
+    t.equal(config.maxParams, 256)
   })
 
   t.test('routes sms to /twilio/sms/status and call to /twilio/call/status', async (t) => {
@@ -106,7 +107,7 @@ t.test('unknown options', async (t) => {
   })
 
   t.test('suggests the right case for a top-level option', async (t) => {
-    rejects(t, { authtoken: 'tok', sms: {} }, /unknown option authtoken; did you mean authToken\? \(expected one of: authToken, publicUrl, validate, bodyLimit, sms, call, idempotency, ordering, store, deadline, storeTimeout, stats, prefix, logLevel, logSerializers\)$/)
+    rejects(t, { authtoken: 'tok', sms: {} }, /unknown option authtoken; did you mean authToken\? \(expected one of: authToken, publicUrl, validate, bodyLimit, maxParams, sms, call, idempotency, ordering, store, deadline, storeTimeout, stats, prefix, logLevel, logSerializers\)$/)
     rejects(t, { ...base, publicURL: 'https://h' }, /unknown option publicURL; did you mean publicUrl\?/)
   })
 
@@ -199,6 +200,14 @@ t.test('bodyLimit must be an integer from 1 to 2^30', async (t) => {
   for (const [value, given] of [[0, 'number 0'], [-1, 'number -1'], [1.5, 'number 1\\.5'], [2 ** 30 + 1, 'number 1073741825'],
     [Number.NaN, 'number NaN'], ['1024', 'the string "1024"'], [true, 'boolean true']] as const) {
     rejects(t, { ...base, bodyLimit: value }, new RegExp(`^fastify-twilio-status: option bodyLimit must be an integer from 1 to 1073741824, got ${given}$`))
+  }
+})
+
+t.test('maxParams must be an integer from 1 to 100000', async (t) => {
+  t.equal(normalize({ ...base, maxParams: 1 }).maxParams, 1)
+  t.equal(normalize({ ...base, maxParams: 100_000 }).maxParams, 100_000)
+  for (const [value, given] of [[0, 'number 0'], [100_001, 'number 100001'], [2.5, 'number 2\\.5'], ['64', 'the string "64"']] as const) {
+    rejects(t, { ...base, maxParams: value }, new RegExp(`^fastify-twilio-status: option maxParams must be an integer from 1 to 100000, got ${given}$`))
   }
 })
 

@@ -195,8 +195,8 @@ t.test('a status or Sid given twice, or not as text, gets 400 FST_TWILIO_INVALID
     ['legacy SmsStatus twice', formPost((() => { const p = smsParams('sent', { SmsStatus: ['sent', 'failed'] }); delete p.MessageStatus; return p })())],
     ['CallStatus twice (GET)', getRequest(callParams('completed', { CallStatus: ['ringing', 'completed'] }), { path: CALL_PATH })],
     ['MessageSid twice', formPost(smsParams('delivered', { MessageSid: ['SM1', 'SM2'] }))],
-    ['JSON status not a string', jsonPost(JSON.stringify({ ...callParams('completed'), CallStatus: 7 }))],
-    ['JSON status an array', jsonPost(JSON.stringify({ ...callParams('completed'), CallStatus: ['completed'] }))]
+    ['JSON status an array', jsonPost(JSON.stringify({ ...callParams('completed'), CallStatus: ['completed'] }))],
+    ['JSON status an object', jsonPost(JSON.stringify({ ...callParams('completed'), CallStatus: { completed: true } }))]
   ] as const
   for (const [name, request] of cases) {
     const res = await app.inject(request)
@@ -436,15 +436,109 @@ t.test('JSON with __proto__ is refused, as Fastify does by default', async (t) =
   t.equal(({} as Record<string, unknown>).polluted, undefined)
 })
 
-t.test('an event without a Sid is still dispatched', async (t) => {
+t.test('an event without a Sid (or with an empty one) gets 400 FST_TWILIO_MISSING_SID: its type promises one', async (t) => {
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered') }, call: { onAny: record('onAny') } })
+  const params = smsParams('delivered')
+  delete params.MessageSid
+  delete params.SmsSid
+  for (const request of [formPost(params), formPost({ ...params, MessageSid: '' }), jsonPost('{"CallStatus":"completed"}')]) {
+    const res = await app.inject(request)
+    t.equal(res.statusCode, 400)
+    t.equal(codeOf(res.body), 'FST_TWILIO_MISSING_SID')
+  }
+  t.equal(calls.length, 0)
+})
+
+t.test('the legacy SmsSid alone fills MessageSid', async (t) => {
   const { calls, record } = recorder()
   const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered') } })
   const params = smsParams('delivered')
   delete params.MessageSid
-  delete params.SmsSid
+  t.equal((await app.inject(formPost(params))).statusCode, 200)
+  t.equal(calls[0].event.MessageSid, params.SmsSid)
+})
+
+t.test('an empty MessageStatus is a missing status (400), not an unknown one', async (t) => {
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onAny: record('onAny') } })
+  const params = smsParams('delivered', { MessageStatus: '' })
+  delete params.SmsStatus
   const res = await app.inject(formPost(params))
-  t.equal(res.statusCode, 200)
-  t.equal(calls.length, 1)
+  t.equal(res.statusCode, 400)
+  t.equal(codeOf(res.body), 'FST_TWILIO_MISSING_STATUS')
+  t.equal(calls.length, 0)
+  // An empty MessageStatus beside a legacy SmsStatus: the legacy one is the status.
+  t.equal((await app.inject(formPost(smsParams('sent', { MessageStatus: '' })))).statusCode, 200)
+  t.equal(calls[0].event.MessageStatus, 'sent')
+})
+
+t.test('a repeated single-valued field gets 400 FST_TWILIO_INVALID_PARAM, although the signature allows it', async (t) => {
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onAny: record('onAny') }, call: { onAny: record('onAny') } })
+  // Twilio's algorithm signs a repeated value once, so `&From=<same>` keeps a valid signature.
+  const from = smsParams('delivered').From as string
+  for (const [name, request] of [
+    ['From', formPost(smsParams('delivered', { From: [from, from] }))],
+    ['AccountSid', formPost(smsParams('delivered', { AccountSid: ['AC1', 'AC2'] }))],
+    ['MediaUrl0', formPost(smsParams('received', { MediaUrl0: ['https://a', 'https://b'] }))],
+    ['To', getRequest(callParams('completed', { To: ['+1', '+1'] }), { path: CALL_PATH })],
+    ['SequenceNumber', jsonPost(JSON.stringify({ ...callParams('completed'), SequenceNumber: [1, 2] }))]
+  ] as const) {
+    const res = await app.inject(request)
+    t.equal(res.statusCode, 400, name)
+    t.equal(JSON.parse(res.body).message, `Parameter ${name} must be given once, as text`)
+  }
+  t.equal(calls.length, 0)
+  // A name Twilio does not document may repeat: it arrives as every value, in order.
+  t.equal((await app.inject(formPost(smsParams('delivered', { Extra: ['1', '2'] })))).statusCode, 200)
+  t.same(calls[0].event.Extra, ['1', '2'])
+})
+
+t.test('JSON numbers and booleans are read as their text: a numeric SequenceNumber keys and orders the event', async (t) => {
+  const { names, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, ordering: true, call: { onCompleted: record('onCompleted'), onStale: record('onStale') } })
+  const sid = callParams('completed').CallSid as string
+  const body = (sequence: number, extra = {}): string => JSON.stringify({ CallSid: sid, CallStatus: 'completed', SequenceNumber: sequence, ...extra })
+  t.equal((await app.inject(jsonPost(body(3)))).statusCode, 200)
+  t.equal((await app.inject(jsonPost(body(4, { Muted: false, Duration: 12, Gone: null })))).statusCode, 200)
+  t.equal((await app.inject(jsonPost(body(2)))).statusCode, 200)
+  t.equal((await app.inject(jsonPost(body(4)))).statusCode, 200, 'a duplicate')
+  t.same(names(), ['onCompleted', 'onCompleted', 'onStale'], 'two events, then a stale one; the duplicate runs nothing')
+})
+
+t.test('JSON values are text on the event, nulls are absent', async (t) => {
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, call: { onAny: record('onAny') } })
+  const params = callParams('completed')
+  t.equal((await app.inject(jsonPost(JSON.stringify({ ...params, SequenceNumber: 7, Muted: true, Hold: null, Tags: ['a', 1] })))).statusCode, 200)
+  t.same({ ...calls[0].event }, { ...params, SequenceNumber: '7', Muted: 'true', Tags: ['a', '1'] })
+})
+
+t.test('a replayed signed request with a changed, removed or huge idempotency token header runs nothing again', async (t) => {
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered') } })
+  const request = formPost(smsParams('delivered'))
+  request.headers['i-twilio-idempotency-token'] = 'e5a1c3f0-0000-4000-8000-000000000001'
+  t.equal((await app.inject(request)).statusCode, 200)
+  // The header is not covered by X-Twilio-Signature: anyone replaying the request may set it.
+  for (const token of ['another-token', '', 'x'.repeat(8000), undefined]) {
+    const replay = { ...request, headers: { ...request.headers, 'i-twilio-idempotency-token': token } }
+    if (token === undefined) delete replay.headers['i-twilio-idempotency-token']
+    t.equal((await app.inject(replay)).statusCode, 200)
+  }
+  t.equal(calls.length, 1, 'the key is built from what is signed')
+})
+
+t.test('a callback returning an object whose toString throws: 500 FST_TWILIO_CALLBACK_FAILED, the message not echoed', async (t) => {
+  const app = await build(t, {
+    authToken: TOKEN,
+    sms: { onReceived: () => ({ toString () { throw new Error('secret internals') } }) }
+  })
+  const res = await app.inject(formPost(smsParams('received')))
+  t.equal(res.statusCode, 500)
+  t.equal(codeOf(res.body), 'FST_TWILIO_CALLBACK_FAILED')
+  t.notMatch(res.body, /secret internals/)
 })
 
 t.test('a redelivery carrying the same I-Twilio-Idempotency-Token runs no callback again', async (t) => {

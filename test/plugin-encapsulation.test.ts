@@ -103,6 +103,53 @@ t.test('a host sibling route is untouched by the plugin\'s hooks: no signature a
   t.equal(calls.length, 0)
 })
 
+t.test('the host\'s error handler does not decide what Twilio hears', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  let hostHandled = 0
+  // A host that turns every error into 200 (or hides it): its own routes keep that behaviour.
+  app.setErrorHandler(async (_err, _request, reply) => { hostHandled++; return await reply.code(200).send({ ok: true }) })
+  app.post('/host/fail', async () => { throw new Error('host failure') })
+  await app.register(twilioStatus, {
+    authToken: TOKEN,
+    bodyLimit: 4096,
+    sms: { onFailed: () => { throw new Error('db down') }, onDelivered: () => {} }
+  })
+  const forged = formPost(smsParams('delivered'))
+  forged.headers['x-twilio-signature'] = sign(ORIGIN + SMS_PATH, smsParams('sent'))
+  const cases: Array<[string, Parameters<typeof app.inject>[0], number, string]> = [
+    ['forged', forged, 403, 'FST_TWILIO_INVALID_SIGNATURE'],
+    ['malformed', { ...formPost(smsParams('delivered')), payload: 'MessageStatus=%zz' }, 400, 'FST_TWILIO_MALFORMED_BODY'],
+    ['failed', formPost(smsParams('failed')), 500, 'FST_TWILIO_CALLBACK_FAILED'],
+    ['too large', { ...formPost(smsParams('delivered')), payload: 'a='.padEnd(5000, 'x') }, 413, 'FST_ERR_CTP_BODY_TOO_LARGE'],
+    ['not a form', { ...formPost(smsParams('delivered')), headers: { ...formPost(smsParams('delivered')).headers, 'content-type': 'text/plain' } }, 415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE']
+  ]
+  for (const [name, request, status, code] of cases) {
+    const res = await app.inject(request)
+    t.equal(res.statusCode, status, name)
+    t.equal(codeOf(res.body), code, name)
+  }
+  t.equal(hostHandled, 0, 'the host\'s handler saw none of the plugin\'s errors')
+  t.equal((await app.inject(formPost(smsParams('delivered')))).statusCode, 200)
+  const host = await app.inject({ method: 'POST', url: '/host/fail' })
+  t.same([host.statusCode, host.json()], [200, { ok: true }], 'the host\'s own routes keep its handler')
+  t.equal(hostHandled, 1)
+})
+
+t.test('an error without a code from a host hook on the plugin\'s route is a 500 that does not echo its message', async (t) => {
+  const app = Fastify({ logger: false })
+  t.teardown(() => app.close())
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['x-break'] !== undefined) throw Object.assign(new Error('secret detail'), { statusCode: 700 })
+  })
+  await app.register(twilioStatus, { authToken: TOKEN, sms: { onDelivered: () => {} } })
+  const request = formPost(smsParams('delivered'))
+  request.headers['x-break'] = '1'
+  const res = await app.inject(request)
+  t.equal(res.statusCode, 500)
+  t.same(res.json(), { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' })
+})
+
 t.test('the plugin adds no decorators to the root instance, its requests or its replies', async (t) => {
   function shape (app: FastifyInstance): Promise<string[]> {
     return new Promise((resolve, reject) => {

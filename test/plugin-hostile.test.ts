@@ -12,6 +12,7 @@ import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { validateRequest } from 'twilio/lib/webhooks/webhooks'
 import twilioStatus from '../lib/index'
+import { isSingleValued } from '../lib/fields'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 import {
   CALL_PATH, callParams, encodeForm, formPost, getRequest, jsonPost, OTHER_TOKEN, type Params, type RawResponse, send,
@@ -80,13 +81,16 @@ const valueArb = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 6 })
 )
 
-/** Parameters as Twilio sends them: a name with several values is repeated (duplicates included). */
+/**
+ * Parameters as Twilio sends them: a name with several values is repeated (duplicates included),
+ * except the fields Twilio documents as single-valued (a repeat of those is refused, see below).
+ */
 const paramsArb = fc.uniqueArray(
   fc.tuple(nameArb, fc.oneof(valueArb, fc.array(valueArb, { minLength: 2, maxLength: 3 }))),
   { selector: ([name]) => name, maxLength: 8 }
 ).map((entries) => {
   const params: Params = Object.create(null)
-  for (const [name, value] of entries) params[name] = value
+  for (const [name, value] of entries) params[name] = Array.isArray(value) && isSingleValued('sms', name) ? value[0] : value
   params.MessageStatus = 'delivered'
   params.MessageSid = 'SM' + '0'.repeat(32)
   return params
@@ -434,14 +438,48 @@ t.test('a status or Sid given twice: 400 FST_TWILIO_INVALID_PARAM', async (t) =>
   await rejectsThenRecovers(t, server, formPost(call, { target: CALL_PATH }), 400, 'FST_TWILIO_INVALID_PARAM')
 })
 
-t.test('a JSON body whose status is not text: 400 FST_TWILIO_INVALID_PARAM', async (t) => {
+t.test('a JSON status that is a list or an object: 400 FST_TWILIO_INVALID_PARAM; null is no status', async (t) => {
   const server = await listen(t)
-  for (const status of ['5', 'null', 'true', '["completed"]', '{"toString":"completed"}']) {
+  for (const status of ['["completed"]', '[]', '{"toString":"completed"}']) {
     await rejectsThenRecovers(t, server, jsonPost(`{"CallSid":"CA1","CallStatus":${status}}`), 400, 'FST_TWILIO_INVALID_PARAM')
+  }
+  await rejectsThenRecovers(t, server, jsonPost('{"CallSid":"CA1","CallStatus":null}'), 400, 'FST_TWILIO_MISSING_STATUS')
+  for (const status of ['5', 'true']) {
+    t.equal((await send(server.port, jsonPost(`{"CallSid":"CA1","CallStatus":${status}}`))).statusCode, 200, `${status} is read as its text: an unknown status`)
+    t.same(server.take().map((c) => c.name), ['call'])
   }
   await rejectsThenRecovers(t, server, jsonPost('{"CallSid":"CA1","CallStatus":'), 400, 'FST_ERR_CTP_INVALID_JSON_BODY')
   t.equal((await send(server.port, jsonPost('{"CallSid":"CA1","CallStatus":"completed"}'))).statusCode, 200, 'a valid JSON body is fine')
   t.same(server.take().map((c) => c.name), ['call'])
+})
+
+t.test('more parameters than maxParams: 400 FST_TWILIO_TOO_MANY_PARAMS before any hashing, form, GET or JSON', async (t) => {
+  const server = await listen(t, { maxParams: 64 })
+  const many = (n: number): Params => {
+    const params = smsParams('delivered')
+    for (let i = Object.keys(params).length; i < n; i++) params[`P${i}`] = 'x'
+    return params
+  }
+  t.equal((await send(server.port, formPost(many(64)))).statusCode, 200, 'at the bound: accepted')
+  server.take()
+  await rejectsThenRecovers(t, server, formPost(many(65)), 400, 'FST_TWILIO_TOO_MANY_PARAMS')
+  // Forged and unsigned alike: the count is checked while parsing, before the signature.
+  await rejectsThenRecovers(t, server, { ...formPost(many(65)), headers: { ...formPost(many(65)).headers, 'x-twilio-signature': 'A'.repeat(27) + '=' } }, 400, 'FST_TWILIO_TOO_MANY_PARAMS')
+  await rejectsThenRecovers(t, server, getRequest(many(65)), 400, 'FST_TWILIO_TOO_MANY_PARAMS')
+  await rejectsThenRecovers(t, server, jsonPost(JSON.stringify(many(65))), 400, 'FST_TWILIO_TOO_MANY_PARAMS')
+})
+
+t.test('the default maxParams (256) refuses a 64 KiB body of thousands of distinct names', async (t) => {
+  const server = await listen(t)
+  // About 13,000 distinct short names: as many as fit under the default 64 KiB bodyLimit.
+  const pieces: string[] = []
+  for (let i = 0, size = 0; size < 64 * 1024 - 16; i++) {
+    pieces.push(i.toString(36))
+    size += pieces[pieces.length - 1].length + 1
+  }
+  t.ok(pieces.length > 13_000, `${pieces.length} names`)
+  const names = pieces.join('&')
+  await rejectsThenRecovers(t, server, { ...formPost(smsParams('delivered')), payload: names }, 400, 'FST_TWILIO_TOO_MANY_PARAMS')
 })
 
 t.test('an empty POST body', async (t) => {

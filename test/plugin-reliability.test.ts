@@ -270,7 +270,34 @@ t.test('two instances sharing Redis', async (t) => {
     t.equal((await app.inject(request)).statusCode, 200)
     t.equal((await app.inject(request)).statusCode, 200)
     t.same(names(), ['delivered', 'delivered'], 'at least once: a lost event is worse')
-    t.match(stats, { storeErrors: 4, dispatched: 2 }, 'claim and advance, on each request')
+    await until(() => stats.storeErrors === 6)
+    t.match(stats, { storeErrors: 6, dispatched: 2 }, 'claim, advance and recording it handled, on each request')
+  })
+
+  t.test('Redis paused past storeTimeout: the late claim is completed, a redelivery is a duplicate, not 503', async (t) => {
+    const client = redis.client()
+    const admin = redis.client()
+    const stats: Stats = createStats()
+    const { rec, names } = recorder()
+    const app = await build(t, {
+      authToken: TOKEN,
+      stats,
+      storeTimeout: 50,
+      store: new RedisStore({ client, prefix: `test:${randomUUID()}:` }),
+      sms: { onDelivered: rec('delivered') }
+    }, { logger: { level: 'silent' } })
+    await client.ping()
+    // Every client but this one waits 300 ms: the claim is sent, times out here, then lands.
+    await admin.call('CLIENT', 'PAUSE', '300', 'ALL')
+    const request = post(smsParams('delivered'))
+    t.equal((await app.inject(request)).statusCode, 200, 'processed without waiting for the store')
+    t.equal(stats.storeErrors, 1, 'the claim timed out')
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    await client.ping()
+    const again = await app.inject(request)
+    t.equal(again.statusCode, 200, 'the stray claim was completed: not FST_TWILIO_IN_PROGRESS')
+    t.same(names(), ['delivered'], 'and it ran once')
+    t.match(stats, { duplicates: 1, inProgress: 0 })
   })
 })
 

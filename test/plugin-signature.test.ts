@@ -232,6 +232,23 @@ t.test('publicUrl: the origin Twilio calls replaces the request\'s own', async (
   t.equal(calls.length, 2, 'onDelivered and onAny for the one accepted request')
 })
 
+t.test('rewriteUrl: the target as received is verified, never the rewritten one', async (t) => {
+  const { app, names } = await setup(t, { authToken: TOKEN }, {
+    rewriteUrl: (req: { url?: string }) => (req.url as string).replace(/^\/api/, '')
+  })
+  const asRequested = `/api${SMS_PATH}`
+  const ok = await app.inject({ ...formPost(smsParams('delivered'), { signedUrl: ORIGIN + asRequested }), url: asRequested })
+  t.equal(ok.statusCode, 200, 'signed for /api/… as Twilio requested it')
+  const rewritten = await app.inject({ ...formPost(smsParams('delivered'), { signedUrl: ORIGIN + SMS_PATH }), url: asRequested })
+  t.equal(rewritten.statusCode, 403, 'a signature over the rewritten URL is not Twilio\'s')
+  t.equal(codeOf(rewritten.body), 'FST_TWILIO_INVALID_SIGNATURE')
+  const query = `/api${SMS_PATH}?a=1`
+  const get = await app.inject({ ...getRequest(smsParams('delivered'), { path: `/api${SMS_PATH}` }) })
+  t.equal(get.statusCode, 200, 'GET: the query of the target as received is read and signed')
+  t.equal((await app.inject({ ...formPost(smsParams('failed'), { signedUrl: ORIGIN + query }), url: query })).statusCode, 200)
+  t.same(names(), ['onDelivered', 'sms.onAny', 'onDelivered', 'sms.onAny', 'onFailed', 'sms.onAny'])
+})
+
 t.test('publicUrl: a base URL with a path (a proxy strips the prefix)', async (t) => {
   const { app, calls } = await setup(t, { authToken: TOKEN, publicUrl: 'https://example.com/base' })
   const ok = await app.inject(formPost(smsParams('delivered'), { signedUrl: `https://example.com/base${SMS_PATH}` }))

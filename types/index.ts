@@ -231,6 +231,11 @@ export interface FastifyTwilioStatusOptions {
   readonly validate?: boolean
   /** Largest accepted body in bytes; larger gets 413. Default 65536. */
   readonly bodyLimit?: number
+  /**
+   * Most parameters in a form body, GET query or JSON object; more gets 400
+   * `FST_TWILIO_TOO_MANY_PARAMS` before any sorting or hashing. Default 256.
+   */
+  readonly maxParams?: number
   /** Message status callbacks; route `/twilio/sms/status` unless `path` says otherwise. */
   readonly sms?: SmsOptions
   /** Call status callbacks; route `/twilio/call/status` unless `path` says otherwise. */
