@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import formbody from '@fastify/formbody'
 import twilioStatus from '../lib/index'
 import { codeOf, recorder } from './helpers/app'
-import { encodeForm, formPost, HOST, ORIGIN, sign, SMS_PATH, smsParams, TOKEN } from './helpers/sign'
+import { encodeForm, formPost, HOST, ORIGIN, sign, type SignedRequest, SMS_PATH, smsParams, TOKEN } from './helpers/sign'
 
 /** The host app's own routes: they echo what the host's parsers made of the body. */
 function hostRoutes (app: FastifyInstance): void {
@@ -117,7 +117,7 @@ t.test('the host\'s error handler does not decide what Twilio hears', async (t) 
   })
   const forged = formPost(smsParams('delivered'))
   forged.headers['x-twilio-signature'] = sign(ORIGIN + SMS_PATH, smsParams('sent'))
-  const cases: Array<[string, Parameters<typeof app.inject>[0], number, string]> = [
+  const cases: Array<[string, SignedRequest, number, string]> = [
     ['forged', forged, 403, 'FST_TWILIO_INVALID_SIGNATURE'],
     ['malformed', { ...formPost(smsParams('delivered')), payload: 'MessageStatus=%zz' }, 400, 'FST_TWILIO_MALFORMED_BODY'],
     ['failed', formPost(smsParams('failed')), 500, 'FST_TWILIO_CALLBACK_FAILED'],

@@ -9,6 +9,7 @@ import MessagingResponse = require('twilio/lib/twiml/MessagingResponse')
 import twilioStatus from '..'
 import { fastifyTwilioStatus, type CallEvent, type FastifyTwilioStatusOptions, type MessageEvent, type MessageStatus } from '..'
 import TwilioStatus = require('..')
+import { CALL_FIELDS, MESSAGE_FIELDS } from '../lib/fields'
 
 const app = Fastify()
 
@@ -20,7 +21,12 @@ app.register(twilioStatus, {
     onDelivered: async (event, request) => {
       expectType<'delivered'>(event.MessageStatus)
       expectType<string>(event.MessageSid)
-      expectType<string>(event.To)
+      // Not required by the plugin, so not promised by the type.
+      expectType<string | undefined>(event.To)
+      expectType<string | undefined>(event.From)
+      expectType<string | undefined>(event.AccountSid)
+      // A name no type declares may be repeated: every value, in order.
+      expectType<string | readonly string[] | undefined>(event.SomethingNew)
       expectType<string | undefined>(event.ErrorCode)
       expectType<string | undefined>(event.MediaUrl0)
       expectType<string | undefined>(event.MediaContentType3)
@@ -211,3 +217,10 @@ expectAssignable<twilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x' })
   expectType<string>(twilioStatus.statusCallbackUrl('https://h/x', { retryCount: 2, retryPolicy: ['5xx'] }))
   expectError(twilioStatus.statusCallbackUrl('https://h/x', { retryPolicy: ['sometimes'] }))
 }
+
+// ---- The runtime list of single-valued fields (a repeat is refused) is exactly what the event
+// types declare as one string, so the types cannot drift from what the plugin enforces.
+
+type DeclaredFields<T> = keyof { [K in keyof T as string extends K ? never : K extends `Media${string}` ? never : K]: T[K] }
+expectType<DeclaredFields<MessageEvent>>(null as unknown as typeof MESSAGE_FIELDS[number])
+expectType<DeclaredFields<CallEvent>>(null as unknown as typeof CALL_FIELDS[number])

@@ -14,7 +14,8 @@ export type { CallbackName, CallStatus, Channel, MessageStatus, PascalStatus } f
 
 /**
  * Parameters Twilio adds without notice still reach callbacks, as strings (or, for a name sent
- * more than once, every value in order).
+ * more than once, every value in order). Every field an event type names is single-valued: a
+ * request repeating one is refused with 400, so those are always one string.
  */
 export interface TwilioParams {
   readonly [param: string]: string | readonly string[] | undefined
@@ -34,19 +35,21 @@ export interface GeoParams {
 
 /** Parameters of an SMS/MMS/WhatsApp status callback (§2.3) and of an inbound message (§2.4). */
 export interface MessageEvent<S extends string = MessageStatus | (string & {})> extends TwilioParams, GeoParams {
-  /** The status this callback reports. Filled from the legacy `SmsStatus` when Twilio sends only that. */
+  /** The status this callback reports, never empty. Filled from the legacy `SmsStatus` when Twilio sends only that. */
   readonly MessageStatus: S
   /** Legacy twin of `MessageStatus`. */
   readonly SmsStatus?: string
+  /** Never empty (a request without one is refused). Filled from the legacy `SmsSid` when Twilio sends only that. */
   readonly MessageSid: string
   /** Legacy twin of `MessageSid`. */
   readonly SmsSid?: string
   /** Legacy twin of `MessageSid` on inbound messages. */
   readonly SmsMessageSid?: string
-  readonly AccountSid: string
+  /** Twilio always sends it; typed optional because the plugin does not require it. */
+  readonly AccountSid?: string
   /** Sender: `+15551234567`, or prefixed by the channel (`whatsapp:+1…`, `rcs:…`, `messenger:…`). */
-  readonly From: string
-  readonly To: string
+  readonly From?: string
+  readonly To?: string
   /** Always `2010-04-01`. */
   readonly ApiVersion?: string
   /** Present when the message was sent through a Messaging Service. */
@@ -112,9 +115,10 @@ export interface MessageEvent<S extends string = MessageStatus | (string & {})> 
 export interface CallEvent<S extends string = CallStatus | (string & {})> extends TwilioParams, GeoParams {
   readonly CallStatus: S
   readonly CallSid: string
-  readonly AccountSid: string
-  readonly From: string
-  readonly To: string
+  /** Twilio always sends it; typed optional because the plugin does not require it. */
+  readonly AccountSid?: string
+  readonly From?: string
+  readonly To?: string
   /** Always `2010-04-01`. */
   readonly ApiVersion?: string
   /** `inbound`, `outbound-api` or `outbound-dial`. */
