@@ -14,13 +14,29 @@ export const InvalidOptionError = createError<[string]>(
 export const MissingSignatureError = createError(
   'FST_TWILIO_MISSING_SIGNATURE', 'Missing X-Twilio-Signature header', 403, Error, false)
 
-/** The header cannot be a signature (not 28 characters of base64). */
+/** The header cannot be a signature (not 28 characters of base64 for SHA-1, 44 for SHA-256). */
 export const MalformedSignatureError = createError(
-  'FST_TWILIO_MALFORMED_SIGNATURE', 'X-Twilio-Signature is not a base64 HMAC-SHA1 signature', 403, Error, false)
+  'FST_TWILIO_MALFORMED_SIGNATURE', 'X-Twilio-Signature is not a base64 HMAC signature', 403, Error, false)
 
 /** No candidate URL with any configured token gives the signature. */
 export const InvalidSignatureError = createError(
   'FST_TWILIO_INVALID_SIGNATURE', 'X-Twilio-Signature does not match the request', 403, Error, false)
+
+/** `X-Twilio-Webhooks-Signature-Settings` names an algorithm other than HMAC_SHA1 and HMAC_SHA256. */
+export const UnsupportedAlgorithmError = createError<[string]>(
+  'FST_TWILIO_UNSUPPORTED_ALGORITHM', 'Unsupported webhook signature algorithm %s', 403, Error, false)
+
+/** `X-Twilio-Webhooks-Signature-Settings` names a SharedKey id that is not configured. */
+export const UnknownSharedKeyError = createError(
+  'FST_TWILIO_UNKNOWN_SHARED_KEY', 'The request is signed with a SharedKey that is not configured', 403, Error, false)
+
+/** `requireSharedKey` is set and the request carries an Auth Token signature. */
+export const SharedKeyRequiredError = createError(
+  'FST_TWILIO_SHARED_KEY_REQUIRED', 'Only SharedKey signatures are accepted here', 403, Error, false)
+
+/** The `authToken` lookup gave no token for the request's AccountSid, or failed. */
+export const UnknownAccountError = createError(
+  'FST_TWILIO_UNKNOWN_ACCOUNT', 'No Auth Token for the account this request names', 403, Error, false)
 
 /** A JSON body whose SHA-256 is not the `bodySHA256` the signed URL carries. */
 export const BodyHashMismatchError = createError(

@@ -8,6 +8,7 @@ import { InvalidOptionError } from './errors'
 import { createStats, type Stats } from './stats'
 import { callbackName, type Channel, STATUSES } from './statuses'
 import { MemoryStore, type StatusStore } from './store'
+import type { TokenLookup, VerifyConfig } from './verify'
 
 /** A callback as the dispatcher sees it. */
 export type Callback = (event: Record<string, unknown>, request: unknown) => unknown
@@ -23,13 +24,20 @@ export interface ChannelConfig {
   readonly known: ReadonlySet<string>
 }
 
+/** A TwiML webhook route the host declares through the plugin. */
+export interface WebhookConfig {
+  readonly url: string
+  readonly method: ReadonlyArray<'GET' | 'POST'>
+  readonly handler: (request: never, reply: never) => unknown
+}
+
 export interface Config {
-  readonly tokens: readonly string[]
-  readonly publicUrl: string | null
+  readonly verify: VerifyConfig
   readonly validate: boolean
   readonly bodyLimit: number
   readonly maxParams: number
   readonly channels: readonly ChannelConfig[]
+  readonly webhooks: readonly WebhookConfig[]
   readonly delivery: DeliveryConfig
 }
 
@@ -41,8 +49,10 @@ const DAY = 24 * 60 * 60 * 1000
 const STORE_METHODS = ['claim', 'complete', 'release', 'advance'] as const
 // Fastify passes its own register options (`prefix`, …) to the plugin along with ours.
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
+/** The options that say how requests are verified, shared by the plugin and `twilioSignature()`. */
+export const VERIFY_KEYS = ['authToken', 'sharedKeys', 'requireSharedKey', 'publicUrl']
 const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'maxParams', 'sms', 'call', 'idempotency', 'ordering',
-  'store', 'deadline', 'storeTimeout', 'stats', ...REGISTER_KEYS]
+  'store', 'deadline', 'storeTimeout', 'stats', 'sharedKeys', 'requireSharedKey', 'webhooks', ...REGISTER_KEYS]
 
 function describe (value: unknown): string {
   if (value === null || value === undefined) return String(value)
@@ -94,6 +104,64 @@ function checkTokens (value: unknown): string[] {
     }
   })
   return [...tokens]
+}
+
+function checkSharedKeys (value: unknown): Map<string, string> {
+  const keys = new Map<string, string>()
+  if (value === undefined) return keys
+  if (!isPlainObject(value)) fail('sharedKeys', 'an object of SharedKey secrets by key id ({ webhooks_sharedkey_…: secret })', value)
+  for (const [id, secret] of Object.entries(value)) {
+    if (typeof secret !== 'string' || secret === '') fail(`sharedKeys.${id}`, 'a non-empty string', secret)
+    keys.set(id, secret)
+  }
+  return keys
+}
+
+/**
+ * The verification options, checked: the Auth Token(s) or a lookup of them by AccountSid, the
+ * SharedKey secrets by key id, and the public URL. With `validate: false` none is needed.
+ */
+export function normalizeVerifyOptions (options: Record<string, unknown>, validate: boolean): VerifyConfig {
+  const sharedKeys = checkSharedKeys(options.sharedKeys)
+  const requireSharedKey = options.requireSharedKey === undefined ? false : options.requireSharedKey
+  if (typeof requireSharedKey !== 'boolean') fail('requireSharedKey', 'a boolean', requireSharedKey)
+  if (requireSharedKey && sharedKeys.size === 0) fail('sharedKeys', 'given when requireSharedKey is true', options.sharedKeys)
+  const auth = options.authToken
+  // Only SharedKeys are needed when Auth Token signatures are refused (or none is checked).
+  const noToken = auth === undefined && (!validate || requireSharedKey || sharedKeys.size > 0)
+  const lookup = typeof auth === 'function' ? auth as TokenLookup : null
+  return Object.freeze({
+    tokens: Object.freeze(noToken || lookup !== null ? [] : checkTokens(auth)),
+    tokenLookup: lookup,
+    sharedKeys,
+    requireSharedKey,
+    publicUrl: checkPublicUrl(options.publicUrl)
+  })
+}
+
+const WEBHOOK_METHODS = ['GET', 'POST']
+
+function checkWebhooks (value: unknown): WebhookConfig[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) fail('webhooks', 'an array of { url, method?, handler }', value)
+  return value.map((route: unknown, i): WebhookConfig => {
+    const where = `webhooks[${i}]`
+    if (!isPlainObject(route)) fail(where, 'an object { url, method?, handler }', route)
+    rejectUnknownKeys(`${where}.`, route, ['url', 'method', 'handler'])
+    checkPath(`${where}.url`, route.url)
+    const method = route.method === undefined ? WEBHOOK_METHODS : typeof route.method === 'string' ? [route.method] : route.method
+    if (!Array.isArray(method) || method.length === 0 || method.some((m) => !WEBHOOK_METHODS.includes(m as string))) {
+      fail(`${where}.method`, '"GET", "POST" or an array of them', route.method)
+    }
+    if (typeof route.handler !== 'function') fail(`${where}.handler`, 'a function', route.handler)
+    return Object.freeze({ url: route.url as string, method: Object.freeze([...method]) as WebhookConfig['method'], handler: route.handler as WebhookConfig['handler'] })
+  })
+}
+
+function checkPath (option: string, path: unknown): asserts path is string {
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
+    fail(option, 'a path starting with "/" without query, fragment or spaces', path)
+  }
 }
 
 function checkPublicUrl (value: unknown): string | null {
@@ -176,9 +244,7 @@ function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
   const names = new Map(statuses.map((status) => [callbackName(status), status]))
   rejectUnknownKeys(`${channel}.`, value, ['path', 'onAny', 'onStale', ...names.keys()])
   const path = value.path === undefined ? DEFAULT_PATHS[channel] : value.path
-  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
-    fail(`${channel}.path`, 'a path starting with "/" without query, fragment or spaces', path)
-  }
+  checkPath(`${channel}.path`, path)
   const byStatus = new Map<string, Callback>()
   for (const [name, status] of names) {
     const fn = value[name]
@@ -202,22 +268,23 @@ export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
   const validate = options.validate === undefined ? true : options.validate
   if (typeof validate !== 'boolean') fail('validate', 'a boolean', validate)
   // With validation off no token is needed; one given is still checked.
-  const tokens = options.authToken === undefined && !validate ? [] : checkTokens(options.authToken)
+  const verify = normalizeVerifyOptions(options as unknown as Record<string, unknown>, validate)
   const bodyLimit = integer('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT, 1, 2 ** 30)
   const maxParams = integer('maxParams', options.maxParams, DEFAULT_MAX_PARAMS, 1, 100_000)
   const channels = [checkChannel('sms', options.sms), checkChannel('call', options.call)]
     .filter((c): c is ChannelConfig => c !== null)
-  if (channels.length === 0) fail('sms/call', 'given: at least one channel', undefined)
+  const webhooks = checkWebhooks(options.webhooks)
+  if (channels.length === 0 && webhooks.length === 0) fail('sms/call', 'given: at least one channel (or webhooks)', undefined)
   if (channels.length === 2 && channels[0].path === channels[1].path) {
     fail('call.path', 'different from sms.path', channels[1].path)
   }
   return Object.freeze({
-    tokens: Object.freeze(tokens),
-    publicUrl: checkPublicUrl(options.publicUrl),
+    verify,
     validate,
     bodyLimit,
     maxParams,
     channels: Object.freeze(channels),
+    webhooks: Object.freeze(webhooks),
     delivery: checkDelivery(options)
   })
 }

@@ -1,42 +1,42 @@
 /**
- * The Fastify adapter: an encapsulated context with its own body parsers, error handler and one
- * route per channel. Each request is verified before any callback runs, then dispatched by status.
+ * The Fastify adapter: an encapsulated context with its own body parsers and error handler, the
+ * status routes and any TwiML webhook routes the host declares. Every route checks
+ * `X-Twilio-Signature` in its preHandler hook, before its handler runs; the status handler then
+ * dispatches by status.
  */
-import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 import { createDelivery } from './delivery'
-import {
-  BodyHashMismatchError, InvalidSignatureError, MalformedSignatureError, MissingSignatureError,
-  MissingSidError, MissingStatusError, InvalidParamError
-} from './errors'
+import { InvalidParamError, MissingSidError, MissingStatusError } from './errors'
+import { twilioErrorHandler } from './error-handler'
 import { isSingleValued } from './fields'
 import { type FormParams, parseForm } from './form'
 import { jsonParams } from './json-params'
-import { type ChannelConfig, normalizeOptions } from './options'
-import { signedUrl } from './public-url'
-import { createVerifier, type Params, type RejectReason } from './signature'
+import { type ChannelConfig, normalizeOptions, type WebhookConfig } from './options'
+import type { Params } from './signature'
 import { SID_PARAMS, STATUS_PARAMS } from './statuses'
+import { EMPTY_TWIML, twimlOf } from './twiml'
+import { createSignatureCheck } from './verify'
 
-/** What the plugin's body parsers produce. */
-interface ParsedBody {
-  /** The event: form parameters, or the JSON object's, as text. */
+/** What the plugin's parsers read, beside `request.body` (which is the parameters alone). */
+interface Parsed {
   readonly params: FormParams
-  /** Form parameters as signed; `null` for JSON (the URL and `bodySHA256` are signed instead). */
+  /** Form parameters as signed; `null` for GET and JSON (the URL is signed instead). */
   readonly signed: Params | null
   /** JSON only: the raw text, hashed against `bodySHA256`. */
-  readonly raw?: string
+  readonly raw: string | undefined
   /** Names given more than once (a JSON list counts): refused when Twilio sends them once. */
   readonly repeated: readonly string[]
 }
 
+const kParsed = Symbol('fastify-twilio-status.parsed')
+type TwilioRequest = FastifyRequest & { [kParsed]: Parsed | null }
+
 const NONE: readonly string[] = Object.freeze([])
 
-const REJECTIONS: Record<RejectReason, new () => Error> = {
-  missing: MissingSignatureError,
-  malformed: MalformedSignatureError,
-  mismatch: InvalidSignatureError,
-  'body-hash': BodyHashMismatchError
+/** Twilio signed the target it requested: before any `rewriteUrl` of the host's. */
+export function targetOf (request: FastifyRequest): string {
+  return (request.raw as { originalUrl?: string }).originalUrl ?? request.raw.url as string
 }
 
 /** The first of `names` present and not empty (Twilio never sends an empty status or Sid). */
@@ -48,54 +48,47 @@ function readParam (params: FormParams, names: readonly string[]): string | unde
   return undefined
 }
 
-/**
- * Twilio's view of a request must not depend on the host's error handler: 403 forged, 400
- * malformed, 500 failed, 503 deadline. Fastify's own 4xx (413, 415, bad JSON) keep their status;
- * any other error is a 500 whose message is not echoed.
- */
-function twilioErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const status = error.statusCode
-  const statusCode = status !== undefined && status >= 400 && status < 600 ? status : 500
-  const coded = typeof error.code === 'string' && error.code.startsWith('FST_')
-  if (statusCode >= 500) request.log.error({ err: error }, error.message)
-  else request.log.info({ err: error }, error.message)
-  reply.code(statusCode).send({
-    statusCode,
-    code: coded ? error.code : undefined,
-    error: STATUS_CODES[statusCode],
-    message: coded ? error.message : 'Internal Server Error'
-  })
-}
-
 async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTwilioStatusOptions): Promise<void> {
   const config = normalizeOptions(options)
   const { maxParams } = config
-  const verify = config.validate ? createVerifier(config.tokens) : null
+  const checkSignature = config.validate ? createSignatureCheck(config.verify) : null
   const deliver = createDelivery(config.delivery)
-  if (verify === null) {
+  if (checkSignature === null) {
     fastify.log.warn('fastify-twilio-status: validate is false, X-Twilio-Signature is NOT checked; anyone can call these routes')
   }
 
-  function formBody (text: string): ParsedBody {
+  function formParsed (text: string, signed: boolean): Parsed {
     const repeated: string[] = []
     const params = parseForm(text, maxParams, repeated)
-    return { params, signed: params, repeated: repeated.length === 0 ? NONE : repeated }
+    return { params, signed: signed ? params : null, raw: undefined, repeated: repeated.length === 0 ? NONE : repeated }
   }
 
-  /** A GET carries its parameters in the query string, and signs only the URL (§1.3). */
-  function queryBody (target: string): ParsedBody {
-    const query = target.indexOf('?')
-    const { params, repeated } = formBody(query === -1 ? '' : target.slice(query + 1))
-    return { params, signed: null, repeated }
+  /**
+   * What this request carries. A GET has its parameters in the query string and signs only the
+   * URL (§1.3); a POST without a body has none. Either way `request.body` becomes the parameters.
+   */
+  function parsedOf (request: TwilioRequest): Parsed {
+    let parsed = request[kParsed]
+    if (parsed === null) {
+      const target = targetOf(request)
+      const query = target.indexOf('?')
+      parsed = request.method === 'GET' ? formParsed(query === -1 ? '' : target.slice(query + 1), false) : formParsed('', true)
+      request[kParsed] = parsed
+      request.body = parsed.params
+    }
+    return parsed
   }
 
+  fastify.decorateRequest(kParsed, null)
   fastify.setErrorHandler(twilioErrorHandler)
   // Only our parsers in this context: form (strict, prototype-free) and JSON kept raw for
   // `bodySHA256`. A host's own parsers (even @fastify/formbody) stay untouched outside it.
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' },
-    function parseFormBody (_request, body, done) {
-      done(null, formBody(body as string))
+    function parseFormBody (request, body, done) {
+      const parsed = formParsed(body as string, true)
+      ;(request as TwilioRequest)[kParsed] = parsed
+      done(null, parsed.params)
     })
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
   fastify.addContentTypeParser('application/json', { parseAs: 'string' },
@@ -109,34 +102,35 @@ async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTw
         } catch (invalid) {
           return done(invalid as Error, undefined)
         }
-        done(null, { params, signed: null, raw: body as string, repeated })
+        ;(request as TwilioRequest)[kParsed] = { params, signed: null, raw: body as string, repeated }
+        done(null, params)
       })
     })
 
-  function makeHandler (channel: ChannelConfig) {
+  /** The preHandler of every route here: nothing runs before the signature is checked. */
+  function verifyTwilioSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const parsed = parsedOf(request as TwilioRequest)
+    let checked: void | Promise<void>
+    try {
+      checked = (checkSignature as NonNullable<typeof checkSignature>)(request, {
+        target: targetOf(request), signed: parsed.signed, raw: parsed.raw, accountSid: parsed.params.AccountSid
+      })
+    } catch (err) {
+      return done(err as Error)
+    }
+    if (checked === undefined) done()
+    else checked.then(() => { done() }, done)
+  }
+
+  function makeStatusHandler (channel: ChannelConfig) {
     const statusNames = STATUS_PARAMS[channel.channel]
     const sidNames = SID_PARAMS[channel.channel]
 
     return async function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): Promise<string> {
-      // Twilio signed the target it requested: before any `rewriteUrl` of the host's.
-      const target = (request.raw as { originalUrl?: string }).originalUrl ?? request.raw.url as string
-      const body = (request.body as ParsedBody | undefined) ?? (request.method === 'GET' ? queryBody(target) : formBody(''))
-      if (verify !== null) {
-        const verdict = verify({
-          signature: request.headers['x-twilio-signature'],
-          url: signedUrl(config.publicUrl, request, target),
-          params: body.signed,
-          rawBody: body.raw
-        })
-        if (!verdict.valid) {
-          request.log.warn({ reason: verdict.reason, urls: verdict.urls }, 'fastify-twilio-status: signature rejected')
-          throw new REJECTIONS[verdict.reason]()
-        }
-      }
-      for (const name of body.repeated) {
+      const { params: event, repeated } = parsedOf(request as TwilioRequest)
+      for (const name of repeated) {
         if (isSingleValued(channel.channel, name)) throw new InvalidParamError(name)
       }
-      const event = body.params
       const status = readParam(event, statusNames)
       if (status === undefined) throw new MissingStatusError(statusNames[0])
       const sid = readParam(event, sidNames)
@@ -154,13 +148,37 @@ async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTw
     }
   }
 
+  /** A TwiML webhook: no idempotency (every request needs its own answer), TwiML from the handler. */
+  function makeWebhookHandler (webhook: WebhookConfig) {
+    const handler = webhook.handler as (request: FastifyRequest, reply: FastifyReply) => unknown
+    return async function handleTwilioWebhook (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+      parsedOf(request as TwilioRequest)
+      const result = await handler(request, reply)
+      if (reply.sent) return reply
+      reply.type('text/xml')
+      return twimlOf(result) ?? EMPTY_TWIML
+    }
+  }
+
+  const preHandler = checkSignature === null ? undefined : verifyTwilioSignature
   for (const channel of config.channels) {
     fastify.route({
       method: ['POST', 'GET'],
       url: channel.path,
       bodyLimit: config.bodyLimit,
       exposeHeadRoute: false,
-      handler: makeHandler(channel)
+      preHandler,
+      handler: makeStatusHandler(channel)
+    })
+  }
+  for (const webhook of config.webhooks) {
+    fastify.route({
+      method: [...webhook.method],
+      url: webhook.url,
+      bodyLimit: config.bodyLimit,
+      exposeHeadRoute: false,
+      preHandler,
+      handler: makeWebhookHandler(webhook)
     })
   }
 }

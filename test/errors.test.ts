@@ -7,7 +7,11 @@ type AnyError = new (...args: never[]) => Error & { code: string, statusCode: nu
 const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status: number, message: string]> = {
   InvalidOptionError: [['option x must be y, got z'], 'FST_TWILIO_INVALID_OPTION', 500, 'fastify-twilio-status: option x must be y, got z'],
   MissingSignatureError: [[], 'FST_TWILIO_MISSING_SIGNATURE', 403, 'Missing X-Twilio-Signature header'],
-  MalformedSignatureError: [[], 'FST_TWILIO_MALFORMED_SIGNATURE', 403, 'X-Twilio-Signature is not a base64 HMAC-SHA1 signature'],
+  MalformedSignatureError: [[], 'FST_TWILIO_MALFORMED_SIGNATURE', 403, 'X-Twilio-Signature is not a base64 HMAC signature'],
+  UnsupportedAlgorithmError: [['HMAC_SHA512'], 'FST_TWILIO_UNSUPPORTED_ALGORITHM', 403, 'Unsupported webhook signature algorithm HMAC_SHA512'],
+  UnknownSharedKeyError: [[], 'FST_TWILIO_UNKNOWN_SHARED_KEY', 403, 'The request is signed with a SharedKey that is not configured'],
+  SharedKeyRequiredError: [[], 'FST_TWILIO_SHARED_KEY_REQUIRED', 403, 'Only SharedKey signatures are accepted here'],
+  UnknownAccountError: [[], 'FST_TWILIO_UNKNOWN_ACCOUNT', 403, 'No Auth Token for the account this request names'],
   InvalidSignatureError: [[], 'FST_TWILIO_INVALID_SIGNATURE', 403, 'X-Twilio-Signature does not match the request'],
   BodyHashMismatchError: [[], 'FST_TWILIO_BODY_HASH_MISMATCH', 403, 'Request body does not match the signed bodySHA256'],
   MalformedBodyError: [['bad %zz'], 'FST_TWILIO_MALFORMED_BODY', 400, 'Malformed form encoding: bad %zz'],

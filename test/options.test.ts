@@ -26,9 +26,9 @@ t.test('defaults', async (t) => {
   const config = normalize({ authToken: 'tok', sms: {}, call: {} })
 
   t.test('validates with the one token given, no publicUrl, a 64 KiB body limit', async (t) => {
-    t.same(config.tokens, ['tok'])
+    t.same(config.verify.tokens, ['tok'])
     t.equal(config.validate, true)
-    t.equal(config.publicUrl, null)
+    t.equal(config.verify.publicUrl, null)
     t.equal(config.bodyLimit, 65536)
     t.equal(config.maxParams, 256)
   })
@@ -86,7 +86,7 @@ t.test('accepts the keys Fastify passes from register (prefix, logLevel, logSeri
 t.test('the result is frozen', async (t) => {
   const config = normalize({ authToken: ['a', 'b'], sms: {}, call: {} })
   t.ok(Object.isFrozen(config), 'config')
-  t.ok(Object.isFrozen(config.tokens), 'tokens')
+  t.ok(Object.isFrozen(config.verify.tokens), 'tokens')
   t.ok(Object.isFrozen(config.channels), 'channels')
   t.ok(config.channels.every((c) => Object.isFrozen(c)), 'each channel')
   t.ok(Object.isFrozen(config.delivery), 'delivery')
@@ -107,7 +107,7 @@ t.test('unknown options', async (t) => {
   })
 
   t.test('suggests the right case for a top-level option', async (t) => {
-    rejects(t, { authtoken: 'tok', sms: {} }, /unknown option authtoken; did you mean authToken\? \(expected one of: authToken, publicUrl, validate, bodyLimit, maxParams, sms, call, idempotency, ordering, store, deadline, storeTimeout, stats, prefix, logLevel, logSerializers\)$/)
+    rejects(t, { authtoken: 'tok', sms: {} }, /unknown option authtoken; did you mean authToken\? \(expected one of: authToken, publicUrl, validate, bodyLimit, maxParams, sms, call, idempotency, ordering, store, deadline, storeTimeout, stats, sharedKeys, requireSharedKey, webhooks, prefix, logLevel, logSerializers\)$/)
     rejects(t, { ...base, publicURL: 'https://h' }, /unknown option publicURL; did you mean publicUrl\?/)
   })
 
@@ -144,14 +144,14 @@ t.test('authToken', async (t) => {
   })
 
   t.test('keeps a token list in order', async (t) => {
-    t.same(normalize({ authToken: ['current', 'previous'], sms: {} }).tokens, ['current', 'previous'])
+    t.same(normalize({ authToken: ['current', 'previous'], sms: {} }).verify.tokens, ['current', 'previous'])
   })
 
   t.test('is not needed with validate: false, but is still checked when given', async (t) => {
     const config = normalize({ validate: false, sms: {} })
     t.equal(config.validate, false)
-    t.same(config.tokens, [])
-    t.same(normalize({ validate: false, authToken: 'tok', sms: {} }).tokens, ['tok'])
+    t.same(config.verify.tokens, [])
+    t.same(normalize({ validate: false, authToken: 'tok', sms: {} }).verify.tokens, ['tok'])
     rejects(t, { validate: false, authToken: '', sms: {} }, /option authToken must be a non-empty string, got the string ""$/)
   })
 })
@@ -163,10 +163,10 @@ t.test('validate must be a boolean', async (t) => {
 
 t.test('publicUrl', async (t) => {
   t.test('removes one trailing slash and keeps the rest as written', async (t) => {
-    t.equal(normalize({ ...base, publicUrl: 'https://hooks.example.com/' }).publicUrl, 'https://hooks.example.com')
-    t.equal(normalize({ ...base, publicUrl: 'https://hooks.example.com/base/' }).publicUrl, 'https://hooks.example.com/base')
-    t.equal(normalize({ ...base, publicUrl: 'HTTPS://Hooks.Example.com:8443' }).publicUrl, 'HTTPS://Hooks.Example.com:8443')
-    t.equal(normalize({ ...base, publicUrl: 'http://[::1]:3000' }).publicUrl, 'http://[::1]:3000')
+    t.equal(normalize({ ...base, publicUrl: 'https://hooks.example.com/' }).verify.publicUrl, 'https://hooks.example.com')
+    t.equal(normalize({ ...base, publicUrl: 'https://hooks.example.com/base/' }).verify.publicUrl, 'https://hooks.example.com/base')
+    t.equal(normalize({ ...base, publicUrl: 'HTTPS://Hooks.Example.com:8443' }).verify.publicUrl, 'HTTPS://Hooks.Example.com:8443')
+    t.equal(normalize({ ...base, publicUrl: 'http://[::1]:3000' }).verify.publicUrl, 'http://[::1]:3000')
   })
 
   t.test('must be a string', async (t) => {
@@ -332,8 +332,8 @@ t.test('stats', async (t) => {
 t.test('the caller\'s token list is copied, so freezing the config leaves it writable', async (t) => {
   const tokens = ['current', 'previous']
   const config = normalizeOptions({ authToken: tokens, sms: {} })
-  t.not(config.tokens, tokens)
+  t.not(config.verify.tokens, tokens)
   t.notOk(Object.isFrozen(tokens))
   tokens.push('next')
-  t.same(config.tokens, ['current', 'previous'])
+  t.same(config.verify.tokens, ['current', 'previous'])
 })
