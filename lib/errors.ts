@@ -38,6 +38,10 @@ export const SharedKeyRequiredError = createError(
 export const UnknownAccountError = createError(
   'FST_TWILIO_UNKNOWN_ACCOUNT', 'No Auth Token for the account this request names', 403, Error, false)
 
+/** A host route verifies a JSON body without `preParsing: verify.preParsing`: the raw text is gone. */
+export const RawBodyMissingError = createError(
+  'FST_TWILIO_RAW_BODY_MISSING', 'JSON route without the preParsing hook of twilioSignature(): the raw body needed for bodySHA256 was not kept', 500)
+
 /** A JSON body whose SHA-256 is not the `bodySHA256` the signed URL carries. */
 export const BodyHashMismatchError = createError(
   'FST_TWILIO_BODY_HASH_MISMATCH', 'Request body does not match the signed bodySHA256', 403, Error, false)

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type * as Types from '../types/index'
 import * as errors from './errors'
+import * as hook from './hook'
 import { fastifyTwilioStatus as plugin } from './plugin'
 import * as redisStore from './redis-store'
 import * as retry from './retry'
@@ -21,8 +22,9 @@ const { MemoryStore } = store
 const { RedisStore } = redisStore
 const { createStats } = stats
 const { statusCallbackUrl } = retry
+const { twilioSignature } = hook
 
-const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl }
+const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature }
 
 function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {
   return plugin(fastify, options)
@@ -36,7 +38,7 @@ Object.assign(fastifyTwilioStatus, extras, { default: fastifyTwilioStatus, fasti
 // For Node's ESM loader, which finds a CommonJS module's named exports by reading its source
 // (cjs-module-lexer) and cannot see Object.assign: this never runs, it only names them.
 /* c8 ignore next */
-0 && (module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl })
+0 && (module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature })
 
 declare namespace fastifyTwilioStatus {
   export type FastifyTwilioStatusOptions = Types.FastifyTwilioStatusOptions
@@ -64,6 +66,11 @@ declare namespace fastifyTwilioStatus {
   export type RedisStoreOptions = redisStore.RedisStoreOptions
   export type RedisClient = redisStore.RedisClient
   export type ConnectionOverrides = retry.ConnectionOverrides
+  export type VerifyOptions = Types.VerifyOptions
+  export type AuthTokenLookup = Types.AuthTokenLookup
+  export type TwilioSignatureOptions = Types.TwilioSignatureOptions
+  export type TwilioWebhookRoute = Types.TwilioWebhookRoute
+  export type TwilioSignatureHook = hook.TwilioSignatureHook
   export const errors: typeof extras.errors
   export const MESSAGE_STATUSES: typeof extras.MESSAGE_STATUSES
   export const CALL_STATUSES: typeof extras.CALL_STATUSES
@@ -74,6 +81,7 @@ declare namespace fastifyTwilioStatus {
   export type RedisStore = InstanceType<typeof extras.RedisStore>
   export const createStats: typeof extras.createStats
   export const statusCallbackUrl: typeof extras.statusCallbackUrl
+  export const twilioSignature: typeof extras.twilioSignature
   export { fastifyTwilioStatus as default, fastifyTwilioStatus }
 }
 

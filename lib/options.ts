@@ -84,7 +84,7 @@ function distance (a: string, b: string): number {
   return prev[b.length]
 }
 
-function rejectUnknownKeys (where: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+export function rejectUnknownKeys (where: string, value: Record<string, unknown>, allowed: readonly string[]): void {
   for (const key of Object.keys(value)) {
     if (allowed.includes(key)) continue
     const near = allowed.find((name) => distance(name.toLowerCase(), key.toLowerCase()) <= 2)

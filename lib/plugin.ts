@@ -13,6 +13,7 @@ import { isSingleValued } from './fields'
 import { type FormParams, parseForm } from './form'
 import { jsonParams } from './json-params'
 import { type ChannelConfig, normalizeOptions, type WebhookConfig } from './options'
+import { targetOf } from './public-url'
 import type { Params } from './signature'
 import { SID_PARAMS, STATUS_PARAMS } from './statuses'
 import { EMPTY_TWIML, twimlOf } from './twiml'
@@ -33,11 +34,6 @@ const kParsed = Symbol('fastify-twilio-status.parsed')
 type TwilioRequest = FastifyRequest & { [kParsed]: Parsed | null }
 
 const NONE: readonly string[] = Object.freeze([])
-
-/** Twilio signed the target it requested: before any `rewriteUrl` of the host's. */
-export function targetOf (request: FastifyRequest): string {
-  return (request.raw as { originalUrl?: string }).originalUrl ?? request.raw.url as string
-}
 
 /** The first of `names` present and not empty (Twilio never sends an empty status or Sid). */
 function readParam (params: FormParams, names: readonly string[]): string | undefined {

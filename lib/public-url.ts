@@ -15,3 +15,8 @@ export interface UrlSource {
 export function signedUrl (publicUrl: string | null, source: UrlSource, target: string): string {
   return publicUrl === null ? `${source.protocol}://${source.host}${target}` : publicUrl + target
 }
+
+/** The raw request target Twilio requested: before any `rewriteUrl` of the host's. */
+export function targetOf (request: { readonly raw: { readonly url?: string } }): string {
+  return (request.raw as { originalUrl?: string }).originalUrl ?? request.raw.url as string
+}

@@ -2,7 +2,7 @@
  * Public types: the events Twilio sends (facts file §2.3, §2.4, §3.3), the callbacks that
  * receive them and the plugin's options. Status unions come from `lib/statuses.ts`.
  */
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Stats } from '../lib/stats'
 import type { CallbackName, CallStatus, MessageStatus } from '../lib/statuses'
 import type { StatusStore } from '../lib/store'
@@ -219,18 +219,54 @@ export interface OrderingOptions {
   readonly ttl?: number
 }
 
-export interface FastifyTwilioStatusOptions {
+/**
+ * The Auth Token(s) of the account a request names, for an app that serves several accounts
+ * (each subaccount signs with its own token). Nothing (or an empty list) refuses the request
+ * with 403 `FST_TWILIO_UNKNOWN_ACCOUNT`, as does a throw or a rejection (which is also logged).
+ */
+export type AuthTokenLookup = (accountSid: string | undefined, request: FastifyRequest) =>
+  string | readonly string[] | null | undefined | Promise<string | readonly string[] | null | undefined>
+
+/** How a request's signature is checked: shared by the plugin and `twilioSignature()`. */
+export interface VerifyOptions {
   /**
    * The Auth Token Twilio signs with, or several during rotation (any one validates; put the
-   * current one first). Subaccount webhooks are signed with the subaccount's token.
+   * current one first), or a lookup by the request's `AccountSid` (subaccounts).
    */
-  readonly authToken: string | readonly string[]
+  readonly authToken: string | readonly string[] | AuthTokenLookup
+  /**
+   * SharedKey secrets by key id (`webhooks_sharedkey_…`), for webhooks Twilio signs with a
+   * SharedKey (they carry `X-Twilio-Webhooks-Signature-Settings`). Several during a rotation.
+   */
+  readonly sharedKeys?: Readonly<Record<string, string>>
+  /** Refuse Auth Token signatures: only SharedKey-signed requests verify. Default `false`. */
+  readonly requireSharedKey?: boolean
   /**
    * The origin (or base URL) Twilio calls, e.g. `https://hooks.example.com`, when the app sits
    * behind a proxy or tunnel. The request target is appended to it. Without it the URL is built
    * from `request.protocol` and `request.host`, which honour Fastify's `trustProxy`.
    */
   readonly publicUrl?: string
+}
+
+/** Options of `twilioSignature()`, the hook for a host's own Twilio routes. */
+export type TwilioSignatureOptions = VerifyOptions
+
+/**
+ * A TwiML webhook route declared through the plugin (the incoming-call URL, a `<Gather>` action):
+ * the plugin's strict parser and verification, no idempotency. `request.body` is Twilio's
+ * parameters; what the handler returns, when it is TwiML, is the reply (else an empty TwiML).
+ */
+export interface TwilioWebhookRoute {
+  readonly url: string
+  /** Default both. */
+  readonly method?: 'GET' | 'POST' | ReadonlyArray<'GET' | 'POST'>
+  readonly handler: (request: FastifyRequest<{ Body: TwilioParams }>, reply: FastifyReply) => CallbackResult | Promise<CallbackResult>
+}
+
+export interface FastifyTwilioStatusOptions extends VerifyOptions {
+  /** TwiML webhook routes served with the plugin's parser and verification. */
+  readonly webhooks?: readonly TwilioWebhookRoute[]
   /** `false` turns signature checks off (a warning is logged at register time). Default `true`. */
   readonly validate?: boolean
   /** Largest accepted body in bytes; larger gets 413. Default 65536. */
