@@ -4,7 +4,6 @@
  */
 import t from 'tap'
 import type { RouteOptions } from 'fastify'
-import twilioStatus from '../lib/index'
 import { build, codeOf, EMPTY_TWIML } from './helpers/app'
 import { callParams, captureLogs, formPost, getRequest, jsonPost, OLD_TOKEN, ORIGIN, sign, SMS_PATH, smsParams, TOKEN } from './helpers/sign'
 

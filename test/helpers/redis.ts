@@ -1,7 +1,7 @@
 /**
- * A real Redis for tests: `REDIS_URL` when set (CI starts one on 127.0.0.1), else a
- * `redis-server` started here on a free loopback port, with no persistence, and stopped by PID.
- * No Redis at all is a failure, never a skip.
+ * A real Redis for tests: `REDIS_URL` when set (`npm test` sets it), else a `redis-server` from
+ * PATH started here on a free loopback port, with no persistence, and stopped by PID.
+ * No Redis at all is a failure, never a skip: startRedis() rejects with how to get one.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -22,8 +22,21 @@ async function freePort (): Promise<number> {
   return port
 }
 
-async function waitForPing (url: string): Promise<void> {
+/** What to do when there is no Redis, at the start of every such error. */
+export const NO_REDIS = 'no Redis for the tests: run them through `npm test` (it provides one), set REDIS_URL, or install redis-server (apt-get install redis-server)'
+
+export interface StartRedisOptions {
+  /** The server to use; default `process.env.REDIS_URL`. Empty: start one. */
+  url?: string | undefined
+  /** The executable started when there is no URL; default `redis-server`, looked up on PATH. */
+  binary?: string
+}
+
+/** `failed()` is the reason the server we started can no longer answer, if it cannot. */
+async function waitForPing (url: string, failed: () => Error | undefined = () => undefined): Promise<void> {
   for (let i = 0; i < 100; i++) {
+    const failure = failed()
+    if (failure !== undefined) throw failure
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
     // A refused connection while the server starts is expected: connect() rejects with it, and
     // without a listener ioredis also prints "[ioredis] Unhandled error event".
@@ -41,16 +54,29 @@ async function waitForPing (url: string): Promise<void> {
   throw new Error(`redis at ${url} did not answer PING`)
 }
 
-export async function startRedis (): Promise<TestRedis> {
+/**
+ * Reads `process.env.REDIS_URL` synchronously, before its first await. Rejects (never throws
+ * inside an event listener) when the server cannot be started or does not answer.
+ */
+export async function startRedis (options: StartRedisOptions = {}): Promise<TestRedis> {
+  const { binary = 'redis-server' } = options
   let child: ChildProcess | undefined
-  let url = process.env.REDIS_URL
+  let url = 'url' in options ? options.url : process.env.REDIS_URL
+  let failure: Error | undefined
   if (url === undefined || url === '') {
     const port = await freePort()
-    child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    child.on('error', (err) => { throw new Error(`cannot start redis-server (install it: apt-get install redis-server): ${err.message}`) })
+    child = spawn(binary, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    // Recorded here, thrown by waitForPing: a throw in this listener would crash the tap worker.
+    child.on('error', (err) => { failure ??= new Error(`${NO_REDIS} (cannot start ${binary}: ${err.message})`) })
+    child.once('exit', (code, signal) => { failure ??= new Error(`${binary} exited (${signal ?? code}) before answering PING on port ${port}`) })
     url = `redis://127.0.0.1:${port}`
   }
-  await waitForPing(url)
+  try {
+    await waitForPing(url, () => failure)
+  } catch (err) {
+    if (child !== undefined && child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL')
+    throw err
+  }
   const clients: Redis[] = []
   return {
     url,

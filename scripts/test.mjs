@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+// `npm test`: provides the Redis the tests need, then runs lint, build, type check, tap and tsd
+// in that order, stopping at the first failure, and exits with that step's status.
+//
+// Redis, in this order:
+//   1. REDIS_URL, when set: used as is.
+//   2. else a `redis-server` on PATH,
+//   3. else Debian's `redis-server` package, installed with `apt-get update` then
+//      `apt-get install -y redis-server`, as root or through `sudo -n` (never prompts),
+//   4. else one line saying how to get Redis, and exit status 1.
+// A server started here listens on 127.0.0.1 on a free port with no persistence; the steps get
+// its address as REDIS_URL, and it is stopped by its PID at the end, on failure, and on
+// SIGINT/SIGTERM (passed on to the running step's whole process group, which is waited for).
+//
+// TEST_REDIS_NO_INSTALL=1 skips step 3 (to check the failure line without installing anything).
+import { spawn, spawnSync } from 'node:child_process'
+import { accessSync, constants as fs } from 'node:fs'
+import { createConnection, createServer } from 'node:net'
+import { constants } from 'node:os'
+import { delimiter, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+const STEPS = [
+  ['npm', ['run', 'lint']],
+  ['npm', ['run', 'build']],
+  ['npm', ['run', 'typecheck']],
+  ['tap', []],
+  ['tsd', []]
+]
+
+const HOW_TO = 'no Redis for the tests: set REDIS_URL=redis://HOST:PORT, put redis-server on PATH, or install it (Debian/Ubuntu: apt-get install redis-server; npm test installs it itself when run as root or with passwordless sudo)'
+
+/** The child running now (a step, or apt-get), leader of its own process group. */
+let current
+/** The redis-server started here, if any. */
+let redis
+/** The SIGINT or SIGTERM received, if any: stop what runs, start nothing more. */
+let stopping
+
+function log (line) {
+  process.stderr.write(`[npm test] ${line}\n`)
+}
+
+function onPath (name, PATH = process.env.PATH ?? '') {
+  for (const dir of PATH.split(delimiter)) {
+    if (dir === '') continue
+    const file = join(dir, name)
+    try {
+      accessSync(file, fs.X_OK)
+      return file
+    } catch {}
+  }
+  return undefined
+}
+
+/** Signals a child's whole process group: npm and sh do not pass a signal on to their children. */
+function signalGroup (child, signal) {
+  try { process.kill(-child.pid, signal) } catch {}
+}
+
+/**
+ * Runs a command in its own process group, stdout and stderr inherited (stdin is not: a
+ * background group must not read the terminal); resolves with its exit status (128 + n for
+ * signal n).
+ */
+function run (command, args, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true, ...options })
+    current = child
+    child.once('error', (err) => {
+      log(`cannot run ${command}: ${err.message}`)
+      resolve(127)
+    })
+    child.once('exit', (code, signal) => {
+      current = undefined
+      resolve(code ?? 128 + (constants.signals[signal] ?? 0))
+    })
+  })
+}
+
+/** How to run a command as root here without a prompt: [] as root, through `sudo -n`, or undefined. */
+function asRoot () {
+  if (process.getuid?.() === 0) return []
+  // sudo resets the environment: `env` sets DEBIAN_FRONTEND for apt-get again.
+  if (onPath('sudo') !== undefined && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0) return ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive']
+  return undefined
+}
+
+/** Installs Debian's redis-server; resolves with its path, or a reason it could not. */
+async function install () {
+  if (process.env.TEST_REDIS_NO_INSTALL === '1') return { reason: 'not installed: TEST_REDIS_NO_INSTALL=1' }
+  if (onPath('apt-get') === undefined) return { reason: 'no apt-get to install it with' }
+  const prefix = asRoot()
+  if (prefix === undefined) return { reason: 'installing it needs root or passwordless sudo' }
+  log('redis-server is not on PATH: installing it with apt-get')
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  const apt = async (...args) => {
+    const [command, ...rest] = [...prefix, 'apt-get', ...args]
+    return await run(command, rest, { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  }
+  let status = await apt('update', '-qq')
+  if (stopping !== undefined) return { reason: `stopped by ${stopping}` }
+  if (status !== 0) return { reason: `apt-get update failed with status ${status}` }
+  status = await apt('install', '-y', '-qq', 'redis-server')
+  if (status !== 0) return { reason: `apt-get install redis-server failed with status ${status}` }
+  // Debian installs it in /usr/bin, which a minimal PATH may lack.
+  const found = onPath('redis-server') ?? onPath('redis-server', ['/usr/bin', '/usr/sbin', '/bin'].join(delimiter))
+  return found === undefined ? { reason: 'apt-get installed redis-server but it is nowhere to be found' } : { found }
+}
+
+async function freePort () {
+  return await new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1')
+    server.once('error', reject)
+    server.once('listening', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Whether a Redis on 127.0.0.1:port answers PING. */
+async function pings (port) {
+  return await new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    let reply = ''
+    const done = (ok) => { socket.destroy(); resolve(ok) }
+    socket.setTimeout(1000, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.on('data', (chunk) => {
+      reply += chunk
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'))
+    })
+  })
+}
+
+/** Starts redis-server on a free loopback port; resolves with its URL, or throws why not. */
+async function startRedis (binary) {
+  let lastOutput = ''
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort()
+    const child = spawn(binary, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    redis = child
+    let output = ''
+    const keep = (chunk) => { output = (output + chunk).slice(-4000) }
+    child.stdout.on('data', keep)
+    child.stderr.on('data', keep)
+    let failed
+    child.once('error', (err) => { failed = err.message })
+    child.once('exit', (code, signal) => { failed ??= `exited (${signal ?? code})` })
+    for (let i = 0; i < 200; i++) {
+      if (failed !== undefined || stopping !== undefined) break // set by listeners while we wait
+      if (await pings(port)) {
+        // Its output is no longer needed: drop it so the pipes never fill.
+        child.stdout.removeListener('data', keep).resume()
+        child.stderr.removeListener('data', keep).resume()
+        log(`redis-server ${child.pid} on 127.0.0.1:${port}`)
+        return `redis://127.0.0.1:${port}`
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await stopRedis()
+    if (stopping !== undefined) throw new Error(`stopped by ${stopping}`)
+    lastOutput = `${binary} on port ${port}: ${failed ?? 'no answer to PING within 10 s'}\n${output}`
+    // Another process may have taken the port between freePort() and the bind: try another.
+  }
+  throw new Error(lastOutput.trimEnd())
+}
+
+/** Stops the redis-server started here, by its PID. */
+async function stopRedis () {
+  const child = redis
+  redis = undefined
+  if (child === undefined || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  try { process.kill(child.pid, 'SIGTERM') } catch { return }
+  const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL') } catch {} }, 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+async function provideRedis () {
+  if (process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== '') {
+    log('Redis: REDIS_URL from the environment')
+    return { url: process.env.REDIS_URL }
+  }
+  let binary = onPath('redis-server')
+  let extraPath
+  if (binary === undefined) {
+    const installed = await install()
+    if (installed.found === undefined) return { reason: installed.reason }
+    binary = installed.found
+    if (onPath('redis-server') === undefined) extraPath = dirname(binary)
+  }
+  try {
+    return { url: await startRedis(binary), extraPath }
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`)
+    return { reason: `${binary} did not start` }
+  }
+}
+
+async function main () {
+  const redisFor = await provideRedis()
+  if (stopping !== undefined) return 128 + constants.signals[stopping]
+  if (redisFor.url === undefined) {
+    log(`${HOW_TO} (${redisFor.reason})`)
+    return 1
+  }
+  // The tests' own redis-server (test/helpers/redis.ts) needs it on PATH, and the steps need the
+  // project's tools when this runs outside npm.
+  const PATH = [join(root, 'node_modules', '.bin'), process.env.PATH ?? '', redisFor.extraPath]
+    .filter((p) => p !== undefined && p !== '').join(delimiter)
+  const env = { ...process.env, PATH, REDIS_URL: redisFor.url }
+  for (const [command, args] of STEPS) {
+    const status = await run(command, args, { cwd: root, env })
+    if (stopping !== undefined) return 128 + constants.signals[stopping]
+    if (status !== 0) {
+      log(`${[command, ...args].join(' ')} failed with status ${status}`)
+      return status
+    }
+  }
+  return 0
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (stopping !== undefined) return
+    stopping = signal
+    log(`${signal}: stopping`)
+    const child = current
+    if (child === undefined) return
+    // A terminal's Ctrl-C reaches only this process's group: pass it on, and wait for the step
+    // (main() then stops Redis); one that does not stop within 10 s is killed.
+    signalGroup(child, signal)
+    setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000).unref()
+  })
+}
+
+let status = 1
+try {
+  status = await main()
+} catch (err) {
+  log(`failed: ${err.stack ?? err}`)
+} finally {
+  await stopRedis()
+}
+process.exit(status)
