@@ -56,6 +56,11 @@ function reject (log: FastifyBaseLogger, reason: string, err: Error, extra: Reco
   throw err
 }
 
+/** Header text in a log line or an error message, bounded: the sender chooses its length. */
+function clip (text: string): string {
+  return text.length > 64 ? text.slice(0, 64) + '…' : text
+}
+
 /** A lookup's answer as tokens, or `null` when it gave none. */
 function tokensOf (value: unknown): string[] | null {
   const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : []
@@ -95,22 +100,25 @@ export function createSignatureCheck (config: VerifyConfig): (request: FastifyRe
   /** The keys a SharedKey-signed request must verify with. */
   function sharedKeysFor (request: FastifyRequest, key: string | undefined, algorithmName: string): SigningKey[] {
     const algorithm = algorithmOf(algorithmName)
-    if (algorithm === null) reject(request.log, 'unsupported-algorithm', new UnsupportedAlgorithmError(algorithmName.slice(0, 32)))
-    if (key === undefined) return Array.from(shared.values(), (byAlgorithm) => byAlgorithm[algorithm])
-    const known = shared.get(key)
-    if (known === undefined) reject(request.log, 'unknown-key', new UnknownSharedKeyError())
+    const named = clip(algorithmName)
+    if (algorithm === null) reject(request.log, 'unsupported-algorithm', new UnsupportedAlgorithmError(named), { algorithm: named })
+    if (key === undefined && shared.size > 0) return Array.from(shared.values(), (byAlgorithm) => byAlgorithm[algorithm])
+    const known = key === undefined ? undefined : shared.get(key)
+    // Key ids are not secret: naming the unknown one helps an operator in the middle of a rotation.
+    if (known === undefined) reject(request.log, 'unknown-key', new UnknownSharedKeyError(), { keyId: key === undefined ? null : clip(key) })
     return [known[algorithm]]
   }
 
   function withLookup (request: FastifyRequest, parts: SignedParts, lookup: TokenLookup): void | Promise<void> {
     const accountSid = typeof parts.accountSid === 'string' ? parts.accountSid : undefined
+    const logged = accountSid === undefined ? null : clip(accountSid)
     const failed = (err: unknown): never => {
-      request.log.error({ err, accountSid }, 'fastify-twilio-status: authToken lookup failed')
-      return reject(request.log, 'unknown-account', new UnknownAccountError())
+      request.log.error({ err, accountSid: logged }, 'fastify-twilio-status: authToken lookup failed')
+      return reject(request.log, 'unknown-account', new UnknownAccountError(), { accountSid: logged })
     }
     const verifyWith = (answer: unknown): void => {
       const tokens = tokensOf(answer)
-      if (tokens === null) reject(request.log, 'unknown-account', new UnknownAccountError(), { accountSid })
+      if (tokens === null) reject(request.log, 'unknown-account', new UnknownAccountError(), { accountSid: logged })
       check(request, parts, tokens.map((token) => signingKey(token)), 'authToken')
     }
     let answer: unknown

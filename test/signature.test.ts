@@ -4,9 +4,12 @@ import fc from 'fast-check'
 import t from 'tap'
 // The validator alone: `require('twilio')` would load the whole REST client (TOOLCHAIN.md).
 import {
-  getExpectedBodyHash, getExpectedTwilioSignature, validateBody, validateRequest, validateRequestWithBody
+  getExpectedBodyHash, getExpectedTwilioSignature, getSignatureAlgorithm, validateBody, validateRequest, validateRequestWithBody
 } from 'twilio/lib/webhooks/webhooks'
-import { bodyHash, candidateUrls, computeSignature, createVerifier, type Params, signedPayload } from '../lib/signature'
+import {
+  type Algorithm, algorithmOf, bodyHash, candidateUrls, computeSignature, createVerifier, type Params, parseSignatureSettings,
+  type SignatureSettings, signedPayload, signingKey
+} from '../lib/signature'
 
 /** The reference: HMAC-SHA1 over the UTF-8 bytes of the signed string, base64 (facts file §1.1). */
 function hmac (token: string, data: string): string {
@@ -784,4 +787,332 @@ t.test('a verifier given a URL without a scheme tries it as is, once per candida
   const signature = computeSignature('12345', url, {})
   t.same(verify({ signature, url, params: {} }), { valid: true, url, tokenIndex: 0 })
   t.same(verify({ signature, url: url + '2', params: {} }), { valid: false, reason: 'mismatch', urls: [url + '2', url + '2'] })
+})
+
+// SharedKey signatures (facts file §8): the same signed string, HMAC-SHA1 or HMAC-SHA256 keyed
+// by the SharedKey secret, the algorithm named in X-Twilio-Webhooks-Signature-Settings.
+const HASH_OF: Readonly<Record<Algorithm, string>> = { HMAC_SHA1: 'sha1', HMAC_SHA256: 'sha256' }
+const LENGTH_OF: Readonly<Record<Algorithm, number>> = { HMAC_SHA1: 28, HMAC_SHA256: 44 }
+
+function otherAlgorithm (algorithm: Algorithm): Algorithm {
+  return algorithm === 'HMAC_SHA1' ? 'HMAC_SHA256' : 'HMAC_SHA1'
+}
+
+/** The same URL with `:443` after the authority (the URL of a request that kept the port). */
+function withPort443 (url: string): string {
+  return url.replace(/^(https:\/\/[^/?#]+)/, '$1:443')
+}
+
+// Facts file §8.7: `s`, `K`, `F`, `Q` (and the signed form of `Q`), the D2 body and `J`.
+const SK_SECRET = 'sk_test_secret_0123456789abcdef'
+const SK_ID = 'webhooks_sharedkey_01jz0000000000000000000000'
+const F = 'https://hooks.example.com/twilio/status?tenant=acme'
+const ZEROS = '0'.repeat(32)
+const Q = {
+  AccountSid: 'AC' + ZEROS,
+  ApiVersion: '2010-04-01',
+  From: '+15017250604',
+  MessageSid: 'SM' + ZEROS,
+  MessageStatus: 'delivered',
+  SmsSid: 'SM' + ZEROS,
+  SmsStatus: 'delivered',
+  To: '+15558675310'
+}
+const QS = `AccountSidAC${ZEROS}ApiVersion2010-04-01From+15017250604MessageSidSM${ZEROS}` +
+  `MessageStatusdeliveredSmsSidSM${ZEROS}SmsStatusdeliveredTo+15558675310`
+const D2_BODY = '{"CallSid":"CA1234567890ABCDE","Caller":"+12349013030"}'
+const D2 = '5ccde7145dfb8f56479710896586cb9d5911809d83afbe34627818790db0aec9'
+const J = 'https://hooks.example.com/twilio/json?bodySHA256=' + D2
+
+interface SharedKeyVector extends Vector {
+  readonly algorithm: Algorithm
+}
+
+const SK_VECTORS: readonly SharedKeyVector[] = [
+  { id: 'SK1', algorithm: 'HMAC_SHA1', token: SK_SECRET, url: F, params: Q, data: F + QS, expected: 'pYdVf5yxqHKOjryJXOBsKImjSaU=' },
+  { id: 'SK2', algorithm: 'HMAC_SHA256', token: SK_SECRET, url: F, params: Q, data: F + QS, expected: '6rF0QgisWIb8eTYAXWAGAGBFSWvBsnLjqNM0e+smCZ4=' },
+  { id: 'SK3', algorithm: 'HMAC_SHA1', token: SK_SECRET, url: J, params: {}, data: J, expected: '7LfGXrbUIf1xXHg2PSJOc0MGieY=', body: D2_BODY },
+  { id: 'SK4', algorithm: 'HMAC_SHA256', token: SK_SECRET, url: J, params: {}, data: J, expected: '+DDGFS+b9lGhrtiTgsKXg1Be52vwYmKi9LjpzeAn7Vc=', body: D2_BODY },
+  { id: 'X1', algorithm: 'HMAC_SHA256', token: '12345', url: U, params: P, data: U + PS, expected: '033hgUJA9M/hXIZsYjwkerEP/DBm35nEri5FhCYjA5s=' },
+  {
+    id: 'X2',
+    algorithm: 'HMAC_SHA256',
+    token: '12345',
+    url: U + '&bodySHA256=' + V11,
+    params: {},
+    data: U + '&bodySHA256=' + V11,
+    expected: '+UOCWf84gdgo/5Hpg4m5/EgKnJA2/TbOw5sPNVr3bPk=',
+    body: B
+  }
+]
+
+/** twilio's check of one vector: validateRequest for a form, validateRequestWithBody for JSON. */
+function twilioAccepts (v: Vector, signature: string, url: string, algorithm?: string, body = v.body, params = v.params): boolean {
+  return body === undefined
+    ? validateRequest(v.token, signature, url, params, algorithm)
+    : validateRequestWithBody(v.token, signature, url, body, algorithm)
+}
+
+t.test('facts file §8.7 SharedKey signature vectors', async (t) => {
+  for (const v of SK_VECTORS) {
+    const other = otherAlgorithm(v.algorithm)
+    const signed = Object.keys(v.params).length === 0 ? null : v.params
+    const verify = createVerifier()
+    const key = signingKey(v.token, v.algorithm)
+
+    t.test(`${v.id}: node:crypto, computeSignature and twilio all give ${v.expected} with ${v.algorithm}`, async (t) => {
+      // (a) plain node:crypto over the string written out above
+      const reference = createHmac(HASH_OF[v.algorithm], v.token).update(Buffer.from(v.data, 'utf8')).digest('base64')
+      t.equal(reference, v.expected, `${v.algorithm} over the UTF-8 signed string`)
+      t.equal(v.expected.length, LENGTH_OF[v.algorithm], `${LENGTH_OF[v.algorithm]} base64 characters`)
+      if (v.body !== undefined) t.equal(sha256Hex(v.body), new URL(v.url).searchParams.get('bodySHA256'), 'the URL carries the body hash')
+      // (b) ours
+      t.equal(signedPayload(v.url, v.params), v.data, 'signedPayload builds the same string')
+      t.equal(computeSignature(v.token, v.url, v.params, v.algorithm), v.expected, 'computeSignature')
+      t.same(verify({ signature: v.expected, url: v.url, params: signed, rawBody: v.body }, [key]),
+        { valid: true, url: v.url, tokenIndex: 0 }, 'createVerifier accepts it with signingKey(secret, algorithm)')
+      // (c) the official package, with the algorithm given and as read from the settings header
+      t.equal(getExpectedTwilioSignature(v.token, v.url, v.params, v.algorithm), v.expected, 'twilio getExpectedTwilioSignature')
+      t.equal(twilioAccepts(v, v.expected, v.url, v.algorithm), true, 'twilio validates it')
+      const header = `key=${SK_ID},algorithm=${v.algorithm}`
+      t.equal(getSignatureAlgorithm(header), v.algorithm, 'twilio reads the algorithm from the header')
+      t.same(parseSignatureSettings(header), { key: SK_ID, algorithm: v.algorithm }, 'and so do we, with the key id')
+    })
+
+    t.test(`${v.id}: is rejected under ${other}, by us and by twilio`, async (t) => {
+      t.not(computeSignature(v.token, v.url, v.params, other), v.expected)
+      t.same(verify({ signature: v.expected, url: v.url, params: signed, rawBody: v.body }, [signingKey(v.token, other)]),
+        { valid: false, reason: 'malformed', urls: candidateUrls(v.url) }, 'the wrong length for the other algorithm')
+      t.equal(twilioAccepts(v, v.expected, v.url, other), false, 'twilio rejects it')
+    })
+
+    t.test(`${v.id}: without an algorithm (the Auth Token default, SHA-1) it is ${v.algorithm === 'HMAC_SHA1' ? 'accepted' : 'rejected'}`, async (t) => {
+      const sha1 = v.algorithm === 'HMAC_SHA1'
+      t.equal(createVerifier([v.token])({ signature: v.expected, url: v.url, params: signed, rawBody: v.body }).valid, sha1, 'ours')
+      t.equal(twilioAccepts(v, v.expected, v.url), sha1, 'twilio')
+    })
+
+    t.test(`${v.id}: is accepted at the same URL with :443, via the port-stripped candidate`, async (t) => {
+      const url = withPort443(v.url)
+      t.not(url, v.url)
+      t.same(verify({ signature: v.expected, url, params: signed, rawBody: v.body }, [key]), { valid: true, url: v.url, tokenIndex: 0 })
+      t.equal(twilioAccepts(v, v.expected, url, v.algorithm), true, 'twilio agrees')
+    })
+
+    t.test(`${v.id}: is rejected when ${v.body === undefined ? 'a parameter value' : 'the body'} changed, by us and by twilio`, async (t) => {
+      if (v.body === undefined) {
+        const first = Object.keys(v.params)[0]
+        const params = { ...v.params, [first]: v.params[first] + 'x' }
+        t.match(verify({ signature: v.expected, url: v.url, params }, [key]), { valid: false, reason: 'mismatch' })
+        t.equal(twilioAccepts(v, v.expected, v.url, v.algorithm, undefined, params), false, 'twilio agrees')
+      } else {
+        const tampered = v.body.replace(':', ': ')
+        t.match(verify({ signature: v.expected, url: v.url, params: null, rawBody: tampered }, [key]), { valid: false, reason: 'body-hash' })
+        t.equal(twilioAccepts(v, v.expected, v.url, v.algorithm, tampered), false, 'twilio agrees')
+      }
+    })
+  }
+})
+
+t.test('signingKey keeps the secret as UTF-8 key bytes and defaults to HMAC-SHA1', async (t) => {
+  t.same(signingKey('tökén'), { key: Buffer.from('tökén', 'utf8'), algorithm: 'HMAC_SHA1' })
+  t.same(signingKey('s', 'HMAC_SHA256'), { key: Buffer.from('s'), algorithm: 'HMAC_SHA256' })
+})
+
+t.test('algorithmOf knows HMAC_SHA1 and HMAC_SHA256 in any case, as twilio does, and nothing else', async (t) => {
+  const cases: ReadonlyArray<[string, Algorithm | null]> = [
+    ['HMAC_SHA1', 'HMAC_SHA1'], ['HMAC_SHA256', 'HMAC_SHA256'], ['hmac_sha1', 'HMAC_SHA1'], ['Hmac_Sha256', 'HMAC_SHA256'],
+    // toUpperCase maps the long s (U+017F) to S, in twilio as here: the two still agree.
+    ['hmac_\u017Fha256', 'HMAC_SHA256'],
+    ['HMAC_SHA512', null], ['', null], [' HMAC_SHA1', null], ['HMAC-SHA1', null], ['SHA1', null], ['HMAC_SHA256=', null]
+  ]
+  for (const [name, expected] of cases) {
+    t.equal(algorithmOf(name), expected, JSON.stringify(name))
+    t.equal(twilioSupports(name), expected !== null, `twilio ${expected === null ? 'refuses' : 'supports'} ${JSON.stringify(name)}`)
+  }
+})
+
+/** Whether twilio 6.3.1 supports an algorithm name (asked without its console warning). */
+function twilioSupports (algorithm: string): boolean {
+  // An empty name means the default, SHA-1, to twilio; the header parser never returns one.
+  if (algorithm === '') return false
+  try {
+    getExpectedTwilioSignature('k', 'https://example.com/', {}, algorithm)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** twilio never reads `key=`: the same loop as its getSignatureAlgorithm, for the name `key`. */
+function referenceKey (header: string): string | undefined {
+  for (const part of header.split(',')) {
+    const separator = part.indexOf('=')
+    if (separator !== -1 && part.slice(0, separator).trim() === 'key') {
+      const value = part.slice(separator + 1).trim()
+      if (value) return value
+    }
+  }
+  return undefined
+}
+
+t.test('parseSignatureSettings against twilio getSignatureAlgorithm (facts file §8.2 grammar)', async (t) => {
+  const rows: ReadonlyArray<[string, string | string[] | undefined, SignatureSettings | null, Algorithm | null]> = [
+    ['an absent header is an Auth Token signature', undefined, null, null],
+    ['an empty header is an Auth Token signature', '', null, null],
+    ['no algorithm part means HMAC_SHA1 with the key named', `key=${SK_ID}`, { key: SK_ID, algorithm: 'HMAC_SHA1' }, 'HMAC_SHA1'],
+    ['an empty algorithm= means HMAC_SHA1', `key=${SK_ID},algorithm=`, { key: SK_ID, algorithm: 'HMAC_SHA1' }, 'HMAC_SHA1'],
+    ['key and algorithm=HMAC_SHA256', `key=${SK_ID},algorithm=HMAC_SHA256`, { key: SK_ID, algorithm: 'HMAC_SHA256' }, 'HMAC_SHA256'],
+    ['parts in any order', `algorithm=HMAC_SHA256,key=${SK_ID}`, { key: SK_ID, algorithm: 'HMAC_SHA256' }, 'HMAC_SHA256'],
+    ['spaces around names and values are trimmed', ' key = x , algorithm = HMAC_SHA256 ', { key: 'x', algorithm: 'HMAC_SHA256' }, 'HMAC_SHA256'],
+    ['the name Algorithm is not algorithm (case-sensitive names)', 'Algorithm=HMAC_SHA256', { key: undefined, algorithm: 'HMAC_SHA1' }, 'HMAC_SHA1'],
+    ['a lower-case value is kept as written and validates as SHA-256', 'algorithm=hmac_sha256', { key: undefined, algorithm: 'hmac_sha256' }, 'HMAC_SHA256'],
+    ['a ; separator does not split parts', `key=${SK_ID};algorithm=HMAC_SHA256`, { key: `${SK_ID};algorithm=HMAC_SHA256`, algorithm: 'HMAC_SHA1' }, 'HMAC_SHA1'],
+    ['HMAC_SHA512 is returned as written, and unsupported', 'algorithm=HMAC_SHA512', { key: undefined, algorithm: 'HMAC_SHA512' }, null],
+    ['the first non-empty algorithm wins', 'algorithm=,algorithm=HMAC_SHA256,algorithm=HMAC_SHA1', { key: undefined, algorithm: 'HMAC_SHA256' }, 'HMAC_SHA256'],
+    ['the first non-empty key wins', 'key=,key=a,key=b', { key: 'a', algorithm: 'HMAC_SHA1' }, 'HMAC_SHA1'],
+    ['a part splits at its first =', 'algorithm=HMAC_SHA256=x,key==k', { key: '=k', algorithm: 'HMAC_SHA256=x' }, null],
+    ['a non-empty header without any name=value part is still a SharedKey signature, SHA-1', 'HMAC_SHA256', { key: undefined, algorithm: 'HMAC_SHA1' }, 'HMAC_SHA1'],
+    ['a header of spaces is still a SharedKey signature (twilio tests presence the same way)', '  ', { key: undefined, algorithm: 'HMAC_SHA1' }, 'HMAC_SHA1'],
+    ['a header given twice is read as its values joined by commas', [`key=${SK_ID}`, 'algorithm=HMAC_SHA256'], { key: SK_ID, algorithm: 'HMAC_SHA256' }, 'HMAC_SHA256'],
+    ['an empty list of headers is an absent header', [], null, null],
+    ['a list of one empty header is an absent header', [''], null, null]
+  ]
+  for (const [name, header, expected, algorithm] of rows) {
+    t.test(name, async (t) => {
+      const text = Array.isArray(header) ? header.join(',') : header
+      const settings = parseSignatureSettings(header)
+      t.same(settings, expected, 'parseSignatureSettings')
+      const theirs = getSignatureAlgorithm(text)
+      if (settings === null) {
+        t.equal(theirs, 'HMAC_SHA1', 'twilio: the legacy Auth Token signature')
+        return
+      }
+      t.equal(settings.algorithm, theirs, 'the algorithm twilio reads')
+      t.equal(algorithmOf(settings.algorithm), algorithm, 'algorithmOf')
+      t.equal(twilioSupports(theirs), algorithm !== null, 'supported by twilio exactly when by us')
+      if (algorithm !== null) {
+        t.equal(computeSignature(SK_SECRET, F, Q, algorithm), getExpectedTwilioSignature(SK_SECRET, F, Q, theirs), 'the same HMAC')
+      }
+    })
+  }
+})
+
+// Generated settings headers: the names that matter, near misses, spaces, `;`, empty values.
+const settingsNameArb = fc.oneof(
+  { arbitrary: fc.constantFrom('key', 'algorithm', 'algorithm', 'Algorithm', 'ALGORITHM', 'algorithms', 'Key', ''), weight: 4 },
+  { arbitrary: fc.string({ maxLength: 6 }), weight: 1 }
+)
+const settingsValueArb = fc.oneof(
+  {
+    arbitrary: fc.constantFrom('HMAC_SHA1', 'HMAC_SHA256', 'HMAC_SHA256', 'hmac_sha256', 'Hmac_Sha1', 'HMAC_SHA512', 'hmac_\u017Fha1', '', SK_ID, 'k=v', 'a;b'),
+    weight: 4
+  },
+  { arbitrary: fc.string({ maxLength: 8 }), weight: 1 }
+)
+const spaceArb = fc.constantFrom('', '', ' ', '  ', '\t')
+const settingsPartArb = fc.oneof(
+  fc.tuple(spaceArb, settingsNameArb, spaceArb, fc.constantFrom('=', '=', '= ', ' ='), spaceArb, settingsValueArb, spaceArb)
+    .map((pieces) => pieces.join('')),
+  // A part without `=`, or just noise.
+  fc.tuple(spaceArb, settingsValueArb, spaceArb).map((pieces) => pieces.join(''))
+)
+const settingsHeaderArb = fc.oneof(
+  { arbitrary: fc.constant(''), weight: 1 },
+  { arbitrary: fc.string({ maxLength: 20 }), weight: 2 },
+  {
+    arbitrary: fc.array(fc.tuple(settingsPartArb, fc.constantFrom(',', ',', ', ', ';', ' ,')), { maxLength: 6 })
+      .map((parts) => parts.map(([part, separator], i) => (i === 0 ? '' : separator) + part).join('')),
+    weight: 12
+  }
+)
+
+t.test('property: parseSignatureSettings reads the algorithm twilio reads, for every non-empty header', async (t) => {
+  let sharedKey = 0
+  let supported = 0
+  let sha256 = 0
+  fc.assert(fc.property(settingsHeaderArb, (header) => {
+    const settings = parseSignatureSettings(header)
+    const theirs = getSignatureAlgorithm(header)
+    if (header === '') return settings === null && theirs === 'HMAC_SHA1'
+    if (settings === null) return false
+    sharedKey++
+    const algorithm = algorithmOf(settings.algorithm)
+    if (algorithm !== null) supported++
+    if (algorithm === 'HMAC_SHA256') sha256++
+    return settings.algorithm === theirs &&
+      settings.key === referenceKey(header) &&
+      (algorithm !== null) === twilioSupports(theirs) &&
+      (algorithm === null || computeSignature(SK_SECRET, F, Q, algorithm) === getExpectedTwilioSignature(SK_SECRET, F, Q, theirs))
+  }), { numRuns: 1000 })
+  // Not vacuous: most headers are SharedKey ones, and both supported and unsupported names occur.
+  t.ok(sharedKey > 700, `${sharedKey} non-empty headers`)
+  t.ok(supported > 100 && supported < sharedKey, `${supported} with a supported algorithm`)
+  t.ok(sha256 > 10, `${sha256} naming SHA-256`)
+})
+
+t.test('property: an absent or empty settings header is null, whatever shape it comes in', async (t) => {
+  fc.assert(fc.property(fc.constantFrom(undefined, '', [], [''], ['', '']), (header) => {
+    // ['', ''] joins to ',': a header, which twilio reads as SHA-1 and we as a SharedKey signature.
+    const text = Array.isArray(header) ? header.join(',') : header
+    return (parseSignatureSettings(header) === null) === (text === undefined || text === '')
+  }))
+  t.pass('absent and empty headers')
+})
+
+const ALGORITHMS = ['HMAC_SHA1', 'HMAC_SHA256'] as const
+const SK_MUTATIONS = ['none', 'flip-char', 'other-secret', 'other-algorithm', 'reshaped-other', 'value', 'normalised'] as const
+
+/** A signature of the other algorithm cut or padded to `algorithm`'s length, keeping its base64 shape. */
+function reshaped (signature: string, algorithm: Algorithm): string {
+  const free = LENGTH_OF[algorithm] - 2
+  return signature.slice(0, -1).slice(0, free).padEnd(free, 'A') + 'A='
+}
+
+t.test('property: with either algorithm our verdict equals twilio validateRequest, up to its normalised URL candidates', async (t) => {
+  const counts = { accepted: 0, rejected: 0, twilioOnly: 0 }
+  fc.assert(fc.property(tokenArb, urlPartsArb, paramsArb, fc.constantFrom(...ALGORITHMS), fc.constantFrom(...SK_MUTATIONS), fc.nat(),
+    (secret, parts, params, algorithm, mutation, n) => {
+      const url = `${parts.scheme}://${parts.host}${parts.port}${parts.path}${parts.query}`
+      // Twilio signed either the URL as requested or the URL without its port.
+      const signedUrl = n % 2 === 0 ? url : withoutPort(parts)
+      let signature = getExpectedTwilioSignature(secret, signedUrl, params, algorithm)
+      switch (mutation) {
+        case 'none': break
+        case 'flip-char': {
+          // Any character but the last two (the padding and its restricted neighbour): still well-formed.
+          const i = n % (signature.length - 2)
+          signature = signature.slice(0, i) + (signature[i] === 'A' ? 'B' : 'A') + signature.slice(i + 1)
+          break
+        }
+        case 'other-secret': signature = getExpectedTwilioSignature(secret + 'x', signedUrl, params, algorithm); break
+        case 'other-algorithm': signature = getExpectedTwilioSignature(secret, signedUrl, params, otherAlgorithm(algorithm)); break
+        case 'reshaped-other':
+          signature = reshaped(getExpectedTwilioSignature(secret, signedUrl, params, otherAlgorithm(algorithm)), algorithm)
+          break
+        case 'value': {
+          const changed: Record<string, string | string[]> = Object.assign(Object.create(null), params, { Body: String(params.Body ?? '') + '!' })
+          signature = getExpectedTwilioSignature(secret, signedUrl, changed, algorithm)
+          break
+        }
+        case 'normalised': signature = getExpectedTwilioSignature(secret, new URL(url).toString(), params, algorithm); break
+      }
+      const verdict = createVerifier()({ signature, url, params }, [signingKey(secret, algorithm)])
+      const theirs = validateRequest(secret, signature, url, params, algorithm)
+      const onlyTwilio = twilioOnlyCandidates(url).some((c) => getExpectedTwilioSignature(secret, c, params, algorithm) === signature)
+      if (verdict.valid) counts.accepted++
+      else counts.rejected++
+      if (theirs && !verdict.valid) counts.twilioOnly++
+      // The Auth Token path (default keys, SHA-1) gives the same verdict as an explicit SHA-1 key.
+      const sameAsDefault = algorithm !== 'HMAC_SHA1' || createVerifier([secret])({ signature, url, params }).valid === verdict.valid
+      return theirs === (verdict.valid || onlyTwilio) &&
+        sameAsDefault &&
+        (mutation !== 'none' || verdict.valid) &&
+        (mutation !== 'other-algorithm' || (!verdict.valid && verdict.reason === 'malformed')) &&
+        (!['flip-char', 'other-secret', 'reshaped-other'].includes(mutation) || (!verdict.valid && verdict.reason === 'mismatch' && !theirs))
+    }), { numRuns: 400 })
+  // Not vacuous: both verdicts occur, and some requests hit the documented difference.
+  t.ok(counts.accepted > 20, `${counts.accepted} accepted`)
+  t.ok(counts.rejected > 200, `${counts.rejected} rejected`)
+  t.ok(counts.twilioOnly > 0, `${counts.twilioOnly} accepted by twilio only (normalised URL)`)
 })
