@@ -18,6 +18,8 @@
 // LOAD_SCENARIOS (a,b), REDIS_URL (else a redis-server is started on a free port and stopped),
 // LOAD_CALLBACK_MS (0: callbacks yield once; >0: they take that long), LOAD_PLUGIN_OPTIONS (JSON
 // merged into the plugin options: a negative control, e.g. '{"idempotency":false}' must FAIL).
+// What a stored event costs in memory, whatever the body size (large unicode bodies, bytes per
+// entry): bench/memory-proof.mjs, `npm run load:memory`.
 import { fork, spawn } from 'node:child_process'
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import http from 'node:http'

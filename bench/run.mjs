@@ -9,6 +9,14 @@
 //
 //   node bench/run.mjs [--rounds 3] [--duration 10] [--warmup 3] [--connections 50]
 //                      [--only 1,1b,2] [--quick] [--no-write]
+//
+// The cost of forged requests as the body grows: (6d) a forged callback with exactly maxParams
+// (256) form parameters, which the plugin must sort and hash before it can answer 403, and (6e)
+// one of 64 KiB with as many distinct names as fit (about 13,000), which it answers 400
+// FST_TWILIO_TOO_MANY_PARAMS at the 257th, before any sorting or hashing. Both are printed as a
+// ratio to (6a), the small forged callback: `node bench/run.mjs --only 6a,6d,6e --no-write`.
+// Their load generator is this script itself (`--generate`, see generateConstant): a forged
+// request is never stored, so one constant request serves.
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
@@ -19,6 +27,126 @@ import { parseArgs } from 'node:util'
 import { createCallbacks, TARGET, TWIML } from './lib-callback.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
+
+/** The plugin's default `maxParams` and `bodyLimit`. */
+const MAX_PARAMS = 256
+const BODY_LIMIT = 64 * 1024
+
+/**
+ * The forged callback (a well-formed, wrong signature) with filler parameters after its nine own
+ * ones: up to `params` in all, or for `'fill'` as many 3-character names as fit in 64 KiB.
+ */
+function forgedRequest (params) {
+  const { body, headers } = createCallbacks({ forged: true })()
+  const parts = [body]
+  let length = body.length
+  let count = body.split('&').length
+  for (let i = 0; params === 'fill' ? length + 5 <= BODY_LIMIT : count < params; i++, count++) {
+    const pair = `&${i.toString(36).padStart(3, '0')}=`
+    parts.push(pair)
+    length += pair.length
+  }
+  return { body: parts.join(''), headers, params: count }
+}
+
+if (process.argv[2] === '--generate') {
+  await generateConstant(JSON.parse(process.argv[3]))
+  process.exit(0)
+}
+
+/**
+ * The load generator for (6d) and (6e), run as `run.mjs --generate JSON` on its own core: what
+ * lib-cannon.mjs does (warm-up, `measuring`, then one JSON line of the same fields), for one
+ * constant forged request, over plain sockets. Not autocannon: the plugin's 400 closes the
+ * connection (Fastify does so after any body-parser error), and autocannon writes its next request
+ * onto the closing socket and then matches later responses to that lost request, which showed
+ * seconds of made-up latency. Here each connection sends one request at a time and reconnects
+ * when told to close; a request's time then includes its new connection.
+ */
+async function generateConstant ({ port, connections, warmup, duration, params }) {
+  const { connect } = await import('node:net')
+  const { body, headers } = forgedRequest(params)
+  let head = `POST ${TARGET} HTTP/1.1\r\nConnection: keep-alive\r\n`
+  for (const name in headers) head += `${name}: ${headers[name]}\r\n`
+  const bytes = Buffer.from(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, 'latin1')
+  const BUCKET_MS = 0.01
+  const BUCKETS = 200_000
+  const HEAD_END = Buffer.from('\r\n\r\n')
+
+  function load (seconds) {
+    const histogram = new Uint32Array(BUCKETS + 1)
+    const codes = {}
+    let errors = 0
+    let open = connections
+    const started = performance.now()
+    const until = started + seconds * 1000
+    return new Promise((resolve) => {
+      function connection () {
+        const socket = connect(port, '127.0.0.1')
+        socket.setNoDelay(true)
+        let buffer = Buffer.alloc(0)
+        let sentAt = performance.now()
+        socket.on('connect', () => socket.write(bytes))
+        socket.on('data', (chunk) => {
+          buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk])
+          const end = buffer.indexOf(HEAD_END)
+          if (end === -1) return
+          const text = buffer.toString('latin1', 0, end)
+          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text)?.[1] ?? 0)
+          if (buffer.length < end + 4 + length) return
+          const now = performance.now()
+          const status = text.slice(9, 12)
+          codes[status] = (codes[status] ?? 0) + 1
+          histogram[Math.min(BUCKETS, Math.floor((now - sentAt) / BUCKET_MS))]++
+          buffer = buffer.subarray(end + 4 + length)
+          if (now >= until || /\r\nconnection: *close/i.test(text)) {
+            socket.destroy()
+          } else {
+            sentAt = now
+            socket.write(bytes)
+          }
+        })
+        socket.on('error', () => { errors++ })
+        socket.on('close', () => {
+          if (performance.now() < until) connection()
+          else if (--open === 0) resolve({ histogram, codes, errors, seconds: (performance.now() - started) / 1000 })
+        })
+      }
+      for (let i = 0; i < connections; i++) connection()
+    })
+  }
+
+  const percentile = (histogram, total, p) => {
+    const rank = Math.ceil(total * p)
+    let seen = 0
+    for (let i = 0; i < histogram.length; i++) {
+      seen += histogram[i]
+      if (seen >= rank) return (i + 0.5) * BUCKET_MS
+    }
+    return NaN
+  }
+  const warm = warmup > 0 ? await load(warmup) : { codes: {} }
+  process.stdout.write('measuring\n')
+  const cpu = process.cpuUsage()
+  const started = process.hrtime.bigint()
+  const result = await load(duration)
+  const wall = Number(process.hrtime.bigint() - started) / 1e6
+  const used = process.cpuUsage(cpu)
+  const responses = Object.values(result.codes).reduce((a, b) => a + b, 0)
+  process.stdout.write(JSON.stringify({
+    rps: responses / result.seconds,
+    p50: percentile(result.histogram, responses, 0.5),
+    p99: percentile(result.histogram, responses, 0.99),
+    responses,
+    codes: result.codes,
+    warmupCodes: warm.codes,
+    errors: result.errors,
+    timeouts: 0,
+    loadCpu: (used.user + used.system) / 1000 / wall
+  }) + '\n')
+}
+
+const FILLED = forgedRequest('fill').params
 
 const VARIANTS = [
   { id: '1', name: 'Fastify + formbody, bare route', server: 'fastify-bare', verifies: false },
@@ -31,7 +159,9 @@ const VARIANTS = [
   { id: '5', name: 'Express 5 + twilio.webhook()', server: 'express-twilio' },
   { id: '6a', name: 'forged signatures → plugin (2)', server: 'plugin', forged: true },
   { id: '6b', name: 'forged signatures → Express (5)', server: 'express-twilio', forged: true },
-  { id: '6c', name: 'forged signatures → validateRequest (4)', server: 'fastify-twilio', forged: true }
+  { id: '6c', name: 'forged signatures → validateRequest (4)', server: 'fastify-twilio', forged: true },
+  { id: '6d', name: `forged, ${MAX_PARAMS} params (= maxParams) → plugin (2)`, server: 'plugin', forged: true, params: MAX_PARAMS, expect: '403' },
+  { id: '6e', name: `forged, 64 KiB of ${FILLED.toLocaleString('en-US')} params → plugin (2)`, server: 'plugin', forged: true, params: 'fill', expect: '400' }
 ]
 
 const { values: args } = parseArgs({
@@ -126,18 +256,34 @@ function send (port, callback) {
   })
 }
 
-/** Before any load: a valid callback gets 200 and the TwiML, a forged one 403 (200 for (1)). */
+/**
+ * Before any load: a valid callback gets 200 and the TwiML, a forged one 403 (200 for (1)); the
+ * variant's own big forged request (6d, 6e) gets what the variant expects.
+ */
 async function sanityCheck (variant, port) {
   const valid = await send(port, createCallbacks()())
   const forged = await send(port, createCallbacks({ forged: true })())
   if (valid.status !== 200 || valid.body !== TWIML || forged.status !== (variant.verifies === false ? 200 : 403)) {
     throw new Error(`${variant.server}: valid → ${valid.status} ${valid.body.slice(0, 80)}, forged → ${forged.status}`)
   }
+  if (variant.params !== undefined) {
+    const big = forgedRequest(variant.params)
+    const answer = await send(port, big)
+    const code = answer.status === 400 ? JSON.parse(answer.body).code : undefined
+    if (String(answer.status) !== variant.expect || (answer.status === 400 && code !== 'FST_TWILIO_TOO_MANY_PARAMS')) {
+      throw new Error(`${variant.server}: forged with ${big.params} params (${big.body.length} bytes) → ${answer.status} ${answer.body.slice(0, 120)}, expected ${variant.expect}`)
+    }
+  }
 }
 
 /** Runs the load generator; `onMeasuring` is called when its warm-up is over. */
-function runLoad (port, forged, fill, onMeasuring) {
-  const child = start(1, [join(here, 'lib-cannon.mjs'), JSON.stringify({ port, connections, warmup, duration, forged, fill })], {
+function runLoad (port, variant, onMeasuring) {
+  const forged = variant.forged === true
+  const fill = variant.fill ?? 0
+  const generator = variant.params === undefined
+    ? [join(here, 'lib-cannon.mjs'), JSON.stringify({ port, connections, warmup, duration, forged, fill })]
+    : [fileURLToPath(import.meta.url), '--generate', JSON.stringify({ port, connections, warmup, duration, params: variant.params })]
+  const child = start(1, generator, {
     stdio: ['ignore', 'pipe', 'inherit']
   })
   let result = null
@@ -156,7 +302,7 @@ async function measure (variant) {
     await sanityCheck(variant, server.port)
     let cpuStart = NaN
     let wallStart = NaN
-    const load = await runLoad(server.port, variant.forged === true, variant.fill ?? 0, () => {
+    const load = await runLoad(server.port, variant, () => {
       cpuStart = cpuSeconds(server.pid)
       wallStart = performance.now()
     })
@@ -167,7 +313,7 @@ async function measure (variant) {
     const serverCpu = cpu / ((performance.now() - wallStart) / 1000)
     const cpuPerRequest = cpu * 1e6 / load.responses
     const report = await server.stop()
-    const expected = variant.forged ? '403' : '200'
+    const expected = variant.expect ?? (variant.forged ? '403' : '200')
     const problems = []
     if ((load.codes[expected] ?? 0) !== load.responses) problems.push(`status codes ${JSON.stringify(load.codes)}`)
     if (load.errors > 0 || load.timeouts > 0) problems.push(`${load.errors} errors, ${load.timeouts} timeouts`)
@@ -292,6 +438,17 @@ console.log('\n' + line(header))
 for (const t of table) console.log(line(t))
 console.log('')
 for (const t of targets) console.log(`${t.verdict.padEnd(4)}  ${t.text.padEnd(26)} ${t.show(t.value)}`)
+// Forged requests as the body grows, against the small forged callback (6a).
+const forgedCost = rows.filter((r) => r.params !== undefined).map((r) => ({
+  text: `(${r.id}) ${r.name}, ${r.expect === '400' ? 'cut off: 400' : 'hashed: 403'}`,
+  rps: r.rps,
+  ratio: ratio(r.id, '6a'),
+  cpuRatio: cpuRatio(r.id, '6a')
+}))
+if (forgedCost.length > 0) {
+  console.log(`\nforged requests vs (6a) ${samples.has('6a') ? `${fmt.rps(row('6a').rps)} req/s` : '(not measured: add 6a to --only)'}:`)
+  for (const f of forgedCost) console.log(`      ${f.text.padEnd(66)} ${fmt.rps(f.rps).padStart(7)} req/s = ${fmt.ratio(f.ratio)} × (6a); by server CPU ${fmt.ratio(f.cpuRatio)} × (6a)`)
+}
 const problems = rows.filter((r) => r.problems.length > 0)
 for (const r of problems) console.log(`!! (${r.id}) ${r.problems.join('; ')}`)
 const capped = rows.filter((r) => r.loadCpu > 0.9)
@@ -324,6 +481,11 @@ if (!args['no-write']) {
     '|---|---|---|',
     ...targets.map((t) => `| ${t.text} | ${t.show(t.value)} | ${t.verdict} |`),
     '',
+    ...(forgedCost.length > 0
+      ? ['## Forged requests with big bodies', '', '| variant | req/s | × (6a) | × (6a) by CPU |', '|---|--:|--:|--:|',
+          ...forgedCost.map((f) => `| ${f.text} | ${fmt.rps(f.rps)} | ${fmt.ratio(f.ratio)} | ${fmt.ratio(f.cpuRatio)} |`), '',
+          'The 400 closes the connection (Fastify does so after any body-parser error), so (6e) also pays a new TCP connection per request.', '']
+      : []),
     '![Requests per second relative to bare Fastify](ratios.svg)',
     '',
     '## Per round',

@@ -173,6 +173,20 @@ t.test('a SharedKey-signed request (HMAC-SHA256) to a host route; a lookup of to
   t.equal(JSON.parse(unknown.body).code, 'FST_TWILIO_UNKNOWN_ACCOUNT')
 })
 
+t.test('the preParsing hook leaves other bodies alone, and keeps nothing past the route\'s bodyLimit', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(formbody)
+  const verify = twilioSignature({ authToken: TOKEN })
+  app.post('/form', { preParsing: verify.preParsing, preHandler: verify }, async () => 'form ok')
+  app.post('/small', { bodyLimit: 64, preParsing: verify.preParsing, preHandler: verify }, async () => 'never')
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as { port: number }).port
+  t.equal((await send(port, form('/form', CALL))).body, 'form ok', 'a form passes through the preParsing hook untouched')
+  const big = json('/small', JSON.stringify({ ...CALL, Padding: 'x'.repeat(200) }))
+  t.equal((await send(port, big)).statusCode, 413)
+})
+
 t.test('twilioSignature checks its options once', async (t) => {
   t.throws(() => twilioSignature(null as unknown as TwilioSignatureOptions), { code: 'FST_TWILIO_INVALID_OPTION' })
   t.throws(() => twilioSignature({ authToken: TOKEN, sms: {} } as unknown as TwilioSignatureOptions), { code: 'FST_TWILIO_INVALID_OPTION', message: /unknown option twilioSignature\.sms/ })

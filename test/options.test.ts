@@ -337,3 +337,31 @@ t.test('the caller\'s token list is copied, so freezing the config leaves it wri
   tokens.push('next')
   t.same(config.verify.tokens, ['current', 'previous'])
 })
+
+t.test('sharedKeys, requireSharedKey and an authToken lookup', async (t) => {
+  t.test('sharedKeys are kept by id; without an authToken they are enough', async (t) => {
+    const config = normalize({ sharedKeys: { k1: 's1', k2: 's2' }, sms: {} })
+    t.same([...config.verify.sharedKeys], [['k1', 's1'], ['k2', 's2']])
+    t.same(config.verify.tokens, [])
+    t.equal(config.verify.requireSharedKey, false)
+  })
+
+  t.test('sharedKeys must be an object of non-empty strings', async (t) => {
+    rejects(t, { ...base, sharedKeys: ['s1'] }, /option sharedKeys must be an object of SharedKey secrets by key id/)
+    rejects(t, { ...base, sharedKeys: { k1: '' } }, /option sharedKeys\.k1 must be a non-empty string, got the string ""$/)
+    rejects(t, { ...base, sharedKeys: { k1: 7 } }, /option sharedKeys\.k1 must be a non-empty string, got number 7$/)
+  })
+
+  t.test('requireSharedKey is a boolean and needs sharedKeys', async (t) => {
+    t.equal(normalize({ sharedKeys: { k: 's' }, requireSharedKey: true, sms: {} }).verify.requireSharedKey, true)
+    rejects(t, { ...base, requireSharedKey: 'yes' }, /option requireSharedKey must be a boolean, got the string "yes"$/)
+    rejects(t, { ...base, requireSharedKey: true }, /option sharedKeys must be given when requireSharedKey is true, got undefined$/)
+  })
+
+  t.test('authToken may be a lookup function, kept as given', async (t) => {
+    const lookup = (): string => 'tok'
+    const config = normalize({ authToken: lookup, sms: {} })
+    t.equal(config.verify.tokenLookup, lookup)
+    t.same(config.verify.tokens, [])
+  })
+})

@@ -124,6 +124,18 @@ t.test('status routes accept SharedKey signatures and tokens looked up by Accoun
   t.equal(lookups.length, 2)
 })
 
+t.test('an async token lookup on a status route: a late answer still gates the callbacks', async (t) => {
+  const ran: string[] = []
+  const app = await build(t, {
+    authToken: async () => { await new Promise((resolve) => setTimeout(resolve, 5)); return OLD_TOKEN },
+    sms: { onDelivered: () => { ran.push('delivered') } }
+  })
+  t.equal((await app.inject(formPost(smsParams('delivered'), { token: OLD_TOKEN }))).statusCode, 200)
+  const forged = await app.inject(formPost(smsParams('delivered'), { token: TOKEN }))
+  t.equal(codeOf(forged.body), 'FST_TWILIO_INVALID_SIGNATURE')
+  t.same(ran, ['delivered'])
+})
+
 t.test('an old token of the rotation list that validates is logged at info, once in a while', async (t) => {
   const logs = captureLogs()
   const app = await build(t, { authToken: [TOKEN, OLD_TOKEN], sms: {} }, { logger: { level: 'info', stream: logs.stream } })

@@ -1,4 +1,6 @@
 import { mock } from 'node:test'
+import { getHeapStatistics, setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import t from 'tap'
 import { MemoryStore } from '../lib/store'
 import { storeContract } from './helpers/store-contract'
@@ -178,4 +180,54 @@ t.test('the constructor rejects a bad maxEntries', async (t) => {
   t.doesNotThrow(() => new MemoryStore({ maxEntries: undefined }))
   t.doesNotThrow(() => new MemoryStore({}))
   t.doesNotThrow(() => new MemoryStore())
+})
+
+// A full collection, in this process: the flag makes V8 install `gc` in contexts made after it.
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+/** Heap bytes still in use after a full collection, once `fill` has run and returned. */
+function heapAfter (fill: () => void): number {
+  gc()
+  gc()
+  const before = getHeapStatistics().used_heap_size
+  fill()
+  gc()
+  gc()
+  return getHeapStatistics().used_heap_size - before
+}
+
+const PARENTS = 16
+/** About 1 MiB of form body per parent: one-byte (percent-encoded) or two-byte (raw emoji). */
+function bigBody (i: number, twoByte: boolean): string {
+  const sid = 'SM' + String(i).padStart(32, '0')
+  return `MessageSid=${sid}&Body=` + (twoByte ? '\u{1F600}'.repeat(1 << 18) : '%F0%9F%98%80'.repeat(87_381)) + `&i=${i}`
+}
+
+t.test('a stored key or reply does not keep the bigger string it was cut from alive', async (t) => {
+  // V8 makes a slice of a long string point into it and a concatenation point to its parts:
+  // a key cut out of a request body kept the whole body alive as long as the key was stored.
+  // The store keeps copies, so the bodies go; what stays is the keys and their numbers.
+  const cases: Record<string, (store: MemoryStore, body: string) => void> = {
+    'a claimed key (a slice)': (store, body) => { store.claim(body.slice(11, 45), 60_000) },
+    'a claimed key (a concatenation of a slice)': (store, body) => { store.claim(`sms:${body.slice(11, 45)}:received`, 60_000) },
+    'a completed key': (store, body) => {
+      const key = `sms:${body.slice(11, 45)}:received`
+      store.claim(key, 60_000)
+      store.complete(key, '', 60_000)
+    },
+    'a reply': (store, body) => { store.complete(`k${body.slice(-2)}`, body.slice(50, 150), 60_000) },
+    'an ordering subject': (store, body) => { store.advance(`o:sms:${body.slice(11, 45)}`, 4, 60_000) }
+  }
+  for (const twoByte of [false, true]) {
+    for (const [name, use] of Object.entries(cases)) {
+      const store = new MemoryStore()
+      const grown = heapAfter(() => {
+        for (let i = 0; i < PARENTS; i++) use(store, bigBody(i, twoByte))
+      })
+      t.equal(store.size, PARENTS)
+      // Kept alive, the bodies would take at least 16 MiB.
+      t.ok(grown < 1 << 20, `${name}, ${twoByte ? 'two' : 'one'}-byte bodies: the heap grew ${grown} bytes for ${PARENTS} entries`)
+    }
+  }
 })
