@@ -33,7 +33,8 @@ export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatu
 
   function keepRawJson (request: FastifyRequest, _reply: FastifyReply, payload: Readable, done: (err: Error | null, body?: Readable) => void): void {
     if (!isJson(request)) return done(null, payload)
-    const limit = request.routeOptions.bodyLimit ?? Infinity
+    // Fastify resolves every route's limit (its own, the instance's, or 1 MiB).
+    const limit = request.routeOptions.bodyLimit as number
     const chunks: Buffer[] = []
     let size = 0
     const tee = new PassThrough() as PassThrough & { receivedEncodedLength?: number }

@@ -23,7 +23,7 @@ t.test('every plugin route checks the signature in its preHandler hook, verifyTw
 
 t.test('with validate: false no route has the hook', async (t) => {
   const routes: RouteOptions[] = []
-  await build(t, { validate: false, sms: {} }, { logger: false }, (host) => { host.addHook('onRoute', (route) => { routes.push(route) }) })
+  await build(t, { authToken: TOKEN, validate: false, sms: {} }, { logger: false }, (host) => { host.addHook('onRoute', (route) => { routes.push(route) }) })
   t.equal(routes[0].preHandler, undefined)
 })
 
