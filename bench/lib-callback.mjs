@@ -1,5 +1,5 @@
 // The request every benchmark variant answers: a signed SMS status callback for a delivered
-// message, as Twilio posts it (facts file §1.9 vector N3, §2.3), with a fresh MessageSid and a
+// message, as Twilio posts it (docs/twilio-facts.md §1.9 vector N3, §2.3), with a fresh MessageSid and a
 // fresh I-Twilio-Idempotency-Token on every request, so each one is a new event.
 import { createHmac, randomBytes } from 'node:crypto'
 

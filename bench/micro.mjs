@@ -11,8 +11,8 @@ import twilio from 'twilio'
 import { AUTH_TOKEN, createCallbacks, SIGNED_URL } from './lib-callback.mjs'
 
 const require = createRequire(import.meta.url)
-const { createVerifier } = require('../dist/lib/signature.js')
-const { parseForm } = require('../dist/lib/form.js')
+const { createVerifier } = require('../dist/lib/verify/signature.js')
+const { parseForm } = require('../dist/lib/verify/form.js')
 
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '21' }, batch: { type: 'string', default: '20000' } }

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import twilioStatus from '../lib/index'
-import { sampleSid, signedInject, type SignedInjectOptions, type TwilioInjectOptions } from '../lib/testing'
+import { sampleSid, signedInject, type SignedInjectOptions, type TwilioInjectOptions } from '../lib/testing/index'
 import type { TwilioParams } from '../types/index'
 
 const AUTH_TOKEN = 'demo-auth-token-not-a-real-one'

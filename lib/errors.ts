@@ -73,7 +73,7 @@ export const InvalidParamError = createError<[string]>(
 export const CallbackFailedError = createError<[sid: string, status: string, options?: { cause: unknown }]>(
   'FST_TWILIO_CALLBACK_FAILED', 'Callback failed for %s (%s)', 500)
 
-/** Another instance is handling the same event right now; a 5xx so Twilio may retry (§4.3). */
+/** Another instance is handling the same event right now; a 5xx so Twilio may retry, when asked to (docs/twilio-facts.md §4.2, §8.6). */
 export const InProgressError = createError<[string, string]>(
   'FST_TWILIO_IN_PROGRESS', 'Event %s (%s) is being handled by another instance; retry later', 503, Error, false)
 

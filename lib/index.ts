@@ -7,13 +7,13 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type * as Types from '../types/index'
 import * as errors from './errors'
-import * as hook from './hook'
+import * as hook from './verify/hook'
 import { fastifyTwilioStatus as plugin } from './plugin'
-import * as redisStore from './redis-store'
-import * as retry from './retry'
-import * as stats from './stats'
-import * as statuses from './statuses'
-import * as store from './store'
+import * as redisStore from './stores/redis'
+import * as retry from './delivery/retry'
+import * as stats from './delivery/stats'
+import * as statuses from './dispatch/statuses'
+import * as store from './stores/memory'
 
 // Local bindings (not import bindings, which tsc rewrites to `x_1.name`), so that the ESM hint
 // at the end of this file is a plain object of identifiers.
@@ -62,15 +62,15 @@ declare namespace fastifyTwilioStatus {
   export type StatusStore = Types.StatusStore
   export type Claim = Types.Claim
   export type Stats = Types.Stats
-  export type MemoryStoreOptions = store.MemoryStoreOptions
-  export type RedisStoreOptions = redisStore.RedisStoreOptions
-  export type RedisClient = redisStore.RedisClient
-  export type ConnectionOverrides = retry.ConnectionOverrides
+  export type MemoryStoreOptions = Types.MemoryStoreOptions
+  export type RedisStoreOptions = Types.RedisStoreOptions
+  export type RedisClient = Types.RedisClient
+  export type ConnectionOverrides = Types.ConnectionOverrides
   export type VerifyOptions = Types.VerifyOptions
   export type AuthTokenLookup = Types.AuthTokenLookup
   export type TwilioSignatureOptions = Types.TwilioSignatureOptions
   export type TwilioWebhookRoute = Types.TwilioWebhookRoute
-  export type TwilioSignatureHook = hook.TwilioSignatureHook
+  export type TwilioSignatureHook = Types.TwilioSignatureHook
   export const errors: typeof extras.errors
   export const MESSAGE_STATUSES: typeof extras.MESSAGE_STATUSES
   export const CALL_STATUSES: typeof extras.CALL_STATUSES

@@ -2,46 +2,14 @@
  * Options are checked once, at register time, and normalised into a frozen config. Every
  * problem names the option, what was expected and what was given.
  */
-import type { FastifyTwilioStatusOptions } from '../types/index'
-import type { DeliveryConfig } from './delivery'
+import type { FastifyTwilioStatusOptions, Stats, StatusStore } from '../types/index'
+import type { Callback, ChannelConfig, Config, DeliveryConfig, WebhookConfig } from './config'
 import { InvalidOptionError } from './errors'
-import { createStats, type Stats } from './stats'
-import { callbackName, type Channel, STATUSES } from './statuses'
-import { MemoryStore, type StatusStore } from './store'
-import type { TokenLookup, VerifyConfig } from './verify'
+import { createStats } from './delivery/stats'
+import { callbackName, type Channel, DEFAULT_PATHS, STATUSES } from './dispatch/statuses'
+import { MemoryStore } from './stores/memory'
+import type { TokenLookup, VerifyConfig } from './verify/check'
 
-/** A callback as the dispatcher sees it. */
-export type Callback = (event: Record<string, unknown>, request: unknown) => unknown
-
-export interface ChannelConfig {
-  readonly channel: Channel
-  readonly path: string
-  /** Status → its callback, only for callbacks the user gave. */
-  readonly byStatus: ReadonlyMap<string, Callback>
-  readonly onAny: Callback | undefined
-  readonly onStale: Callback | undefined
-  /** Known statuses of the channel, to tell an unknown one apart. */
-  readonly known: ReadonlySet<string>
-}
-
-/** A TwiML webhook route the host declares through the plugin. */
-export interface WebhookConfig {
-  readonly url: string
-  readonly method: ReadonlyArray<'GET' | 'POST'>
-  readonly handler: (request: never, reply: never) => unknown
-}
-
-export interface Config {
-  readonly verify: VerifyConfig
-  readonly validate: boolean
-  readonly bodyLimit: number
-  readonly maxParams: number
-  readonly channels: readonly ChannelConfig[]
-  readonly webhooks: readonly WebhookConfig[]
-  readonly delivery: DeliveryConfig
-}
-
-const DEFAULT_PATHS: Record<Channel, string> = { sms: '/twilio/sms/status', call: '/twilio/call/status' }
 const DEFAULT_BODY_LIMIT = 64 * 1024
 // Twilio sends a few dozen parameters (an inbound MMS with ten attachments about seventy).
 const DEFAULT_MAX_PARAMS = 256
@@ -230,7 +198,7 @@ function checkDelivery (options: FastifyTwilioStatusOptions): DeliveryConfig {
     doneTtl: idempotency?.ttl ?? null,
     pendingTtl: idempotency?.pendingTtl ?? 60_000,
     orderingTtl: ordering?.ttl ?? null,
-    // Twilio stops waiting at 15 s (§4.1): answer before that, leaving room for a retry.
+    // Twilio stops waiting at 15 s (docs/twilio-facts.md §4.1): answer before that, leaving room for a retry.
     deadline: integer('deadline', options.deadline, 10_000, 100, 14_000),
     storeTimeout: integer('storeTimeout', options.storeTimeout, 1000, 10, 10_000),
     stats: checkStats(options.stats)

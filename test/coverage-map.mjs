@@ -2,7 +2,9 @@
 // package (dist/) to prove the published entry points work must not count it twice.
 import { readdirSync } from 'node:fs'
 
-const sources = readdirSync(new URL('../lib/', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => `lib/${f}`)
+const sources = readdirSync(new URL('../lib/', import.meta.url), { recursive: true })
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `lib/${f}`)
 
 export default function coverageMap () {
   return sources

@@ -1,8 +1,9 @@
 import t from 'tap'
 import { normalizeOptions } from '../lib/options'
-import { createStats } from '../lib/stats'
-import { CALL_STATUSES, MESSAGE_STATUSES } from '../lib/statuses'
-import { MemoryStore, type StatusStore } from '../lib/store'
+import { createStats } from '../lib/delivery/stats'
+import { CALL_STATUSES, MESSAGE_STATUSES } from '../lib/dispatch/statuses'
+import { MemoryStore } from '../lib/stores/memory'
+import type { StatusStore } from '../types/index'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 
 const DAY = 24 * 60 * 60 * 1000

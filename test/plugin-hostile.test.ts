@@ -12,7 +12,7 @@ import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { validateRequest } from 'twilio/lib/webhooks/webhooks'
 import twilioStatus from '../lib/index'
-import { isSingleValued } from '../lib/fields'
+import { isSingleValued } from '../lib/dispatch/fields'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 import {
   CALL_PATH, callParams, encodeForm, formPost, getRequest, jsonPost, OTHER_TOKEN, type Params, type RawResponse, send,
@@ -166,7 +166,7 @@ interface Case {
  * Deliberate difference: twilio also accepts a signature over the `new URL()`-normalised URL
  * and its legacy-querystring re-encoding (its candidates 3 to 6). The plugin accepts only the
  * URL as received, with or without the port: Twilio signs the URL it requested, byte for byte
- * (facts file §1.1, §6), and each extra candidate is another HMAC for every forged request. So
+ * (docs/twilio-facts.md §1.1, §6), and each extra candidate is another HMAC for every forged request. So
  * when the signature is only valid for a normalised variant, twilio says yes and the plugin no.
  */
 function buildCase (port: number, params: Params, order: number[], query: string | undefined, variant: Variant, mutation: Mutation, at: number): Case {
@@ -280,7 +280,7 @@ t.test('GET: the URL alone is signed; the verdict agrees with twilio\'s validate
 })
 
 t.test('the deliberate difference, by example: a signature over the new URL()-normalised form', async (t) => {
-  // Facts file N1: Twilio signs `?name=William+O'hara` as sent; `new URL()` would write `%27`.
+  // docs/twilio-facts.md N1: Twilio signs `?name=William+O'hara` as sent; `new URL()` would write `%27`.
   const server = await listen(t)
   const target = `${SMS_PATH}?name=William+O'hara`
   const received = `http://127.0.0.1:${server.port}${target}`

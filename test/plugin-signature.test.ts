@@ -1,5 +1,5 @@
 /**
- * The signature check through the plugin's routes (facts file §1), with `fastify.inject`.
+ * The signature check through the plugin's routes (docs/twilio-facts.md §1), with `fastify.inject`.
  * Every positive case is signed by the twilio package; every negative case starts from one
  * valid request and breaks one thing, and must run no callback.
  */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { statusCallbackUrl } from '../lib/retry'
-import { signedInject } from '../lib/testing'
+import { statusCallbackUrl } from '../lib/delivery/retry'
+import { signedInject } from '../lib/testing/index'
 import { buildApp } from '../example/app'
 
 const root = join(__dirname, '..')

@@ -19,7 +19,7 @@ const run = promisify(execFile)
 const root = resolve(__dirname, '..')
 const fixture = join(root, 'test', 'fixtures', 'types-resolution', 'consumer.ts')
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-const built = ['index', 'testing'].map((name) => join(root, 'dist', 'lib', `${name}.d.ts`))
+const built = ['index.d.ts', 'testing/index.d.ts'].map((name) => join(root, 'dist', 'lib', name))
 
 /** Per mode: the consumer's compiler options and files (node16 and nodenext check a CommonJS and an ES module consumer). */
 const modes = {

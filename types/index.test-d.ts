@@ -9,7 +9,7 @@ import MessagingResponse = require('twilio/lib/twiml/MessagingResponse')
 import twilioStatus from '..'
 import { fastifyTwilioStatus, type CallEvent, type FastifyTwilioStatusOptions, type MessageEvent, type MessageStatus } from '..'
 import TwilioStatus = require('..')
-import { CALL_FIELDS, MESSAGE_FIELDS } from '../lib/fields'
+import { CALL_FIELDS, MESSAGE_FIELDS } from '../lib/dispatch/fields'
 
 const app = Fastify()
 

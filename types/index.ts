@@ -1,16 +1,14 @@
 /**
- * Public types: the events Twilio sends (facts file §2.3, §2.4, §3.3), the callbacks that
- * receive them and the plugin's options. Status unions come from `lib/statuses.ts`.
+ * Public types, in one place: the events Twilio sends (docs/twilio-facts.md §2.3, §2.4, §3.3),
+ * the callbacks that receive them, the plugin's and the hook's options, stores and counters.
+ * Status unions are derived from the lists in `lib/dispatch/statuses.ts`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Stats } from '../lib/stats'
-import type { CallbackName, CallStatus, MessageStatus } from '../lib/statuses'
-import type { StatusStore } from '../lib/store'
+import type { Readable } from 'node:stream'
+import type { HookHandlerDoneFunction } from 'fastify'
+import type { CallbackName, CallStatus, MessageStatus } from '../lib/dispatch/statuses'
 
-export type { Stats } from '../lib/stats'
-export type { Claim, StatusStore } from '../lib/store'
-
-export type { CallbackName, CallStatus, Channel, MessageStatus, PascalStatus } from '../lib/statuses'
+export type { CallbackName, CallStatus, Channel, MessageStatus, PascalStatus } from '../lib/dispatch/statuses'
 
 /**
  * Parameters Twilio adds without notice still reach callbacks, as strings (or, for a name sent
@@ -33,7 +31,7 @@ export interface GeoParams {
   readonly ToCountry?: string
 }
 
-/** Parameters of an SMS/MMS/WhatsApp status callback (§2.3) and of an inbound message (§2.4). */
+/** Parameters of an SMS/MMS/WhatsApp status callback (docs/twilio-facts.md §2.3) and of an inbound message (docs/twilio-facts.md §2.4). */
 export interface MessageEvent<S extends string = MessageStatus | (string & {})> extends TwilioParams, GeoParams {
   /** The status this callback reports, never empty. Filled from the legacy `SmsStatus` when Twilio sends only that. */
   readonly MessageStatus: S
@@ -111,7 +109,7 @@ export interface MessageEvent<S extends string = MessageStatus | (string & {})> 
   readonly AddOns?: string
 }
 
-/** Parameters of a voice call status callback (§3.3). */
+/** Parameters of a voice call status callback (docs/twilio-facts.md §3.3). */
 export interface CallEvent<S extends string = CallStatus | (string & {})> extends TwilioParams, GeoParams {
   readonly CallStatus: S
   readonly CallSid: string
@@ -292,4 +290,92 @@ export interface FastifyTwilioStatusOptions extends VerifyOptions {
   readonly storeTimeout?: number
   /** Counters updated in place; make one with `createStats()`. */
   readonly stats?: Stats
+}
+
+// ---- Delivery: counters, stores, Twilio's connection overrides
+
+/** A value or a promise of it: a store may answer synchronously (memory) or not (Redis). */
+export type Awaitable<T> = T | Promise<T>
+
+/** Counters a host can read (pass the object as the `stats` option; it is updated in place). */
+export interface Stats {
+  /** Events whose callbacks all succeeded (stale ones included). */
+  dispatched: number
+  /** Deliveries answered without running callbacks because the event was handled already (or is being handled in this process). */
+  duplicates: number
+  /** Events older than one already seen, given to `onStale` instead of their status callback. */
+  stale: number
+  /** Deliveries answered 503 because another instance holds the event. */
+  inProgress: number
+  /** Deliveries answered 503 at the deadline while their callbacks ran on. */
+  deadlines: number
+  /** Store operations that threw or timed out (the event was processed anyway). */
+  storeErrors: number
+}
+
+/** The outcome of claiming an event key. */
+export type Claim =
+  | { readonly state: 'claimed' }
+  | { readonly state: 'pending' }
+  /** Handled already; `reply` is the TwiML that was sent the first time. */
+  | { readonly state: 'done', readonly reply: string }
+
+export interface StatusStore {
+  /**
+   * Atomically claim `key` for processing, for `ttlMs`. Answers `claimed` to exactly one
+   * caller; others get `pending` while the claim lives, then `done` once it is completed.
+   */
+  claim (key: string, ttlMs: number): Awaitable<Claim>
+  /** Mark `key` handled for `ttlMs`, remembering the reply (`''` stands for the empty TwiML). */
+  complete (key: string, reply: string, ttlMs: number): Awaitable<void>
+  /** Drop a claim whose callbacks failed, so a redelivery runs them again. */
+  release (key: string): Awaitable<void>
+  /**
+   * Record `rank` for `subject` unless a higher one is recorded; `false` means the event is
+   * stale (a later one was seen). Atomic.
+   */
+  advance (subject: string, rank: number, ttlMs: number): Awaitable<boolean>
+}
+
+export interface MemoryStoreOptions {
+  /** Most keys kept (events and ordering subjects each); the oldest go first. Default 100000. */
+  readonly maxEntries?: number
+}
+
+/** The part of an ioredis client this store uses. */
+export interface RedisClient {
+  evalsha (sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  eval (script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+}
+
+export interface RedisStoreOptions {
+  /** An ioredis client (or cluster) the app owns; the store never closes it. */
+  readonly client: RedisClient
+  /** Key prefix, so several apps can share a database. Default `twilio-status:`. */
+  readonly prefix?: string
+}
+
+export interface ConnectionOverrides {
+  /** `ct`: connect timeout, ms, 100–10000 (Twilio's default 5000). */
+  readonly connectTimeout?: number
+  /** `rt`: read timeout, ms, 100–15000 (default 15000). */
+  readonly readTimeout?: number
+  /** `tt`: total time for all attempts, ms, 100–15000 (default 15000). */
+  readonly totalTimeout?: number
+  /** `rc`: retry count, 0–5 (default 1). */
+  readonly retryCount?: number
+  /**
+   * `rp`: which failures are retried. Twilio documents the key; the value set below is
+   * reported but not confirmed by its docs (docs/twilio-facts.md §4.2, [unverified]).
+   */
+  readonly retryPolicy?: ReadonlyArray<'ct' | 'rt' | '4xx' | '5xx' | 'all'>
+}
+
+// ---- The hook for a host's own Twilio routes
+
+/** A preHandler hook, with the preParsing hook JSON routes also need (to keep the raw body). */
+export interface TwilioSignatureHook {
+  (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
+  /** Keeps a JSON body's raw text, which `bodySHA256` is computed over. Other bodies pass untouched. */
+  readonly preParsing: (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, body?: Readable) => void) => void
 }

@@ -1,5 +1,5 @@
 // (5) The official stack: Express 5, express.urlencoded and twilio.webhook(). The token goes as
-// a string argument: webhook({ authToken }) ignores the option (facts file §1.6). Also the
+// a string argument: webhook({ authToken }) ignores the option (docs/twilio-facts.md §1.6). Also the
 // Express target of (6).
 import express from 'express'
 import twilio from 'twilio'

@@ -1,5 +1,5 @@
 // (1b) The floor for any receiver that verifies signatures: the bare route plus one HMAC-SHA1
-// of the URL and the sorted parameters (facts file §1.1), compared with X-Twilio-Signature.
+// of the URL and the sorted parameters (docs/twilio-facts.md §1.1), compared with X-Twilio-Signature.
 import { createHmac } from 'node:crypto'
 import Fastify from 'fastify'
 import formbody from '@fastify/formbody'

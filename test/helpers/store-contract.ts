@@ -2,7 +2,7 @@
  * The `StatusStore` contract, written once and run against every store (memory and Redis):
  * what `claim`, `complete`, `release` and `advance` promise to the delivery code.
  */
-import type { StatusStore } from '../../lib/store'
+import type { StatusStore } from '../../types/index'
 
 export interface ContractHarness {
   /** A fresh, empty store (its own key space) for test `t`. */

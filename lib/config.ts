@@ -1,0 +1,51 @@
+/**
+ * The plugin's configuration once `./options` has checked and normalised it: what the routes,
+ * delivery and verification read at request time. Types only, so every layer can import them.
+ */
+import type { Stats, StatusStore } from '../types/index'
+import type { Channel } from './dispatch/statuses'
+import type { VerifyConfig } from './verify/check'
+
+/** A callback as the dispatcher sees it. */
+export type Callback = (event: Record<string, unknown>, request: unknown) => unknown
+
+export interface ChannelConfig {
+  readonly channel: Channel
+  readonly path: string
+  /** Status → its callback, only for callbacks the user gave. */
+  readonly byStatus: ReadonlyMap<string, Callback>
+  readonly onAny: Callback | undefined
+  readonly onStale: Callback | undefined
+  /** Known statuses of the channel, to tell an unknown one apart. */
+  readonly known: ReadonlySet<string>
+}
+
+/** A TwiML webhook route the host declares through the plugin. */
+export interface WebhookConfig {
+  readonly url: string
+  readonly method: ReadonlyArray<'GET' | 'POST'>
+  readonly handler: (request: never, reply: never) => unknown
+}
+
+export interface Config {
+  readonly verify: VerifyConfig
+  readonly validate: boolean
+  readonly bodyLimit: number
+  readonly maxParams: number
+  readonly channels: readonly ChannelConfig[]
+  readonly webhooks: readonly WebhookConfig[]
+  readonly delivery: DeliveryConfig
+}
+
+export interface DeliveryConfig {
+  readonly store: StatusStore
+  /** How long a handled event is remembered, ms; `null` turns idempotency off. */
+  readonly doneTtl: number | null
+  /** How long a claim lives while callbacks run, ms. */
+  readonly pendingTtl: number
+  /** How long an ordering rank is remembered, ms; `null` turns ordering off. */
+  readonly orderingTtl: number | null
+  readonly deadline: number
+  readonly storeTimeout: number
+  readonly stats: Stats
+}

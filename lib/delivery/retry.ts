@@ -1,0 +1,44 @@
+/**
+ * Status callback URLs that ask Twilio to retry. Twilio does not retry an HTTP error by
+ * default; a fragment on the callback URL (connection overrides, docs/twilio-facts.md §4.2) sets timeouts, the
+ * retry count and which failures are retried. The fragment never reaches the server and is
+ * not part of the signed URL.
+ */
+import { InvalidOptionError } from '../errors'
+import type { ConnectionOverrides } from '../../types/index'
+
+const RANGES = [
+  ['connectTimeout', 'ct', 100, 10_000],
+  ['readTimeout', 'rt', 100, 15_000],
+  ['totalTimeout', 'tt', 100, 15_000],
+  ['retryCount', 'rc', 0, 5]
+] as const
+const POLICIES = new Set(['ct', 'rt', '4xx', '5xx', 'all'])
+
+/**
+ * `statusCallbackUrl('https://h/twilio/call/status', { retryCount: 3, retryPolicy: ['5xx'] })`
+ * → `https://h/twilio/call/status#rc=3&rp=5xx`. Throws `FST_TWILIO_INVALID_OPTION` on a value
+ * out of range.
+ */
+export function statusCallbackUrl (url: string, overrides: ConnectionOverrides): string {
+  if (typeof url !== 'string' || !/^https?:\/\//i.test(url) || url.includes('#')) {
+    throw new InvalidOptionError(`statusCallbackUrl: url must be an http(s) URL without a fragment, got ${JSON.stringify(url)}`)
+  }
+  const pairs: string[] = []
+  for (const [name, key, min, max] of RANGES) {
+    const value = overrides[name]
+    if (value === undefined) continue
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidOptionError(`statusCallbackUrl: ${name} must be an integer from ${min} to ${max}, got ${String(value)}`)
+    }
+    pairs.push(`${key}=${value}`)
+  }
+  const policy = overrides.retryPolicy
+  if (policy !== undefined) {
+    if (!Array.isArray(policy) || policy.length === 0 || !policy.every((p) => POLICIES.has(p))) {
+      throw new InvalidOptionError(`statusCallbackUrl: retryPolicy must be a non-empty list of ${[...POLICIES].join(', ')}, got ${JSON.stringify(policy)}`)
+    }
+    pairs.push(`rp=${policy.join(',')}`)
+  }
+  return pairs.length === 0 ? url : `${url}#${pairs.join('&')}`
+}

@@ -1,0 +1,63 @@
+/**
+ * The handlers behind the plugin's routes, once the preHandler has verified the request: a status
+ * route reads the status and Sid and delivers the event; a TwiML webhook answers with what its
+ * handler returns.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ChannelConfig, WebhookConfig } from '../config'
+import type { createDelivery } from '../delivery/delivery'
+import { InvalidParamError, MissingSidError, MissingStatusError } from '../errors'
+import type { FormParams } from '../verify/form'
+import type { Parsed } from '../verify/body'
+import { isSingleValued } from './fields'
+import { SID_PARAMS, STATUS_PARAMS } from './statuses'
+import { EMPTY_TWIML, twimlOf } from './twiml'
+
+type ParsedOf = (request: FastifyRequest) => Parsed
+
+/** The first of `names` present and not empty (Twilio never sends an empty status or Sid). */
+function readParam (params: FormParams, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = params[name] as string | undefined
+    if (value !== undefined && value !== '') return value
+  }
+  return undefined
+}
+
+export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: ReturnType<typeof createDelivery>) {
+  const statusNames = STATUS_PARAMS[channel.channel]
+  const sidNames = SID_PARAMS[channel.channel]
+
+  return async function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): Promise<string> {
+    const { params: event, repeated } = parsedOf(request)
+    for (const name of repeated) {
+      if (isSingleValued(channel.channel, name)) throw new InvalidParamError(name)
+    }
+    const status = readParam(event, statusNames)
+    if (status === undefined) throw new MissingStatusError(statusNames[0])
+    const sid = readParam(event, sidNames)
+    if (sid === undefined) throw new MissingSidError(sidNames[0])
+    // Callbacks rely on `MessageStatus` and `MessageSid`; an inbound message carries only the
+    // legacy `SmsStatus` (docs/twilio-facts.md §2.3, §2.4).
+    event[statusNames[0]] = status
+    event[sidNames[0]] = sid
+    if (!channel.known.has(status)) {
+      request.log.warn({ sid, status }, 'fastify-twilio-status: unknown status, acknowledged and passed to onAny only')
+    }
+    const twiml = await deliver({ channel, status, sid, event, request })
+    reply.type('text/xml')
+    return twiml
+  }
+}
+
+/** A TwiML webhook: no idempotency (every request needs its own answer), TwiML from the handler. */
+export function webhookHandler (webhook: WebhookConfig, parsedOf: ParsedOf) {
+  const handler = webhook.handler as (request: FastifyRequest, reply: FastifyReply) => unknown
+  return async function handleTwilioWebhook (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    parsedOf(request)
+    const result = await handler(request, reply)
+    if (reply.sent) return reply
+    reply.type('text/xml')
+    return twimlOf(result) ?? EMPTY_TWIML
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The testing kit for host apps (`fastify-twilio-status/testing`): sign a request the way Twilio
+ * does (docs/twilio-facts.md §1), and build signed `fastify.inject()` options for a status callback from a
+ * realistic sample payload (`./samples`).
+ *
+ * Pure: signing goes through `./signature` (node:crypto). No Fastify, no `twilio` package, so a
+ * host app's tests load nothing they would not load in production.
+ */
+import { type CallStatus, DEFAULT_PATHS, type MessageStatus, SID_PARAMS } from '../dispatch/statuses'
+import { signedUrl } from '../verify/public-url'
+import { bodyHash, computeSignature } from '../verify/signature'
+import { type ParamOverrides, sampleCallEvent, sampleMessageEvent, type TwilioFormParams } from './samples'
+
+export { sampleCallEvent, sampleMessageEvent, sampleSid } from './samples'
+export type { ParamOverrides, TwilioFormParams } from './samples'
+
+/** Sign a form-encoded POST: the URL, then the body parameters (docs/twilio-facts.md §1.1, §1.2). */
+export interface SignFormOptions {
+  /** The Auth Token Twilio signs with. */
+  readonly authToken: string
+  /** The full URL Twilio requests, query string included. */
+  readonly url: string
+  /** The body parameters. Default: none. */
+  readonly params?: Readonly<Record<string, string | readonly string[]>>
+  readonly method?: 'POST'
+  readonly json?: undefined
+}
+
+/** Sign a GET: Twilio puts every parameter in the URL's query string and signs the URL alone (docs/twilio-facts.md §1.3). */
+export interface SignGetOptions {
+  readonly authToken: string
+  /** The full URL, parameters already in its query string. */
+  readonly url: string
+  readonly method: 'GET'
+  /** Not allowed: a GET's parameters are part of `url`, and signing them again would double-count them. */
+  readonly params?: undefined
+  readonly json?: undefined
+}
+
+/** Sign a JSON POST: Twilio adds `bodySHA256` to the URL and signs that URL alone (docs/twilio-facts.md §1.4). */
+export interface SignJsonOptions {
+  readonly authToken: string
+  /** The URL as configured, without `bodySHA256` (it is added). */
+  readonly url: string
+  /** The body: a value to `JSON.stringify`, or JSON text sent as is. */
+  readonly json: unknown
+  readonly method?: 'POST'
+  readonly params?: undefined
+}
+
+/** A signed JSON request: send `body` to `url` (which now carries `bodySHA256`) with `signature`. */
+export interface SignedJsonRequest {
+  readonly url: string
+  /** The `X-Twilio-Signature` header. */
+  readonly signature: string
+  /** The exact body that was hashed. */
+  readonly body: string
+}
+
+const KIT = 'fastify-twilio-status/testing'
+
+/** Twilio never signs a URL fragment (connection overrides such as `#rc=3` live there, docs/twilio-facts.md §4.2). */
+function withoutFragment (url: string): string {
+  const hash = url.indexOf('#')
+  return hash === -1 ? url : url.slice(0, hash)
+}
+
+function appendQuery (url: string, query: string): string {
+  return url + (url.includes('?') ? '&' : '?') + query
+}
+
+/**
+ * The `X-Twilio-Signature` Twilio would send. Form POST (the default) signs the URL and `params`;
+ * GET signs the URL alone; with `json`, the URL gains `bodySHA256` and the result also gives
+ * that URL and the body to send. The URL is signed as given (no port added or removed), minus
+ * any `#fragment`.
+ */
+export function signTwilioRequest (options: SignFormOptions | SignGetOptions): string
+export function signTwilioRequest (options: SignJsonOptions): SignedJsonRequest
+export function signTwilioRequest (options: SignFormOptions | SignGetOptions | SignJsonOptions): string | SignedJsonRequest {
+  const url = withoutFragment(options.url)
+  if (options.json !== undefined) {
+    const body = typeof options.json === 'string' ? options.json : JSON.stringify(options.json)
+    const signedUrl = appendQuery(url, `bodySHA256=${bodyHash(body)}`)
+    return { url: signedUrl, signature: computeSignature(options.authToken, signedUrl, null), body }
+  }
+  if (options.method === 'GET') {
+    if (options.params !== undefined) {
+      throw new TypeError(`${KIT}: a GET is signed on its URL alone; put the parameters in the URL's query string, not in params`)
+    }
+    return computeSignature(options.authToken, url, null)
+  }
+  return computeSignature(options.authToken, url, options.params ?? {})
+}
+
+interface SignedInjectBase {
+  /** The Auth Token the app under test was registered with. */
+  readonly authToken: string
+  /** Changes to the sample payload: a value replaces or adds a parameter, `undefined` removes it. */
+  readonly params?: ParamOverrides
+  /** Shorthand for the channel's Sid (`MessageSid` or `CallSid`); `params` win over it. */
+  readonly sid?: string
+  /** The channel's route, as given to the plugin's `path` option; may carry a query string. */
+  readonly path?: string
+  /** The `prefix` the plugin was registered under. */
+  readonly prefix?: string
+  /** `POST` (default) sends the parameters as a body; `GET` puts them in the query string. */
+  readonly method?: 'POST' | 'GET'
+  /** Send the parameters as a JSON body, signed with `bodySHA256` (POST only). */
+  readonly json?: boolean
+  /** `Host` header. Default `localhost:80`, what `inject` itself would send. */
+  readonly host?: string
+  /**
+   * The scheme the app sees. `https` adds `X-Forwarded-Proto: https`, which counts only when the
+   * app trusts its proxy (Fastify's `trustProxy`). Default `http`.
+   */
+  readonly protocol?: 'http' | 'https'
+  /** The plugin's `publicUrl` option, if the app sets it: the signed URL then starts with it. */
+  readonly publicUrl?: string
+}
+
+/** Options for {@link signedInject}: which channel and status, plus how the app is set up. */
+export type SignedInjectOptions = SignedInjectBase & (
+  | { readonly channel: 'sms', readonly status: MessageStatus | (string & {}) }
+  | { readonly channel: 'call', readonly status: CallStatus | (string & {}) }
+)
+
+/**
+ * A signed request: options for `app.inject()`, and equally the parts of a plain HTTP request
+ * (`url` is the request target to put on the request line).
+ */
+export interface TwilioInjectOptions {
+  readonly method: 'POST' | 'GET'
+  readonly url: string
+  readonly headers: Record<string, string>
+  /** The body; absent on GET. */
+  readonly payload?: string
+}
+
+function encodeForm (params: TwilioFormParams): string {
+  const form = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) {
+    for (const v of typeof value === 'string' ? [value] : value) form.append(name, v)
+  }
+  return form.toString()
+}
+
+/**
+ * The request target exactly as `inject` will send it: light-my-request passes the URL through
+ * `new URL()`, which re-encodes it (`'` → `%27`, space → `%20`). Signing that form, not the one
+ * written, keeps the signature valid; over real HTTP the normalised target is sent unchanged.
+ */
+function requestTarget (route: string, query: string): string {
+  if (!route.startsWith('/') || route.startsWith('//') || route.includes('#')) {
+    throw new TypeError(`${KIT}: path must start with a single "/" and have no #fragment, got ${JSON.stringify(route)}`)
+  }
+  const url = new URL(query === '' ? route : appendQuery(route, query), 'http://localhost')
+  return url.pathname + url.search
+}
+
+/**
+ * Options for `app.inject()` that deliver a status callback as Twilio would: a sample payload
+ * for `channel` and `status` (see `sampleMessageEvent`, `sampleCallEvent`) changed by `params`,
+ * sent to the plugin's route and signed for the URL the plugin will rebuild.
+ *
+ * @example
+ * const res = await app.inject(signedInject({ authToken, channel: 'sms', status: 'delivered' }))
+ */
+export function signedInject (options: SignedInjectOptions): TwilioInjectOptions {
+  const { channel, method = 'POST', json = false } = options
+  if (json && method === 'GET') throw new TypeError(`${KIT}: json sends a body, so it needs method POST`)
+  const overrides = options.sid === undefined ? options.params : { [SID_PARAMS[channel][0]]: options.sid, ...options.params }
+  const event = channel === 'sms' ? sampleMessageEvent(options.status, overrides) : sampleCallEvent(options.status, overrides)
+  const route = (options.prefix ?? '') + (options.path ?? DEFAULT_PATHS[channel])
+  let url = requestTarget(route, method === 'GET' ? encodeForm(event) : '')
+  const headers: Record<string, string> = { host: options.host ?? 'localhost:80' }
+  if (options.protocol === 'https') headers['x-forwarded-proto'] = 'https'
+  let payload: string | undefined
+  if (json) {
+    payload = JSON.stringify(event)
+    url = appendQuery(url, `bodySHA256=${bodyHash(payload)}`)
+    headers['content-type'] = 'application/json'
+  } else if (method === 'POST') {
+    payload = encodeForm(event)
+    headers['content-type'] = 'application/x-www-form-urlencoded'
+  }
+  const publicUrl = options.publicUrl?.replace(/\/$/, '') ?? null
+  const signed = signedUrl(publicUrl, { protocol: options.protocol ?? 'http', host: headers.host }, url)
+  headers['x-twilio-signature'] = computeSignature(options.authToken, signed, json || method === 'GET' ? null : event)
+  return payload === undefined ? { method, url, headers } : { method, url, headers, payload }
+}

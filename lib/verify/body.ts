@@ -1,0 +1,102 @@
+/**
+ * The plugin context's body parsers and its signature hook. The parsers are strict (see
+ * `./form`, `./json-params`) and keep beside `request.body` what Twilio signed: the form
+ * parameters, or the raw JSON text for `bodySHA256`. `verifyTwilioSignature` is the preHandler
+ * of every plugin route: nothing runs before the signature is checked.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { type FormParams, parseForm } from './form'
+import { jsonParams } from './json-params'
+import { targetOf } from './public-url'
+import type { Params } from './signature'
+import type { createSignatureCheck } from './check'
+
+/** What the plugin's parsers read, beside `request.body` (which is the parameters alone). */
+export interface Parsed {
+  readonly params: FormParams
+  /** Form parameters as signed; `null` for GET and JSON (the URL is signed instead). */
+  readonly signed: Params | null
+  /** JSON only: the raw text, hashed against `bodySHA256`. */
+  readonly raw: string | undefined
+  /** Names given more than once (a JSON list counts): refused when Twilio sends them once. */
+  readonly repeated: readonly string[]
+}
+
+const kParsed = Symbol('fastify-twilio-status.parsed')
+type TwilioRequest = FastifyRequest & { [kParsed]: Parsed | null }
+
+const NONE: readonly string[] = Object.freeze([])
+
+export interface TwilioBodies {
+  /**
+   * What this request carries. A GET has its parameters in the query string and signs only the
+   * URL (docs/twilio-facts.md §1.3); a POST without a body has none. Either way `request.body` becomes the parameters.
+   */
+  parsedOf (request: FastifyRequest): Parsed
+  /** The preHandler hook of the plugin's routes; `null` with `validate: false`. */
+  readonly verifyTwilioSignature: ((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void) | null
+}
+
+/** Install the parsers in the plugin's (encapsulated) context and build its hook. */
+export function twilioBodies (fastify: FastifyInstance, maxParams: number, checkSignature: ReturnType<typeof createSignatureCheck> | null): TwilioBodies {
+  function formParsed (text: string, signed: boolean): Parsed {
+    const repeated: string[] = []
+    const params = parseForm(text, maxParams, repeated)
+    return { params, signed: signed ? params : null, raw: undefined, repeated: repeated.length === 0 ? NONE : repeated }
+  }
+
+  function parsedOf (request: FastifyRequest): Parsed {
+    let parsed = (request as TwilioRequest)[kParsed]
+    if (parsed === null) {
+      const target = targetOf(request)
+      const query = target.indexOf('?')
+      parsed = request.method === 'GET' ? formParsed(query === -1 ? '' : target.slice(query + 1), false) : formParsed('', true)
+      ;(request as TwilioRequest)[kParsed] = parsed
+      request.body = parsed.params
+    }
+    return parsed
+  }
+
+  fastify.decorateRequest(kParsed, null)
+  // Only our parsers in this context. A host's own parsers (even @fastify/formbody) stay
+  // untouched outside it.
+  fastify.removeAllContentTypeParsers()
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' },
+    function parseFormBody (request, body, done) {
+      const parsed = formParsed(body as string, true)
+      ;(request as TwilioRequest)[kParsed] = parsed
+      done(null, parsed.params)
+    })
+  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' },
+    function parseJsonBody (request, body, done) {
+      parseJson(request, body as string, (err, json) => {
+        if (err !== null) return done(err, undefined)
+        const repeated: string[] = []
+        let params: FormParams
+        try {
+          params = jsonParams(json, maxParams, repeated)
+        } catch (invalid) {
+          return done(invalid as Error, undefined)
+        }
+        ;(request as TwilioRequest)[kParsed] = { params, signed: null, raw: body as string, repeated }
+        done(null, params)
+      })
+    })
+
+  function verifyTwilioSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const parsed = parsedOf(request)
+    let checked: void | Promise<void>
+    try {
+      checked = (checkSignature as NonNullable<typeof checkSignature>)(request, {
+        target: targetOf(request), signed: parsed.signed, raw: parsed.raw, accountSid: parsed.params.AccountSid
+      })
+    } catch (err) {
+      return done(err as Error)
+    }
+    if (checked === undefined) done()
+    else checked.then(() => { done() }, done)
+  }
+
+  return { parsedOf, verifyTwilioSignature: checkSignature === null ? null : verifyTwilioSignature }
+}

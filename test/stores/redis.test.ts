@@ -1,0 +1,234 @@
+/**
+ * RedisStore against a real redis-server (started by the helper, or REDIS_URL from CI). No Redis
+ * is a failure, never a skip. Each test uses its own key prefix, so test files may share a server.
+ */
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import type Redis from 'ioredis'
+import { claimOf, RedisStore } from '../../lib/stores/redis'
+import type { RedisClient } from '../../types/index'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { storeContract } from '../helpers/store-contract'
+
+let redis: TestRedis
+let client: Redis
+let other: Redis
+
+t.before(async () => {
+  redis = await startRedis()
+  client = redis.client()
+  other = redis.client()
+})
+t.teardown(async () => { await redis.stop() })
+
+function prefix (): string {
+  return `test:${randomUUID()}:`
+}
+
+/** A client that counts the commands the store sends through it. */
+function counting (inner: RedisClient): RedisClient & { calls: string[] } {
+  const calls: string[] = []
+  return {
+    calls,
+    evalsha (...args) { calls.push('evalsha'); return inner.evalsha(...args) },
+    eval (...args) { calls.push('eval'); return inner.eval(...args) }
+  }
+}
+
+t.test('the StatusStore contract', async (t) => {
+  storeContract(t, {
+    store: () => new RedisStore({ client, prefix: prefix() }),
+    // Expiry happens on the server, by its own clock: real time has to pass.
+    elapse: (ms) => sleep(ms),
+    shortTtl: 50
+  })
+})
+
+t.test('claims are atomic: 100 concurrent claims from two clients, exactly one wins', async (t) => {
+  const p = prefix()
+  const stores = [new RedisStore({ client, prefix: p }), new RedisStore({ client: other, prefix: p })]
+  for (let round = 0; round < 5; round++) {
+    const key = `sms:SM${round}:delivered`
+    const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => stores[i % 2].claim(key, 60_000)))
+    const states = claims.map((c) => c.state)
+    t.equal(states.filter((s) => s === 'claimed').length, 1, `round ${round}: one claimed`)
+    t.equal(states.filter((s) => s === 'pending').length, 99, `round ${round}: the rest pending`)
+  }
+})
+
+t.test('advance is atomic: concurrent ranks from two clients never lower the record', async (t) => {
+  const p = prefix()
+  const stores = [new RedisStore({ client, prefix: p }), new RedisStore({ client: other, prefix: p })]
+  // Interleave high and low ranks so a read-then-write race would leave a low one behind.
+  const ranks = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? 99 - i : i))
+  const results = await Promise.all(ranks.map((rank, i) => stores[i % 2].advance('o:call:CA1', rank, 60_000)))
+  t.equal(await client.get(`${p}o:call:CA1`), '99')
+  t.equal(results[ranks.indexOf(99)], true, 'the highest rank is always fresh')
+  t.equal(await stores[1].advance('o:call:CA1', 98, 60_000), false)
+})
+
+t.test('expiry is set on the server (PX)', async (t) => {
+  const p = prefix()
+  const store = new RedisStore({ client, prefix: p })
+
+  await store.claim('claim', 5000)
+  const claimTtl = await client.pttl(`${p}claim`)
+  t.ok(claimTtl > 0 && claimTtl <= 5000, `claim PTTL ${claimTtl} in (0, 5000]`)
+
+  await store.complete('claim', 'r', 86_400_000)
+  const doneTtl = await client.pttl(`${p}claim`)
+  t.ok(doneTtl > 5000 && doneTtl <= 86_400_000, `complete resets the PTTL (${doneTtl})`)
+  t.equal(await client.get(`${p}claim`), 'dr', 'stored as d + reply')
+
+  await store.advance('rank', 3, 7000)
+  const rankTtl = await client.pttl(`${p}rank`)
+  t.ok(rankTtl > 0 && rankTtl <= 7000, `advance PTTL ${rankTtl} in (0, 7000]`)
+  t.equal(await client.get(`${p}rank`), '3')
+
+  await store.advance('rank', 1, 90_000)
+  t.ok(await client.pttl(`${p}rank`) <= 7000, 'a stale rank leaves the record and its ttl alone')
+
+  await store.claim('released', 5000)
+  await store.release('released')
+  t.equal(await client.exists(`${p}released`), 0, 'release deletes the key')
+
+  await store.claim('gone', 30)
+  await sleep(80)
+  t.equal(await client.exists(`${p}gone`), 0, 'the server expired the claim by itself')
+})
+
+t.test('a claim holds the pending marker until completed', async (t) => {
+  const p = prefix()
+  const store = new RedisStore({ client, prefix: p })
+  await store.claim('k', 60_000)
+  t.equal(await client.get(`${p}k`), 'p')
+})
+
+/**
+ * A redis-server of this test's own, even when CI shares one through REDIS_URL: SCRIPT FLUSH is
+ * server-wide, and a test file running alongside could load a script again between our FLUSH
+ * and our call, hiding the NOSCRIPT path.
+ */
+async function ownRedis (t: tap.Test): Promise<Redis> {
+  const shared = process.env.REDIS_URL
+  delete process.env.REDIS_URL
+  const started = startRedis() // reads REDIS_URL synchronously, before its first await
+  if (shared !== undefined) process.env.REDIS_URL = shared
+  const own = await started
+  t.teardown(() => own.stop())
+  t.not(own.url, shared)
+  return own.client()
+}
+
+t.test('NOSCRIPT: after SCRIPT FLUSH the store loads its scripts again', async (t) => {
+  const own = await ownRedis(t)
+  const counted = counting(own)
+  const store = new RedisStore({ client: counted })
+  t.same(await store.claim('k', 60_000), { state: 'claimed' })
+  t.same(counted.calls, ['evalsha', 'eval'], 'a new server: EVALSHA failed with NOSCRIPT, EVAL ran the script')
+
+  counted.calls.length = 0
+  t.same(await store.claim('k', 60_000), { state: 'pending' })
+  t.same(counted.calls, ['evalsha'], 'EVAL cached it: EVALSHA works')
+
+  await own.script('FLUSH')
+  counted.calls.length = 0
+  t.same(await store.claim('k', 60_000), { state: 'pending' })
+  t.same(counted.calls, ['evalsha', 'eval'], 'flushed: EVALSHA failed with NOSCRIPT, EVAL ran the script')
+
+  // Each script recovers on its own.
+  for (const step of [
+    () => store.complete('k', 'r', 60_000),
+    async () => t.same(await store.claim('k', 60_000), { state: 'done', reply: 'r' }),
+    () => store.claim('k2', 60_000),
+    () => store.release('k2'),
+    async () => t.equal(await own.exists('twilio-status:k2'), 0),
+    async () => t.equal(await store.advance('s', 2, 60_000), true),
+    async () => t.equal(await store.advance('s', 1, 60_000), false)
+  ]) {
+    await own.script('FLUSH')
+    counted.calls.length = 0
+    await step()
+    t.ok(counted.calls.length === 0 || counted.calls.join() === 'evalsha,eval', counted.calls.join())
+  }
+})
+
+t.test('errors other than NOSCRIPT are passed on, without a retry', async (t) => {
+  const store = new RedisStore({ client, prefix: prefix() })
+  // A real server error: PX 0 is an invalid expire time.
+  await t.rejects(store.claim('k', 0), /invalid expire time/)
+
+  const calls: string[] = []
+  const failing: RedisClient = {
+    evalsha: async () => { calls.push('evalsha'); throw new Error('READONLY You can\'t write against a read only replica.') },
+    eval: async () => { calls.push('eval'); return null }
+  }
+  await t.rejects(new RedisStore({ client: failing }).claim('k', 1000), { message: /^READONLY/ })
+  t.same(calls, ['evalsha'])
+
+  const odd: RedisClient = {
+    evalsha: () => Promise.reject(undefined), // eslint-disable-line prefer-promise-reject-errors
+    eval: async () => null
+  }
+  await t.rejects(new RedisStore({ client: odd }).release('k'))
+})
+
+t.test('prefixes isolate stores sharing one database', async (t) => {
+  const a = new RedisStore({ client, prefix: prefix() })
+  const b = new RedisStore({ client, prefix: prefix() })
+  t.same(await a.claim('k', 60_000), { state: 'claimed' })
+  t.same(await b.claim('k', 60_000), { state: 'claimed' })
+  await a.complete('k', 'from a', 60_000)
+  t.same(await b.claim('k', 60_000), { state: 'pending' })
+  t.same(await a.claim('k', 60_000), { state: 'done', reply: 'from a' })
+  t.equal(await a.advance('s', 5, 60_000), true)
+  t.equal(await b.advance('s', 1, 60_000), true)
+})
+
+t.test('the default prefix is twilio-status:', async (t) => {
+  const store = new RedisStore({ client })
+  const key = `test-default-prefix:${randomUUID()}`
+  await store.claim(key, 60_000)
+  t.equal(await client.get(`twilio-status:${key}`), 'p')
+  await store.release(key)
+  t.equal(await client.exists(`twilio-status:${key}`), 0)
+})
+
+t.test('stores on different clients see the same keys (one per instance)', async (t) => {
+  const p = prefix()
+  const a = new RedisStore({ client, prefix: p })
+  const b = new RedisStore({ client: other, prefix: p })
+  t.same(await a.claim('k', 60_000), { state: 'claimed' })
+  t.same(await b.claim('k', 60_000), { state: 'pending' })
+  await a.complete('k', '<Response/>', 60_000)
+  t.same(await b.claim('k', 60_000), { state: 'done', reply: '<Response/>' })
+})
+
+t.test('the constructor rejects anything but an ioredis-like client', async (t) => {
+  const bad: unknown[] = [
+    undefined,
+    {},
+    { client: undefined },
+    { client: null },
+    { client: 'redis://localhost' },
+    { client: { evalsha () {} } },
+    { client: { eval () {} } },
+    { client: { evalsha: 1, eval () {} } }
+  ]
+  for (const options of bad) {
+    t.throws(() => new RedisStore(options as { client: RedisClient }), {
+      name: 'FastifyError',
+      code: 'FST_TWILIO_INVALID_OPTION',
+      message: 'fastify-twilio-status: RedisStore option client must be an ioredis client (with eval and evalsha)'
+    }, JSON.stringify(options))
+  }
+  t.doesNotThrow(() => new RedisStore({ client: { evalsha: async () => null, eval: async () => null } }))
+})
+
+t.test('claimOf reads a stored Redis value: p is a live claim, d + reply a handled event', async (t) => {
+  t.same(claimOf('p'), { state: 'pending' })
+  t.same(claimOf('d'), { state: 'done', reply: '' })
+  t.same(claimOf('dp'), { state: 'done', reply: 'p' })
+  t.same(claimOf('d<Response/>'), { state: 'done', reply: '<Response/>' })
+})
