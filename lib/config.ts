@@ -3,7 +3,7 @@
  * delivery and verification read at request time. Types only, so every layer can import them.
  */
 import type { Stats, StatusStore } from '../types/index'
-import type { Channel } from './dispatch/statuses'
+import type { Channel } from './families/index'
 import type { VerifyConfig } from './verify/check'
 
 /** A callback as the dispatcher sees it. */

@@ -6,7 +6,8 @@ import type { FastifyTwilioStatusOptions, Stats, StatusStore } from '../types/in
 import type { Callback, ChannelConfig, Config, DeliveryConfig, WebhookConfig } from './config'
 import { InvalidOptionError } from './errors'
 import { createStats } from './delivery/stats'
-import { callbackName, type Channel, DEFAULT_PATHS, STATUSES } from './dispatch/statuses'
+import { callbackName } from './dispatch/statuses'
+import { type Channel, CHANNELS, FAMILIES } from './families/index'
 import { MemoryStore } from './stores/memory'
 import type { TokenLookup, VerifyConfig } from './verify/check'
 
@@ -20,7 +21,8 @@ const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
 /** The options that say how requests are verified, shared by the plugin and `twilioSignature()`. */
 export const VERIFY_KEYS = ['authToken', 'sharedKeys', 'requireSharedKey', 'publicUrl']
 const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'maxParams', 'sms', 'call', 'idempotency', 'ordering',
-  'store', 'deadline', 'storeTimeout', 'stats', 'sharedKeys', 'requireSharedKey', 'webhooks', ...REGISTER_KEYS]
+  'store', 'deadline', 'storeTimeout', 'stats', 'sharedKeys', 'requireSharedKey', 'webhooks',
+  ...CHANNELS.slice(2), ...REGISTER_KEYS]
 
 function describe (value: unknown): string {
   if (value === null || value === undefined) return String(value)
@@ -208,10 +210,10 @@ function checkDelivery (options: FastifyTwilioStatusOptions): DeliveryConfig {
 function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
   if (value === undefined) return null
   if (!isPlainObject(value)) fail(channel, 'an object of callbacks', value)
-  const statuses = STATUSES[channel]
+  const statuses: readonly string[] = FAMILIES[channel].statuses
   const names = new Map(statuses.map((status) => [callbackName(status), status]))
   rejectUnknownKeys(`${channel}.`, value, ['path', 'onAny', 'onStale', ...names.keys()])
-  const path = value.path === undefined ? DEFAULT_PATHS[channel] : value.path
+  const path = value.path === undefined ? FAMILIES[channel].path : value.path
   checkPath(`${channel}.path`, path)
   const byStatus = new Map<string, Callback>()
   for (const [name, status] of names) {
@@ -239,12 +241,18 @@ export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
   const verify = normalizeVerifyOptions(options as unknown as Record<string, unknown>, validate)
   const bodyLimit = integer('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT, 1, 2 ** 30)
   const maxParams = integer('maxParams', options.maxParams, DEFAULT_MAX_PARAMS, 1, 100_000)
-  const channels = [checkChannel('sms', options.sms), checkChannel('call', options.call)]
+  const given = options as unknown as Record<string, unknown>
+  const channels = CHANNELS.map((channel) => checkChannel(channel, given[channel]))
     .filter((c): c is ChannelConfig => c !== null)
   const webhooks = checkWebhooks(options.webhooks)
-  if (channels.length === 0 && webhooks.length === 0) fail('sms/call', 'given: at least one channel (or webhooks)', undefined)
-  if (channels.length === 2 && channels[0].path === channels[1].path) {
-    fail('call.path', 'different from sms.path', channels[1].path)
+  if (channels.length === 0 && webhooks.length === 0) {
+    fail(`${CHANNELS.slice(0, 2).join('/')}`, `given: at least one channel (${CHANNELS.join(', ')}) or webhooks`, undefined)
+  }
+  const paths = new Map<string, Channel>()
+  for (const { channel, path } of channels) {
+    const taken = paths.get(path)
+    if (taken !== undefined) fail(`${channel}.path`, `different from ${taken}.path`, path)
+    paths.set(path, channel)
   }
   return Object.freeze({
     verify,

@@ -12,7 +12,7 @@ import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { validateRequest } from 'twilio/lib/webhooks/webhooks'
 import twilioStatus from '../lib/index'
-import { isSingleValued } from '../lib/dispatch/fields'
+import { isSingleValued } from '../lib/families/index'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 import {
   CALL_PATH, callParams, encodeForm, formPost, getRequest, jsonPost, OTHER_TOKEN, type Params, type RawResponse, send,

@@ -9,7 +9,8 @@ import MessagingResponse = require('twilio/lib/twiml/MessagingResponse')
 import twilioStatus from '..'
 import { fastifyTwilioStatus, type CallEvent, type FastifyTwilioStatusOptions, type MessageEvent, type MessageStatus } from '..'
 import TwilioStatus = require('..')
-import { CALL_FIELDS, MESSAGE_FIELDS } from '../lib/dispatch/fields'
+import { CALL_FIELDS } from '../lib/families/calls'
+import { MESSAGE_FIELDS } from '../lib/families/messages'
 
 const app = Fastify()
 

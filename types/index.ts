@@ -6,9 +6,24 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import type { HookHandlerDoneFunction } from 'fastify'
-import type { CallbackName, CallStatus, MessageStatus } from '../lib/dispatch/statuses'
+import type { CallbackName } from '../lib/dispatch/statuses'
+import type { AMD_RESULTS } from '../lib/families/amd'
+import type { CALL_STATUSES } from '../lib/families/calls'
+import type { CONFERENCE_EVENTS } from '../lib/families/conferences'
+import type { MESSAGE_STATUSES } from '../lib/families/messages'
+import type { RECORDING_STATUSES } from '../lib/families/recordings'
+import type { REALTIME_TRANSCRIPTION_EVENTS, TRANSCRIPTION_STATUSES } from '../lib/families/transcriptions'
 
-export type { CallbackName, CallStatus, Channel, MessageStatus, PascalStatus } from '../lib/dispatch/statuses'
+export type { CallbackName, PascalStatus } from '../lib/dispatch/statuses'
+export type { Channel } from '../lib/families/index'
+
+export type MessageStatus = typeof MESSAGE_STATUSES[number]
+export type CallStatus = typeof CALL_STATUSES[number]
+export type RecordingStatus = typeof RECORDING_STATUSES[number]
+export type TranscriptionStatus = typeof TRANSCRIPTION_STATUSES[number]
+export type RealtimeTranscriptionEventName = typeof REALTIME_TRANSCRIPTION_EVENTS[number]
+export type AmdResult = typeof AMD_RESULTS[number]
+export type ConferenceEventName = typeof CONFERENCE_EVENTS[number]
 
 /**
  * Parameters Twilio adds without notice still reach callbacks, as strings (or, for a name sent
@@ -157,6 +172,140 @@ export interface CallEvent<S extends string = CallStatus | (string & {})> extend
   readonly RecordingDuration?: string
   /** On `ringing`/`in-progress`: `A`, `B`, `C` or empty. */
   readonly StirStatus?: string
+  /** With synchronous answering-machine detection: `human`, `machine_start`, … (§11). */
+  readonly AnsweredBy?: string
+  /** With synchronous answering-machine detection, ms. */
+  readonly MachineDetectionDuration?: string
+}
+
+/** A recording status callback (`RecordingStatusCallback`, docs/twilio-facts.md §12). */
+export interface RecordingEvent<S extends string = RecordingStatus | (string & {})> extends TwilioParams {
+  readonly RecordingStatus: S
+  readonly RecordingSid: string
+  readonly AccountSid?: string
+  /** The recorded call; absent for a conference recording, which has `ConferenceSid`. */
+  readonly CallSid?: string
+  readonly ConferenceSid?: string
+  /** Downloadable once `completed`. */
+  readonly RecordingUrl?: string
+  /** Seconds. */
+  readonly RecordingDuration?: string
+  /** `1` or `2`. */
+  readonly RecordingChannels?: string
+  /** RFC 2822. */
+  readonly RecordingStartTime?: string
+  /** `DialVerb`, `Conference`, `OutboundAPI`, `Trunking`, `RecordVerb`, `StartCallRecordingAPI`, `StartConferenceRecordingAPI`. */
+  readonly RecordingSource?: string
+  /** `inbound`, `outbound` or `both`. */
+  readonly RecordingTrack?: string
+  /** Why a recording is `absent` or `failed`. */
+  readonly ErrorCode?: string
+}
+
+/** The `<Record transcribeCallback>` callback, one per transcription (docs/twilio-facts.md §13.1). */
+export interface TranscriptionEvent<S extends string = TranscriptionStatus | (string & {})> extends TwilioParams {
+  readonly TranscriptionStatus: S
+  readonly TranscriptionSid: string
+  readonly TranscriptionText?: string
+  readonly TranscriptionUrl?: string
+  readonly TranscriptionType?: string
+  readonly RecordingSid?: string
+  readonly RecordingUrl?: string
+  readonly AccountSid?: string
+  readonly CallSid?: string
+  readonly CallStatus?: string
+  readonly From?: string
+  readonly To?: string
+  readonly Caller?: string
+  readonly Called?: string
+  readonly Direction?: string
+  readonly ApiVersion?: string
+  /** Seen in captures: the transcription resource's URL. */
+  readonly url?: string
+}
+
+/** A real-time transcription event (`<Start><Transcription statusCallbackUrl>`, docs/twilio-facts.md §13.2). */
+export interface RealtimeTranscriptionEvent<S extends string = RealtimeTranscriptionEventName | (string & {})> extends TwilioParams {
+  readonly TranscriptionEvent: S
+  readonly TranscriptionSid: string
+  readonly AccountSid?: string
+  readonly CallSid?: string
+  /** ISO 8601. */
+  readonly Timestamp?: string
+  /** Per transcription, increasing: what tells two `transcription-content` events apart. */
+  readonly SequenceId?: string
+  /** `inbound_track` or `outbound_track`. */
+  readonly Track?: string
+  /** `true` for a final result, `false` for a partial one. */
+  readonly Final?: string
+  /** JSON text: `{"transcript": "…", "confidence": 0.9}`. */
+  readonly TranscriptionData?: string
+  readonly LanguageCode?: string
+  readonly TranscriptionEngine?: string
+  readonly PartialResults?: string
+  readonly ProviderConfiguration?: string
+  readonly Name?: string
+  readonly InboundTrackLabel?: string
+  readonly OutboundTrackLabel?: string
+  /** On `transcription-error`. */
+  readonly TranscriptionErrorCode?: string
+  readonly TranscriptionError?: string
+}
+
+/** An asynchronous answering-machine detection result (`AsyncAmdStatusCallback`, docs/twilio-facts.md §11). */
+export interface AmdEvent<S extends string = AmdResult | (string & {})> extends TwilioParams {
+  readonly AnsweredBy: S
+  readonly CallSid: string
+  readonly AccountSid?: string
+  /** How long detection took, ms. */
+  readonly MachineDetectionDuration?: string
+}
+
+/** A conference status callback (`<Conference statusCallback>`, docs/twilio-facts.md §9). */
+export interface ConferenceEvent<S extends string = ConferenceEventName | (string & {})> extends TwilioParams {
+  readonly StatusCallbackEvent: S
+  readonly ConferenceSid: string
+  /** The room name from the TwiML. */
+  readonly FriendlyName?: string
+  readonly AccountSid?: string
+  /** Per conference: orders its events. */
+  readonly SequenceNumber?: string
+  /** RFC 2822. */
+  readonly Timestamp?: string
+  /** The participant's call, on participant and participant-announcement events. */
+  readonly CallSid?: string
+  /** `true`/`false`, on participant events. */
+  readonly Muted?: string
+  readonly Hold?: string
+  readonly Coaching?: string
+  readonly EndConferenceOnExit?: string
+  readonly StartConferenceOnEnter?: string
+  readonly ParticipantLabel?: string
+  /** On `conference-end`. */
+  readonly CallSidEndingConference?: string
+  readonly ParticipantLabelEndingConference?: string
+  /** On `conference-end`: `conference-ended-via-api`, `last-participant-left`, … */
+  readonly ReasonConferenceEnded?: string
+  readonly Reason?: string
+  /** On announcement events. */
+  readonly ReasonAnnouncementFailed?: string
+  readonly AnnounceUrl?: string
+  /** On `participant-leave`: `completed`, `no-answer`, `busy`, … */
+  readonly ParticipantCallStatus?: string
+  /** On `participant-leave`: `participant_hung_up`, `conference_ended_via_api`, … */
+  readonly ReasonParticipantLeft?: string
+}
+
+/**
+ * A fallback URL request (`VoiceFallbackUrl`, `SmsFallbackUrl`, a Messaging Service's fallback):
+ * the primary webhook's parameters plus the error, signed against the fallback URL
+ * (docs/twilio-facts.md §14). Serve it from a host route behind `twilioSignature()`.
+ */
+export type FallbackParams<Primary extends TwilioParams = TwilioParams> = Primary & {
+  /** The Twilio error that made the primary URL fail, e.g. `11200`, `11205`, `12100`. */
+  readonly ErrorCode: string
+  /** The primary URL that failed. */
+  readonly ErrorUrl: string
 }
 
 /**
@@ -190,6 +339,30 @@ interface ChannelOptions {
   /** Route path (POST and GET). Must start with `/`. */
   readonly path?: string
 }
+
+/**
+ * A family's options: its path, one optional callback per status (each given the event narrowed
+ * to that status), `onAny` and `onStale`. `Param` is the parameter that carries the status.
+ */
+export type FamilyOptions<Statuses extends string, Param extends string, E extends TwilioParams> = ChannelOptions & {
+  readonly [S in Statuses as CallbackName<S>]?: StatusCallback<E & { readonly [K in Param]: S }>
+} & {
+  /** Every verified event of the family that is not a duplicate (stale ones included). */
+  readonly onAny?: AnyCallback<E>
+  /** With `ordering` on (families that carry a sequence or a rank): an event older than one already handled. */
+  readonly onStale?: AnyCallback<E>
+}
+
+/** `onInProgress`, `onCompleted`, `onAbsent`, `onFailed`. */
+export type RecordingOptions = FamilyOptions<RecordingStatus, 'RecordingStatus', RecordingEvent>
+/** `onCompleted`, `onFailed`. */
+export type TranscriptionOptions = FamilyOptions<TranscriptionStatus, 'TranscriptionStatus', TranscriptionEvent>
+/** `onTranscriptionStarted`, `onTranscriptionContent`, `onTranscriptionStopped`, `onTranscriptionError`. */
+export type RealtimeTranscriptionOptions = FamilyOptions<RealtimeTranscriptionEventName, 'TranscriptionEvent', RealtimeTranscriptionEvent>
+/** `onHuman`, `onMachineStart`, `onMachineEndBeep`, `onMachineEndSilence`, `onMachineEndOther`, `onFax`, `onUnknown`. */
+export type AmdOptions = FamilyOptions<AmdResult, 'AnsweredBy', AmdEvent>
+/** `onConferenceStart`, `onParticipantJoin`, `onParticipantLeave`, … */
+export type ConferenceOptions = FamilyOptions<ConferenceEventName, 'StatusCallbackEvent', ConferenceEvent>
 
 export interface SmsOptions extends ChannelOptions, MessageStatusCallbacks {
   /** Every verified message event that is not a duplicate (stale ones included). */
@@ -278,6 +451,16 @@ export interface FastifyTwilioStatusOptions extends VerifyOptions {
   readonly sms?: SmsOptions
   /** Call status callbacks; route `/twilio/call/status` unless `path` says otherwise. */
   readonly call?: CallOptions
+  /** Recording status callbacks; route `/twilio/recording/status`. */
+  readonly recording?: RecordingOptions
+  /** `<Record transcribeCallback>` callbacks; route `/twilio/transcription/status`. */
+  readonly transcription?: TranscriptionOptions
+  /** Real-time transcription events; route `/twilio/transcription/realtime`. */
+  readonly realtimeTranscription?: RealtimeTranscriptionOptions
+  /** Asynchronous answering-machine detection results; route `/twilio/amd/status`. */
+  readonly amd?: AmdOptions
+  /** Conference status callbacks; route `/twilio/conference/status`. */
+  readonly conference?: ConferenceOptions
   /** Run each event's callbacks once, however often Twilio delivers it. Default `true`. */
   readonly idempotency?: boolean | IdempotencyOptions
   /** Give events that arrive after a later one to `onStale`. Default `false`. */

@@ -15,7 +15,7 @@ import { Deadlines } from './deadline'
 import { dispatch, isThenable } from '../dispatch/dispatch'
 import { CallbackFailedError, DeadlineError, InProgressError, StoreTimeoutError } from '../errors'
 import type { ChannelConfig, DeliveryConfig } from '../config'
-import { rankOf } from './ordering'
+import { keyOf, rankOf } from '../families/index'
 import type { Claim } from '../../types/index'
 import { EMPTY_TWIML, twimlOf } from '../dispatch/twiml'
 
@@ -31,14 +31,13 @@ export interface Delivery {
 const FAILED = Symbol('store failed')
 
 /**
- * The idempotency key, from what Twilio signed: Sid, status and (calls) `SequenceNumber`.
+ * The idempotency key, from what Twilio signed: Sid, status and the family's key parameters
+ * (a call's `SequenceNumber`, …).
  * `I-Twilio-Idempotency-Token` is not covered by the signature, so it never takes part: a
  * replayed request with another token would otherwise run again.
  */
 export function eventKey ({ channel, status, sid, event }: Delivery): string | null {
-  if (sid === '') return null
-  const sequence = event.SequenceNumber
-  return `${channel.channel}:${sid}:${status}` + (typeof sequence === 'string' ? `:${sequence}` : '')
+  return sid === '' ? null : keyOf(channel.channel, sid, status, event)
 }
 
 export function createDelivery (config: DeliveryConfig): (delivery: Delivery) => Promise<string> {

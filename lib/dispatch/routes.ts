@@ -9,8 +9,7 @@ import type { createDelivery } from '../delivery/delivery'
 import { InvalidParamError, MissingSidError, MissingStatusError } from '../errors'
 import type { FormParams } from '../verify/form'
 import type { Parsed } from '../verify/body'
-import { isSingleValued } from './fields'
-import { SID_PARAMS, STATUS_PARAMS } from './statuses'
+import { FAMILIES, isSingleValued } from '../families/index'
 import { EMPTY_TWIML, twimlOf } from './twiml'
 
 type ParsedOf = (request: FastifyRequest) => Parsed
@@ -25,8 +24,7 @@ function readParam (params: FormParams, names: readonly string[]): string | unde
 }
 
 export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: ReturnType<typeof createDelivery>) {
-  const statusNames = STATUS_PARAMS[channel.channel]
-  const sidNames = SID_PARAMS[channel.channel]
+  const { statusParams: statusNames, sidParams: sidNames } = FAMILIES[channel.channel]
 
   return async function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): Promise<string> {
     const { params: event, repeated } = parsedOf(request)

@@ -6,7 +6,8 @@
  * Pure: signing goes through `./signature` (node:crypto). No Fastify, no `twilio` package, so a
  * host app's tests load nothing they would not load in production.
  */
-import { type CallStatus, DEFAULT_PATHS, type MessageStatus, SID_PARAMS } from '../dispatch/statuses'
+import type { CallStatus, MessageStatus } from '../../types/index'
+import { FAMILIES } from '../families/index'
 import { signedUrl } from '../verify/public-url'
 import { bodyHash, computeSignature } from '../verify/signature'
 import { type ParamOverrides, sampleCallEvent, sampleMessageEvent, type TwilioFormParams } from './samples'
@@ -169,9 +170,9 @@ function requestTarget (route: string, query: string): string {
 export function signedInject (options: SignedInjectOptions): TwilioInjectOptions {
   const { channel, method = 'POST', json = false } = options
   if (json && method === 'GET') throw new TypeError(`${KIT}: json sends a body, so it needs method POST`)
-  const overrides = options.sid === undefined ? options.params : { [SID_PARAMS[channel][0]]: options.sid, ...options.params }
+  const overrides = options.sid === undefined ? options.params : { [FAMILIES[channel].sidParams[0]]: options.sid, ...options.params }
   const event = channel === 'sms' ? sampleMessageEvent(options.status, overrides) : sampleCallEvent(options.status, overrides)
-  const route = (options.prefix ?? '') + (options.path ?? DEFAULT_PATHS[channel])
+  const route = (options.prefix ?? '') + (options.path ?? FAMILIES[channel].path)
   let url = requestTarget(route, method === 'GET' ? encodeForm(event) : '')
   const headers: Record<string, string> = { host: options.host ?? 'localhost:80' }
   if (options.protocol === 'https') headers['x-forwarded-proto'] = 'https'

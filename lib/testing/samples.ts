@@ -4,7 +4,7 @@
  * the testing kit (`fastify-twilio-status/testing`); pure, no Fastify.
  */
 import { bodyHash } from '../verify/signature'
-import type { CallStatus, MessageStatus } from '../dispatch/statuses'
+import type { CallStatus, MessageStatus } from '../../types/index'
 
 /** Form parameters as Twilio sends them: a repeated name holds every value, in order. */
 export type TwilioFormParams = Record<string, string | string[]>

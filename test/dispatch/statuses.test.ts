@@ -1,5 +1,6 @@
 import t from 'tap'
-import { CALL_STATUSES, callbackName, MESSAGE_STATUSES, SID_PARAMS, STATUS_PARAMS, STATUSES } from '../../lib/dispatch/statuses'
+import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from '../../lib/dispatch/statuses'
+import { FAMILIES } from '../../lib/families/index'
 
 t.test('callbackName turns every status into its camel-cased option name', async (t) => {
   t.equal(callbackName('delivered'), 'onDelivered')
@@ -13,11 +14,13 @@ t.test('every status of docs/twilio-facts.md has a distinct callback name', asyn
     'onDelivered', 'onUndelivered', 'onFailed', 'onRead', 'onCanceled', 'onPartiallyDelivered', 'onReceiving', 'onReceived'])
   t.same(CALL_STATUSES.map(callbackName), ['onQueued', 'onInitiated', 'onRinging', 'onInProgress', 'onCompleted',
     'onBusy', 'onFailed', 'onNoAnswer', 'onCanceled'])
-  t.equal(STATUSES.sms, MESSAGE_STATUSES)
-  t.equal(STATUSES.call, CALL_STATUSES)
+  t.equal(FAMILIES.sms.statuses, MESSAGE_STATUSES)
+  t.equal(FAMILIES.call.statuses, CALL_STATUSES)
+  t.same(FAMILIES.conference.statuses.map(callbackName).slice(0, 4), ['onConferenceStart', 'onConferenceEnd', 'onParticipantJoin', 'onParticipantLeave'])
+  t.same(FAMILIES.amd.statuses.map(callbackName), ['onHuman', 'onMachineStart', 'onMachineEndBeep', 'onMachineEndSilence', 'onMachineEndOther', 'onFax', 'onUnknown'])
 })
 
 t.test('the status and Sid are read from the current parameter before the legacy one', async (t) => {
-  t.same(STATUS_PARAMS, { sms: ['MessageStatus', 'SmsStatus'], call: ['CallStatus'] })
-  t.same(SID_PARAMS, { sms: ['MessageSid', 'SmsSid'], call: ['CallSid'] })
+  t.same([FAMILIES.sms.statusParams, FAMILIES.call.statusParams], [['MessageStatus', 'SmsStatus'], ['CallStatus']])
+  t.same([FAMILIES.sms.sidParams, FAMILIES.call.sidParams], [['MessageSid', 'SmsSid'], ['CallSid']])
 })

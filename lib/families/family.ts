@@ -1,0 +1,30 @@
+/**
+ * What makes a family of Twilio callbacks, as data: where it is routed, which parameter carries
+ * its status and which its subject's Sid, every status and every documented field, what tells
+ * two deliveries of one event apart, and how its events are ordered. A new family is one such
+ * object in `./index.ts`; routes, options, callback names, dedupe and ordering follow from it.
+ */
+export interface Family {
+  /** The default route (POST and GET). */
+  readonly path: string
+  /** The parameters that carry the status, in the order read; the first is the canonical one. */
+  readonly statusParams: readonly string[]
+  /** The parameters that carry the subject's Sid, in the order read; the first is canonical. */
+  readonly sidParams: readonly string[]
+  /** Every documented status; each gets a callback named after it (`no-answer` → `onNoAnswer`). */
+  readonly statuses: readonly string[]
+  /** Every documented field, each sent at most once (a repeat is refused with 400). */
+  readonly fields: readonly string[]
+  /** Fields that repeat once per item, such as `MediaUrl0`, `MediaUrl1`, …: single-valued too. */
+  readonly numberedFields?: RegExp
+  /**
+   * Beyond the Sid and the status, what tells two events apart (the idempotency key), in order:
+   * a call's `SequenceNumber`, a conference participant's `CallSid`. Signed fields only.
+   */
+  readonly keyParams: readonly string[]
+  /**
+   * How events of one subject are ordered when `ordering` is on: by a sequence parameter, or by
+   * a rank per status (a status without a rank is not ordered); `null`: not ordered.
+   */
+  readonly order: { readonly sequence: string } | { readonly ranks: Readonly<Record<string, number>> } | null
+}

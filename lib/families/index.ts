@@ -1,0 +1,69 @@
+/**
+ * Every family of Twilio callbacks the plugin receives, by its option name. Routes, options,
+ * callback names, single-valued fields, idempotency keys and ordering all read this table.
+ */
+import { amd } from './amd'
+import { calls } from './calls'
+import { conferences } from './conferences'
+import type { Family } from './family'
+import { messages } from './messages'
+import { recordings } from './recordings'
+import { realtimeTranscriptions, transcriptions } from './transcriptions'
+
+export const FAMILIES = {
+  sms: messages,
+  call: calls,
+  recording: recordings,
+  transcription: transcriptions,
+  realtimeTranscription: realtimeTranscriptions,
+  amd,
+  conference: conferences
+} as const satisfies Record<string, Family>
+
+/** A family's option name: `sms`, `call`, `recording`, … */
+export type Channel = keyof typeof FAMILIES
+
+export const CHANNELS = Object.keys(FAMILIES) as Channel[]
+
+const SINGLE = new Map<Channel, ReadonlySet<string>>(CHANNELS.map((channel) => [channel, new Set(FAMILIES[channel].fields)]))
+
+/** Whether Twilio sends `name` at most once on `channel` (a repeat is then not Twilio's). */
+export function isSingleValued (channel: Channel, name: string): boolean {
+  const family: Family = FAMILIES[channel]
+  return (SINGLE.get(channel) as ReadonlySet<string>).has(name) || (family.numberedFields?.test(name) ?? false)
+}
+
+const SEQUENCE = /^\d{1,15}$/
+
+/**
+ * Where an event stands in its subject's lifecycle (docs/twilio-facts.md §4.4), or `undefined`
+ * when it cannot be ordered (a family or status without order, no usable sequence): such events
+ * are always dispatched.
+ */
+export function rankOf (channel: Channel, status: string, event: Record<string, unknown>): number | undefined {
+  const order: Family['order'] = FAMILIES[channel].order
+  if (order === null) return undefined
+  // Own keys only: a status such as `constructor` or `__proto__` must not read Object.prototype.
+  if ('ranks' in order) return Object.hasOwn(order.ranks, status) ? order.ranks[status] : undefined
+  const sequence = event[order.sequence]
+  return typeof sequence === 'string' && SEQUENCE.test(sequence) ? Number(sequence) : undefined
+}
+
+/**
+ * The idempotency key from what Twilio signed: family, Sid, status and the family's key
+ * parameters (an absent one is empty; trailing empties are dropped, so a call without a
+ * `SequenceNumber` is `call:CA…:completed`).
+ */
+export function keyOf (channel: Channel, sid: string, status: string, event: Record<string, unknown>): string {
+  let key = `${channel}:${sid}:${status}`
+  let pending = ''
+  for (const param of FAMILIES[channel].keyParams as readonly string[]) {
+    const value = event[param]
+    pending += ':'
+    if (typeof value === 'string') {
+      key += pending + value
+      pending = ''
+    }
+  }
+  return key
+}

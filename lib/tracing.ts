@@ -1,0 +1,150 @@
+/**
+ * OpenTelemetry spans, for a host that uses OpenTelemetry (with `@fastify/otel`, say).
+ * `@opentelemetry/api` is an optional peer dependency: required once, when the plugin or a
+ * `twilioSignature` hook is built, and never needed. Without it every function here hands back
+ * what it was given, so the request path is unchanged. With it, spans are only made as children
+ * of an active span (the request span of `@fastify/otel`, an HTTP server span): with no tracer
+ * provider registered there is none, and the cost is one context lookup.
+ *
+ * - `twilio.verify`: the signature check; a rejection is the span event
+ *   `twilio.signature.rejected` (`twilio.signature.reason`, `error.type`) and an error status.
+ * - `twilio.callback <name>` per callback run (`onDelivered`, `onAny`, …), with `twilio.channel`,
+ *   `twilio.status`, `twilio.sid` and `twilio.callback`; a throw or rejection is recorded.
+ * - The span a status route's handler runs in gets `twilio.channel`, `twilio.status` and
+ *   `twilio.sid` too, duplicates included.
+ */
+import type * as OtelApi from '@opentelemetry/api'
+import type { Callback, ChannelConfig } from './config'
+import { callbackName } from './dispatch/statuses'
+
+type Api = typeof OtelApi
+type Attributes = Readonly<Record<string, string>>
+
+/** The instrumentation scope of the spans. */
+export const TRACER_NAME = 'fastify-twilio-status'
+
+/** `undefined` until the first attempt to load it; `null` when it is not installed. */
+let api: Api | null | undefined
+/** Where a delivery keeps its event's attributes for the callbacks it runs. */
+let kEvent: symbol
+
+/** `@opentelemetry/api` when it can be loaded, else `null`; tried once per process. */
+export function otelApi (): Api | null {
+  if (api === undefined) {
+    try {
+      api = require('@opentelemetry/api') as Api
+      kEvent = api.createContextKey('fastify-twilio-status event')
+    } catch {
+      api = null
+    }
+  }
+  return api
+}
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+}
+
+/** What a span's error status says; a thrown non-Error object is only named. */
+function messageOf (err: unknown): string {
+  if (err instanceof Error) return err.message
+  return typeof err === 'object' && err !== null ? 'a non-Error object' : String(err)
+}
+
+/**
+ * `fn` run in a new span, child of `parent`, ended when `fn` returns or its promise settles. A
+ * synchronous `fn` stays synchronous.
+ */
+function inSpan<T> (otel: Api, name: string, attributes: Attributes, parent: OtelApi.Context, record: boolean, fn: () => T): T {
+  const span = otel.trace.getTracer(TRACER_NAME).startSpan(name, { attributes }, parent)
+  const failed = (err: unknown): void => {
+    if (record) span.recordException(err instanceof Error ? err : messageOf(err))
+    span.setStatus({ code: otel.SpanStatusCode.ERROR, message: messageOf(err) })
+    span.end()
+  }
+  let result: T
+  try {
+    result = otel.context.with(otel.trace.setSpan(parent, span), fn)
+  } catch (err) {
+    failed(err)
+    throw err
+  }
+  if (!isThenable(result)) {
+    span.end()
+    return result
+  }
+  return Promise.resolve(result).then((value) => {
+    span.end()
+    return value
+  }, (err: unknown) => {
+    failed(err)
+    throw err
+  }) as T
+}
+
+/** A signature check that runs in a `twilio.verify` span when there is an active span. */
+export function tracedCheck<R, P> (check: (request: R, parts: P) => void | Promise<void>): (request: R, parts: P) => void | Promise<void> {
+  const otel = otelApi()
+  if (otel === null) return check
+  return function checkSignatureTraced (request, parts) {
+    const parent = otel.context.active()
+    if (otel.trace.getSpan(parent) === undefined) return check(request, parts)
+    return inSpan(otel, 'twilio.verify', {}, parent, false, () => check(request, parts))
+  }
+}
+
+/** A rejected signature, as an event of the active span (`twilio.verify`, when traced). */
+export function signatureRejected (reason: string, err: Error): void {
+  if (api == null) return
+  api.trace.getActiveSpan()?.addEvent('twilio.signature.rejected', {
+    'twilio.signature.reason': reason,
+    'error.type': (err as Error & { code?: string }).code ?? err.name
+  })
+}
+
+interface DeliveryLike {
+  readonly channel: { readonly channel: string }
+  readonly status: string
+  readonly sid: string
+}
+
+/**
+ * `deliver`, putting the event's channel, status and Sid on the active span and in the context
+ * its callbacks run in (a duplicate that waits for the first delivery runs nothing).
+ */
+export function tracedDelivery<D extends DeliveryLike, R> (deliver: (delivery: D) => R): (delivery: D) => R {
+  const otel = otelApi()
+  if (otel === null) return deliver
+  return function deliverTraced (delivery) {
+    const active = otel.context.active()
+    const span = otel.trace.getSpan(active)
+    if (span === undefined) return deliver(delivery)
+    const attributes: Attributes = { 'twilio.channel': delivery.channel.channel, 'twilio.status': delivery.status, 'twilio.sid': delivery.sid }
+    span.setAttributes(attributes)
+    return otel.context.with(active.setValue(kEvent, attributes), deliver, undefined, delivery)
+  }
+}
+
+/** A callback that runs in a `twilio.callback <name>` span when a traced delivery runs it. */
+function tracedCallback (otel: Api, name: string, fn: Callback): Callback {
+  const spanName = `twilio.callback ${name}`
+  return function callbackTraced (event, request) {
+    const active = otel.context.active()
+    const attributes = active.getValue(kEvent) as Attributes | undefined
+    if (attributes === undefined) return fn(event, request)
+    return inSpan(otel, spanName, { ...attributes, 'twilio.callback': name }, active, true, () => fn(event, request))
+  }
+}
+
+/** The channels, their callbacks traced (the same channels without `@opentelemetry/api`). */
+export function tracedChannels (channels: readonly ChannelConfig[]): readonly ChannelConfig[] {
+  const otel = otelApi()
+  if (otel === null) return channels
+  const wrap = (name: string, fn: Callback | undefined): Callback | undefined => fn === undefined ? undefined : tracedCallback(otel, name, fn)
+  return channels.map((channel) => ({
+    ...channel,
+    byStatus: new Map(Array.from(channel.byStatus, ([status, fn]) => [status, wrap(callbackName(status), fn) as Callback])),
+    onAny: wrap('onAny', channel.onAny),
+    onStale: wrap('onStale', channel.onStale)
+  }))
+}
