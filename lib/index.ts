@@ -47,6 +47,22 @@ declare namespace fastifyTwilioStatus {
   export type MessageEvent<S extends string = Types.MessageStatus | (string & {})> = Types.MessageEvent<S>
   export type CallEvent<S extends string = Types.CallStatus | (string & {})> = Types.CallEvent<S>
   export type MessageStatus = Types.MessageStatus
+  export type RecordingStatus = Types.RecordingStatus
+  export type TranscriptionStatus = Types.TranscriptionStatus
+  export type RealtimeTranscriptionEventName = Types.RealtimeTranscriptionEventName
+  export type AmdResult = Types.AmdResult
+  export type ConferenceEventName = Types.ConferenceEventName
+  export type RecordingEvent<S extends string = Types.RecordingStatus | (string & {})> = Types.RecordingEvent<S>
+  export type TranscriptionEvent<S extends string = Types.TranscriptionStatus | (string & {})> = Types.TranscriptionEvent<S>
+  export type RealtimeTranscriptionEvent<S extends string = Types.RealtimeTranscriptionEventName | (string & {})> = Types.RealtimeTranscriptionEvent<S>
+  export type AmdEvent<S extends string = Types.AmdResult | (string & {})> = Types.AmdEvent<S>
+  export type ConferenceEvent<S extends string = Types.ConferenceEventName | (string & {})> = Types.ConferenceEvent<S>
+  export type FallbackParams<P extends Types.TwilioParams = Types.TwilioParams> = Types.FallbackParams<P>
+  export type RecordingOptions = Types.RecordingOptions
+  export type TranscriptionOptions = Types.TranscriptionOptions
+  export type RealtimeTranscriptionOptions = Types.RealtimeTranscriptionOptions
+  export type AmdOptions = Types.AmdOptions
+  export type ConferenceOptions = Types.ConferenceOptions
   export type CallStatus = Types.CallStatus
   export type Channel = Types.Channel
   export type CallbackName<S extends string> = Types.CallbackName<S>

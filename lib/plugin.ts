@@ -1,7 +1,8 @@
 /**
  * The Fastify adapter, wiring only: options → an encapsulated context with the plugin's body
  * parsers, error handler and signature hook (`./verify/body`), the status routes and any TwiML
- * webhook routes the host declares (`./dispatch/routes`), and delivery (`./delivery`).
+ * webhook routes the host declares (`./dispatch/routes`), delivery (`./delivery`), and spans when
+ * the host uses OpenTelemetry (`./tracing`).
  */
 import type { FastifyInstance } from 'fastify'
 import type { FastifyTwilioStatusOptions } from '../types/index'
@@ -9,12 +10,13 @@ import { createDelivery } from './delivery/delivery'
 import { statusHandler, webhookHandler } from './dispatch/routes'
 import { twilioErrorHandler } from './error-handler'
 import { normalizeOptions } from './options'
+import { tracedChannels, tracedDelivery } from './tracing'
 import { twilioBodies } from './verify/body'
 import { createSignatureCheck } from './verify/check'
 
 async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTwilioStatusOptions): Promise<void> {
   const config = normalizeOptions(options)
-  const deliver = createDelivery(config.delivery)
+  const deliver = tracedDelivery(createDelivery(config.delivery))
   const { parsedOf, verifyTwilioSignature } = twilioBodies(fastify, config.maxParams, config.validate ? createSignatureCheck(config.verify) : null)
   if (verifyTwilioSignature === null) {
     fastify.log.warn('fastify-twilio-status: validate is false, X-Twilio-Signature is NOT checked; anyone can call these routes')
@@ -22,7 +24,7 @@ async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTw
   fastify.setErrorHandler(twilioErrorHandler)
 
   const common = { bodyLimit: config.bodyLimit, exposeHeadRoute: false, preHandler: verifyTwilioSignature ?? undefined }
-  for (const channel of config.channels) {
+  for (const channel of tracedChannels(config.channels)) {
     fastify.route({ ...common, method: ['POST', 'GET'], url: channel.path, handler: statusHandler(channel, parsedOf, deliver) })
   }
   for (const webhook of config.webhooks) {

@@ -9,8 +9,13 @@ import MessagingResponse = require('twilio/lib/twiml/MessagingResponse')
 import twilioStatus from '..'
 import { fastifyTwilioStatus, type CallEvent, type FastifyTwilioStatusOptions, type MessageEvent, type MessageStatus } from '..'
 import TwilioStatus = require('..')
+import { AMD_FIELDS } from '../lib/families/amd'
 import { CALL_FIELDS } from '../lib/families/calls'
+import { CONFERENCE_FIELDS } from '../lib/families/conferences'
 import { MESSAGE_FIELDS } from '../lib/families/messages'
+import { RECORDING_FIELDS } from '../lib/families/recordings'
+import { REALTIME_TRANSCRIPTION_FIELDS, TRANSCRIPTION_FIELDS } from '../lib/families/transcriptions'
+import type { AmdEvent, ConferenceEvent, RealtimeTranscriptionEvent, RecordingEvent, RecordingStatus, TranscriptionEvent } from '../types/index'
 
 const app = Fastify()
 
@@ -225,3 +230,54 @@ expectAssignable<twilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x' })
 type DeclaredFields<T> = keyof { [K in keyof T as string extends K ? never : K extends `Media${string}` ? never : K]: T[K] }
 expectType<DeclaredFields<MessageEvent>>(null as unknown as typeof MESSAGE_FIELDS[number])
 expectType<DeclaredFields<CallEvent>>(null as unknown as typeof CALL_FIELDS[number])
+
+// ---- Every family's callback gets its event narrowed to its status, and its fields match the runtime list.
+
+app.register(twilioStatus, {
+  authToken: 'x',
+  recording: {
+    onCompleted: (event) => {
+      expectType<'completed'>(event.RecordingStatus)
+      expectType<string>(event.RecordingSid)
+      expectType<string | undefined>(event.RecordingUrl)
+    },
+    onAbsent: (event) => { expectType<'absent'>(event.RecordingStatus) },
+    onAny: (event) => { expectType<RecordingStatus | (string & {})>(event.RecordingStatus) }
+  },
+  transcription: {
+    onCompleted: (event) => {
+      expectType<'completed'>(event.TranscriptionStatus)
+      expectType<string | undefined>(event.TranscriptionText)
+    }
+  },
+  realtimeTranscription: {
+    onTranscriptionContent: (event) => {
+      expectType<'transcription-content'>(event.TranscriptionEvent)
+      expectType<string | undefined>(event.TranscriptionData)
+      expectType<string | undefined>(event.SequenceId)
+    }
+  },
+  amd: {
+    onMachineEndBeep: (event) => {
+      expectType<'machine_end_beep'>(event.AnsweredBy)
+      expectType<string | undefined>(event.MachineDetectionDuration)
+    },
+    onHuman: (event) => { expectType<'human'>(event.AnsweredBy) }
+  },
+  conference: {
+    onParticipantJoin: (event) => {
+      expectType<'participant-join'>(event.StatusCallbackEvent)
+      expectType<string>(event.ConferenceSid)
+      expectType<string | undefined>(event.CallSid)
+    },
+    onConferenceEnd: (event) => { expectType<'conference-end'>(event.StatusCallbackEvent) }
+  }
+})
+expectError(app.register(twilioStatus, { authToken: 'x', amd: { onMachine: () => {} } }))
+expectError(app.register(twilioStatus, { authToken: 'x', conference: { onParticipantJoin: (event: ConferenceEvent<'participant-leave'>) => { expectType<string>(event.ConferenceSid) } } }))
+
+expectType<DeclaredFields<RecordingEvent>>(null as unknown as typeof RECORDING_FIELDS[number])
+expectType<DeclaredFields<TranscriptionEvent>>(null as unknown as typeof TRANSCRIPTION_FIELDS[number])
+expectType<DeclaredFields<RealtimeTranscriptionEvent>>(null as unknown as typeof REALTIME_TRANSCRIPTION_FIELDS[number])
+expectType<DeclaredFields<AmdEvent>>(null as unknown as typeof AMD_FIELDS[number])
+expectType<DeclaredFields<ConferenceEvent>>(null as unknown as typeof CONFERENCE_FIELDS[number])

@@ -6,13 +6,20 @@
  * Pure: signing goes through `./signature` (node:crypto). No Fastify, no `twilio` package, so a
  * host app's tests load nothing they would not load in production.
  */
-import type { CallStatus, MessageStatus } from '../../types/index'
+import type {
+  AmdResult, CallStatus, ConferenceEventName, MessageStatus, RealtimeTranscriptionEventName, RecordingStatus, TranscriptionStatus
+} from '../../types/index'
 import { FAMILIES } from '../families/index'
 import { signedUrl } from '../verify/public-url'
 import { bodyHash, computeSignature } from '../verify/signature'
-import { type ParamOverrides, sampleCallEvent, sampleMessageEvent, type TwilioFormParams } from './samples'
+import { sampleEvent } from './family-samples'
+import type { ParamOverrides, TwilioFormParams } from './samples'
 
 export { sampleCallEvent, sampleMessageEvent, sampleSid } from './samples'
+export {
+  sampleAmdEvent, sampleConferenceEvent, sampleEvent, sampleRealtimeTranscriptionEvent, sampleRecordingEvent,
+  sampleTranscriptionEvent
+} from './family-samples'
 export type { ParamOverrides, TwilioFormParams } from './samples'
 
 /** Sign a form-encoded POST: the URL, then the body parameters (docs/twilio-facts.md §1.1, §1.2). */
@@ -124,6 +131,11 @@ interface SignedInjectBase {
 export type SignedInjectOptions = SignedInjectBase & (
   | { readonly channel: 'sms', readonly status: MessageStatus | (string & {}) }
   | { readonly channel: 'call', readonly status: CallStatus | (string & {}) }
+  | { readonly channel: 'recording', readonly status: RecordingStatus | (string & {}) }
+  | { readonly channel: 'transcription', readonly status: TranscriptionStatus | (string & {}) }
+  | { readonly channel: 'realtimeTranscription', readonly status: RealtimeTranscriptionEventName | (string & {}) }
+  | { readonly channel: 'amd', readonly status: AmdResult | (string & {}) }
+  | { readonly channel: 'conference', readonly status: ConferenceEventName | (string & {}) }
 )
 
 /**
@@ -161,7 +173,7 @@ function requestTarget (route: string, query: string): string {
 
 /**
  * Options for `app.inject()` that deliver a status callback as Twilio would: a sample payload
- * for `channel` and `status` (see `sampleMessageEvent`, `sampleCallEvent`) changed by `params`,
+ * for `channel` and `status` (see `sampleEvent` and the family samples) changed by `params`,
  * sent to the plugin's route and signed for the URL the plugin will rebuild.
  *
  * @example
@@ -171,7 +183,7 @@ export function signedInject (options: SignedInjectOptions): TwilioInjectOptions
   const { channel, method = 'POST', json = false } = options
   if (json && method === 'GET') throw new TypeError(`${KIT}: json sends a body, so it needs method POST`)
   const overrides = options.sid === undefined ? options.params : { [FAMILIES[channel].sidParams[0]]: options.sid, ...options.params }
-  const event = channel === 'sms' ? sampleMessageEvent(options.status, overrides) : sampleCallEvent(options.status, overrides)
+  const event = sampleEvent(channel, options.status, overrides)
   const route = (options.prefix ?? '') + (options.path ?? FAMILIES[channel].path)
   let url = requestTarget(route, method === 'GET' ? encodeForm(event) : '')
   const headers: Record<string, string> = { host: options.host ?? 'localhost:80' }

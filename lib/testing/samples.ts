@@ -19,7 +19,7 @@ const ERROR_UNREACHABLE = '30003'
 // Carrier delivery-report done date, `YYMMDDhhmm` (docs/twilio-facts.md §2.3).
 const DLR_DONE_DATE = '2507171206'
 // Calls start at a fixed instant so that samples are deterministic; `Timestamp` adds the step's offset.
-const CALL_START_MS = Date.UTC(2025, 6, 17, 12, 6, 0)
+export const CALL_START_MS = Date.UTC(2025, 6, 17, 12, 6, 0)
 
 // When an override sets one of these, its legacy or duplicate twins in the sample follow it.
 const TWINS: Readonly<Record<string, readonly string[]>> = {
@@ -40,10 +40,10 @@ export function sampleSid (prefix: string, seed: string | number): string {
   return prefix + bodyHash(`${prefix}:${seed}`).slice(0, 32)
 }
 
-const ACCOUNT_SID = sampleSid('AC', 'sample')
+export const ACCOUNT_SID = sampleSid('AC', 'sample')
 const MESSAGE_SID = sampleSid('SM', 'sample')
 const SERVICE_SID = sampleSid('MG', 'sample')
-const CALL_SID = sampleSid('CA', 'sample')
+export const CALL_SID = sampleSid('CA', 'sample')
 
 /** Parameters a status adds to the base message status callback (docs/twilio-facts.md §2.3). */
 const MESSAGE_EXTRAS: Partial<Record<string, Readonly<Record<string, string>>>> = {
@@ -169,7 +169,7 @@ export function sampleCallEvent (status: CallStatus | (string & {}), overrides: 
   return merge(sample, overrides)
 }
 
-function merge (sample: Readonly<Record<string, string>>, overrides: ParamOverrides): TwilioFormParams {
+export function merge (sample: Readonly<Record<string, string>>, overrides: ParamOverrides): TwilioFormParams {
   // A Map and `Object.fromEntries` keep names such as `__proto__` as plain parameters.
   const params = new Map<string, string | string[]>(Object.entries(sample))
   for (const [name, twins] of Object.entries(TWINS)) {

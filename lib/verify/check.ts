@@ -9,6 +9,7 @@ import {
   BodyHashMismatchError, InvalidSignatureError, MalformedSignatureError, MissingSignatureError, SharedKeyRequiredError,
   UnknownAccountError, UnknownSharedKeyError, UnsupportedAlgorithmError
 } from '../errors'
+import { signatureRejected, tracedCheck } from '../tracing'
 import { signedUrl } from './public-url'
 import {
   type Algorithm, algorithmOf, createVerifier, type Params, parseSignatureSettings, type RejectReason, signingKey,
@@ -53,6 +54,7 @@ const ROTATION_LOG_INTERVAL = 60_000
 
 function reject (log: FastifyBaseLogger, reason: string, err: Error, extra: Record<string, unknown> = {}): never {
   log.warn({ reason, ...extra }, 'fastify-twilio-status: signature rejected')
+  signatureRejected(reason, err)
   throw err
 }
 
@@ -131,11 +133,11 @@ export function createSignatureCheck (config: VerifyConfig): (request: FastifyRe
     return Promise.resolve(answer).then(verifyWith, failed)
   }
 
-  return function checkSignature (request, parts) {
+  return tracedCheck(function checkSignature (request: FastifyRequest, parts: SignedParts) {
     const settings = parseSignatureSettings(request.headers['x-twilio-webhooks-signature-settings'])
     if (settings !== null) return check(request, parts, sharedKeysFor(request, settings.key, settings.algorithm), 'sharedKey')
     if (config.requireSharedKey) reject(request.log, 'shared-key-required', new SharedKeyRequiredError())
     if (config.tokenLookup !== null) return withLookup(request, parts, config.tokenLookup)
     return check(request, parts, undefined, 'authToken')
-  }
+  })
 }
