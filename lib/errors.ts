@@ -58,6 +58,10 @@ export const TooManyParamsError = createError<[number]>(
 export const MissingStatusError = createError<[string]>(
   'FST_TWILIO_MISSING_STATUS', 'No %s parameter in the request', 400, Error, false)
 
+/** An Event Streams request that is not a JSON array of CloudEvents, each with a text `id` and `type`. */
+export const InvalidEventsError = createError<[string]>(
+  'FST_TWILIO_INVALID_EVENTS', 'Not an Event Streams batch: %s', 400, Error, false)
+
 /** A verified request without the Sid of its subject (`MessageSid`/`SmsSid`, `CallSid`). */
 export const MissingSidError = createError<[string]>(
   'FST_TWILIO_MISSING_SID', 'No %s parameter in the request', 400, Error, false)

@@ -6,8 +6,7 @@ import type { FastifyTwilioStatusOptions, Stats, StatusStore } from '../types/in
 import type { Callback, ChannelConfig, Config, DeliveryConfig, WebhookConfig } from './config'
 import { InvalidOptionError } from './errors'
 import { createStats } from './delivery/stats'
-import { callbackName } from './dispatch/statuses'
-import { type Channel, CHANNELS, FAMILIES } from './families/index'
+import { callbackNameIn, type Channel, CHANNELS, FAMILIES } from './families/index'
 import { MemoryStore } from './stores/memory'
 import type { TokenLookup, VerifyConfig } from './verify/check'
 
@@ -211,7 +210,7 @@ function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
   if (value === undefined) return null
   if (!isPlainObject(value)) fail(channel, 'an object of callbacks', value)
   const statuses: readonly string[] = FAMILIES[channel].statuses
-  const names = new Map(statuses.map((status) => [callbackName(status), status]))
+  const names = new Map(statuses.map((status) => [callbackNameIn(channel, status), status]))
   rejectUnknownKeys(`${channel}.`, value, ['path', 'onAny', 'onStale', ...names.keys()])
   const path = value.path === undefined ? FAMILIES[channel].path : value.path
   checkPath(`${channel}.path`, path)

@@ -7,7 +7,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 import { createDelivery } from './delivery/delivery'
+import { eventStreamsHandler } from './dispatch/event-streams'
 import { statusHandler, webhookHandler } from './dispatch/routes'
+import { EVENT_STREAMS_DEADLINE } from './families/event-streams'
 import { twilioErrorHandler } from './error-handler'
 import { normalizeOptions } from './options'
 import { tracedChannels, tracedDelivery } from './tracing'
@@ -25,7 +27,13 @@ async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTw
 
   const common = { bodyLimit: config.bodyLimit, exposeHeadRoute: false, preHandler: verifyTwilioSignature ?? undefined }
   for (const channel of tracedChannels(config.channels)) {
-    fastify.route({ ...common, method: ['POST', 'GET'], url: channel.path, handler: statusHandler(channel, parsedOf, deliver) })
+    if (channel.channel === 'eventStreams') {
+      // Its own delivery, to answer within Event Streams' shorter wait.
+      const quick = tracedDelivery(createDelivery({ ...config.delivery, deadline: Math.min(config.delivery.deadline, EVENT_STREAMS_DEADLINE) }))
+      fastify.route({ ...common, method: 'POST', url: channel.path, handler: eventStreamsHandler(channel, parsedOf, quick) })
+    } else {
+      fastify.route({ ...common, method: ['POST', 'GET'], url: channel.path, handler: statusHandler(channel, parsedOf, deliver) })
+    }
   }
   for (const webhook of config.webhooks) {
     fastify.route({ ...common, method: [...webhook.method], url: webhook.url, handler: webhookHandler(webhook, parsedOf) })

@@ -15,7 +15,7 @@
  */
 import type * as OtelApi from '@opentelemetry/api'
 import type { Callback, ChannelConfig } from './config'
-import { callbackName } from './dispatch/statuses'
+import { callbackNameIn } from './families/index'
 
 type Api = typeof OtelApi
 type Attributes = Readonly<Record<string, string>>
@@ -93,12 +93,15 @@ export function tracedCheck<R, P> (check: (request: R, parts: P) => void | Promi
   }
 }
 
-/** A rejected signature, as an event of the active span (`twilio.verify`, when traced). */
+/**
+ * A rejected signature (the log line's `reason`, and the coded 403 about to be thrown) as an event
+ * of the active span: `twilio.verify`, when traced.
+ */
 export function signatureRejected (reason: string, err: Error): void {
   if (api == null) return
   api.trace.getActiveSpan()?.addEvent('twilio.signature.rejected', {
     'twilio.signature.reason': reason,
-    'error.type': (err as Error & { code?: string }).code ?? err.name
+    'error.type': (err as Error & { code: string }).code
   })
 }
 
@@ -143,7 +146,7 @@ export function tracedChannels (channels: readonly ChannelConfig[]): readonly Ch
   const wrap = (name: string, fn: Callback | undefined): Callback | undefined => fn === undefined ? undefined : tracedCallback(otel, name, fn)
   return channels.map((channel) => ({
     ...channel,
-    byStatus: new Map(Array.from(channel.byStatus, ([status, fn]) => [status, wrap(callbackName(status), fn) as Callback])),
+    byStatus: new Map(Array.from(channel.byStatus, ([status, fn]) => [status, wrap(callbackNameIn(channel.channel, status), fn) as Callback])),
     onAny: wrap('onAny', channel.onAny),
     onStale: wrap('onStale', channel.onStale)
   }))

@@ -12,6 +12,7 @@ const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status:
   UnknownSharedKeyError: [[], 'FST_TWILIO_UNKNOWN_SHARED_KEY', 403, 'The request is signed with a SharedKey that is not configured'],
   SharedKeyRequiredError: [[], 'FST_TWILIO_SHARED_KEY_REQUIRED', 403, 'Only SharedKey signatures are accepted here'],
   RawBodyMissingError: [[], 'FST_TWILIO_RAW_BODY_MISSING', 500, 'JSON route without the preParsing hook of twilioSignature(): the raw body needed for bodySHA256 was not kept'],
+  InvalidEventsError: [['the body is not a JSON array'], 'FST_TWILIO_INVALID_EVENTS', 400, 'Not an Event Streams batch: the body is not a JSON array'],
   UnknownAccountError: [[], 'FST_TWILIO_UNKNOWN_ACCOUNT', 403, 'No Auth Token for the account this request names'],
   InvalidSignatureError: [[], 'FST_TWILIO_INVALID_SIGNATURE', 403, 'X-Twilio-Signature does not match the request'],
   BodyHashMismatchError: [[], 'FST_TWILIO_BODY_HASH_MISMATCH', 403, 'Request body does not match the signed bodySHA256'],

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
 import twilioStatus from '../lib/index'
 import { sampleEvent } from '../lib/testing/index'
-import type { Channel } from '../lib/families/index'
+import type { FormChannel } from '../lib/families/index'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 import { encodeForm, type Params, send, TOKEN } from './helpers/sign'
 
@@ -39,7 +39,7 @@ async function post (server: Server, path: string, params: Params): Promise<numb
   return res.statusCode
 }
 
-const sample = (channel: Channel, status: string, overrides: Record<string, string> = {}): Params => sampleEvent(channel, status, overrides) as Params
+const sample = (channel: FormChannel, status: string, overrides: Record<string, string> = {}): Params => sampleEvent(channel, status, overrides) as Params
 
 t.test('recordings: each status reaches its callback once; a late in-progress is stale', async (t) => {
   const calls: string[] = []

@@ -10,6 +10,7 @@ import type { CallbackName } from '../lib/dispatch/statuses'
 import type { AMD_RESULTS } from '../lib/families/amd'
 import type { CALL_STATUSES } from '../lib/families/calls'
 import type { CONFERENCE_EVENTS } from '../lib/families/conferences'
+import type { EVENT_STREAMS_TYPES } from '../lib/families/event-streams'
 import type { MESSAGE_STATUSES } from '../lib/families/messages'
 import type { RECORDING_STATUSES } from '../lib/families/recordings'
 import type { REALTIME_TRANSCRIPTION_EVENTS, TRANSCRIPTION_STATUSES } from '../lib/families/transcriptions'
@@ -24,6 +25,8 @@ export type TranscriptionStatus = typeof TRANSCRIPTION_STATUSES[number]
 export type RealtimeTranscriptionEventName = typeof REALTIME_TRANSCRIPTION_EVENTS[number]
 export type AmdResult = typeof AMD_RESULTS[number]
 export type ConferenceEventName = typeof CONFERENCE_EVENTS[number]
+/** Event Streams types with a callback of their own. */
+export type EventStreamsType = typeof EVENT_STREAMS_TYPES[number][0]
 
 /**
  * Parameters Twilio adds without notice still reach callbacks, as strings (or, for a name sent
@@ -220,6 +223,7 @@ export interface TranscriptionEvent<S extends string = TranscriptionStatus | (st
   readonly Called?: string
   readonly Direction?: string
   readonly ApiVersion?: string
+  readonly ForwardedFrom?: string
   /** Seen in captures: the transcription resource's URL. */
   readonly url?: string
 }
@@ -247,6 +251,10 @@ export interface RealtimeTranscriptionEvent<S extends string = RealtimeTranscrip
   readonly Name?: string
   readonly InboundTrackLabel?: string
   readonly OutboundTrackLabel?: string
+  /** With `partialResults`: how stable a partial result is. */
+  readonly Stability?: string
+  /** JSON text: the provider's own result data. */
+  readonly TranscriptionProviderData?: string
   /** On `transcription-error`. */
   readonly TranscriptionErrorCode?: string
   readonly TranscriptionError?: string
@@ -294,6 +302,83 @@ export interface ConferenceEvent<S extends string = ConferenceEventName | (strin
   readonly ParticipantCallStatus?: string
   /** On `participant-leave`: `participant_hung_up`, `conference_ended_via_api`, … */
   readonly ReasonParticipantLeft?: string
+}
+
+/** `data` of a messaging status event (`Messaging.MessageStatus`, docs/twilio-facts.md §10.7): camelCase. */
+export interface MessageStatusData {
+  readonly messageSid: string
+  readonly accountSid: string
+  /** ISO 8601. */
+  readonly timestamp?: string
+  readonly eventName?: string
+  readonly apiVersion?: string
+  readonly from?: string
+  readonly to?: string
+  /** Upper-case: `QUEUED`, `SENT`, `DELIVERED`, `UNDELIVERED`, `FAILED`, `READ`. */
+  readonly messageStatus?: string
+  readonly messagingServiceSid?: string
+  /** A number, on failures only. */
+  readonly errorCode?: number
+  readonly [field: string]: unknown
+}
+
+/** `data` of an inbound message event (`Messaging.InboundMessageV1`). */
+export interface InboundMessageData {
+  readonly messageSid: string
+  readonly accountSid: string
+  readonly timestamp?: string
+  readonly from?: string
+  readonly to?: string
+  readonly body?: string
+  readonly numMedia?: number
+  readonly [field: string]: unknown
+}
+
+/** `data` of a voice event (`Voice.WebhookEvent`): a record of the classic webhook exchange. */
+export interface VoiceWebhookData {
+  /** The CallSid. */
+  readonly sid?: string
+  readonly eventSid?: string
+  readonly timestamp?: string
+  /** The classic parameters (`CallStatus`, `SequenceNumber`, `AnsweredBy`, …) are in `request.parameters`. */
+  readonly request?: { readonly method?: string, readonly url?: string, readonly parameters?: Readonly<Record<string, string>> }
+  readonly [field: string]: unknown
+}
+
+/** `data` of the test event Twilio sends when a sink is tested. */
+export interface TestEventData {
+  readonly test_id: string
+  readonly [field: string]: unknown
+}
+
+/** The `data` of each Event Streams type. */
+export type EventStreamsData<T extends string> =
+  T extends `com.twilio.messaging.message.${string}` ? MessageStatusData
+    : T extends 'com.twilio.messaging.inbound-message.received' ? InboundMessageData
+      : T extends `com.twilio.voice.${string}` ? VoiceWebhookData
+        : T extends 'com.twilio.eventstreams.test-event' ? TestEventData
+          : unknown
+
+/** A CloudEvent from an Event Streams sink (docs/twilio-facts.md §10.2); `data` is always an object. */
+export interface CloudEvent<T extends string = EventStreamsType | (string & {})> {
+  readonly specversion: string
+  readonly type: T
+  readonly source?: string
+  /** Unique per event: Event Streams' redeliveries keep it, so it is the idempotency key. */
+  readonly id: string
+  readonly dataschema?: string
+  readonly datacontenttype?: string
+  /** ISO 8601. Event Streams does not order events: compare these. */
+  readonly time?: string
+  readonly data: EventStreamsData<T>
+}
+
+/** `onMessageDelivered`, `onCallCompleted`, `onTestEvent`, …: one callback per Event Streams type. */
+export type EventStreamsOptions = ChannelOptions & {
+  readonly [P in typeof EVENT_STREAMS_TYPES[number] as P[1]]?: StatusCallback<CloudEvent<P[0]>>
+} & {
+  /** Every new event of the batch, whatever its type. */
+  readonly onAny?: AnyCallback<CloudEvent>
 }
 
 /**
@@ -461,6 +546,8 @@ export interface FastifyTwilioStatusOptions extends VerifyOptions {
   readonly amd?: AmdOptions
   /** Conference status callbacks; route `/twilio/conference/status`. */
   readonly conference?: ConferenceOptions
+  /** An Event Streams webhook sink; route `/twilio/event-streams` (POST, JSON batches). */
+  readonly eventStreams?: EventStreamsOptions
   /** Run each event's callbacks once, however often Twilio delivers it. Default `true`. */
   readonly idempotency?: boolean | IdempotencyOptions
   /** Give events that arrive after a later one to `onStale`. Default `false`. */

@@ -27,4 +27,8 @@ export interface Family {
    * a rank per status (a status without a rank is not ordered); `null`: not ordered.
    */
   readonly order: { readonly sequence: string } | { readonly ranks: Readonly<Record<string, number>> } | null
+  /** Callback names where a status does not make a good one (`callbackName` otherwise). */
+  readonly names?: Readonly<Record<string, string>>
+  /** One request carries a batch of JSON events (Event Streams), not one event's parameters. */
+  readonly batch?: true
 }

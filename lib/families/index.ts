@@ -5,6 +5,8 @@
 import { amd } from './amd'
 import { calls } from './calls'
 import { conferences } from './conferences'
+import { eventStreams } from './event-streams'
+import { callbackName } from '../dispatch/statuses'
 import type { Family } from './family'
 import { messages } from './messages'
 import { recordings } from './recordings'
@@ -17,7 +19,8 @@ export const FAMILIES = {
   transcription: transcriptions,
   realtimeTranscription: realtimeTranscriptions,
   amd,
-  conference: conferences
+  conference: conferences,
+  eventStreams
 } as const satisfies Record<string, Family>
 
 /** A family's option name: `sms`, `call`, `recording`, … */
@@ -25,12 +28,20 @@ export type Channel = keyof typeof FAMILIES
 
 export const CHANNELS = Object.keys(FAMILIES) as Channel[]
 
+/** The families whose requests carry one event's parameters (all but Event Streams' batches). */
+export type FormChannel = Exclude<Channel, 'eventStreams'>
+
 const SINGLE = new Map<Channel, ReadonlySet<string>>(CHANNELS.map((channel) => [channel, new Set(FAMILIES[channel].fields)]))
 
 /** Whether Twilio sends `name` at most once on `channel` (a repeat is then not Twilio's). */
 export function isSingleValued (channel: Channel, name: string): boolean {
   const family: Family = FAMILIES[channel]
   return (SINGLE.get(channel) as ReadonlySet<string>).has(name) || (family.numberedFields?.test(name) ?? false)
+}
+
+/** The option name of a status's callback in its family. */
+export function callbackNameIn (channel: Channel, status: string): string {
+  return (FAMILIES[channel] as Family).names?.[status] ?? callbackName(status)
 }
 
 const SEQUENCE = /^\d{1,15}$/

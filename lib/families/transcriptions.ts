@@ -10,7 +10,7 @@ export const TRANSCRIPTION_STATUSES = ['completed', 'failed'] as const
 export const TRANSCRIPTION_FIELDS = [
   'TranscriptionStatus', 'TranscriptionSid', 'TranscriptionText', 'TranscriptionUrl', 'TranscriptionType',
   'RecordingSid', 'RecordingUrl', 'AccountSid', 'CallSid', 'CallStatus', 'From', 'To', 'Caller', 'Called',
-  'Direction', 'ApiVersion', 'url'
+  'Direction', 'ApiVersion', 'ForwardedFrom', 'url'
 ] as const
 
 export const transcriptions = {
@@ -30,7 +30,8 @@ export const REALTIME_TRANSCRIPTION_EVENTS = [
 export const REALTIME_TRANSCRIPTION_FIELDS = [
   'TranscriptionEvent', 'TranscriptionSid', 'AccountSid', 'CallSid', 'Timestamp', 'SequenceId', 'Track', 'Final',
   'TranscriptionData', 'LanguageCode', 'TranscriptionEngine', 'PartialResults', 'ProviderConfiguration', 'Name',
-  'InboundTrackLabel', 'OutboundTrackLabel', 'TranscriptionErrorCode', 'TranscriptionError'
+  'InboundTrackLabel', 'OutboundTrackLabel', 'Stability', 'TranscriptionProviderData', 'TranscriptionErrorCode',
+  'TranscriptionError'
 ] as const
 
 export const realtimeTranscriptions = {

@@ -3,7 +3,7 @@
  * the recording, transcription and answering-machine callbacks of the sample call, and a
  * conference. Deterministic, like `./samples`; `overrides` change them.
  */
-import type { Channel } from '../families/index'
+import type { FormChannel } from '../families/index'
 import {
   ACCOUNT_SID, CALL_SID, CALL_START_MS, merge, type ParamOverrides, sampleCallEvent, sampleMessageEvent, sampleSid,
   type TwilioFormParams
@@ -112,7 +112,7 @@ export function sampleConferenceEvent (event: string, overrides: ParamOverrides 
   return merge(payload, overrides)
 }
 
-const SAMPLES: Readonly<Record<Channel, (status: string, overrides?: ParamOverrides) => TwilioFormParams>> = {
+const SAMPLES: Readonly<Record<FormChannel, (status: string, overrides?: ParamOverrides) => TwilioFormParams>> = {
   sms: sampleMessageEvent,
   call: sampleCallEvent,
   recording: sampleRecordingEvent,
@@ -123,6 +123,29 @@ const SAMPLES: Readonly<Record<Channel, (status: string, overrides?: ParamOverri
 }
 
 /** What Twilio posts for `status` on any family: the sample of that family, changed by `overrides`. */
-export function sampleEvent (channel: Channel, status: string, overrides: ParamOverrides = {}): TwilioFormParams {
+export function sampleEvent (channel: FormChannel, status: string, overrides: ParamOverrides = {}): TwilioFormParams {
   return SAMPLES[channel](status, overrides)
+}
+
+/** A CloudEvent of `type` as an Event Streams sink receives it (docs/twilio-facts.md §10), with `id` from `seed`. */
+export function sampleCloudEvent (type: string, seed: string | number = 'sample', data?: Record<string, unknown>): Record<string, unknown> {
+  const messageSid = sampleSid('SM', seed)
+  const base = { specversion: '1.0', type, id: sampleSid('EZ', `${type}:${seed}`), datacontenttype: 'application/json', time: new Date(CALL_START_MS).toISOString() }
+  if (type === 'com.twilio.eventstreams.test-event') {
+    return { ...base, source: 'Sink', id: ACCOUNT_SID, dataschema: 'https://events-schemas.twilio.com/EventStreams.TestSink/1.json', data: data ?? { test_id: 'cae2f9e2-c277-4612-8ad3-93c1a7a3ef88' } }
+  }
+  if (type.startsWith('com.twilio.voice.')) {
+    return {
+      ...base,
+      source: `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${CALL_SID}.json`,
+      dataschema: 'https://events-schemas.twilio.com/Voice.WebhookEvent/2',
+      data: data ?? { sid: CALL_SID, eventSid: sampleSid('VW', seed), timestamp: base.time, request: { method: 'POST', parameters: sampleCallEvent(type.slice(type.lastIndexOf('.') + 1)) } }
+    }
+  }
+  return {
+    ...base,
+    source: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${messageSid}.json`,
+    dataschema: 'https://events-schemas.twilio.com/Messaging.MessageStatus/8',
+    data: data ?? { messageSid, accountSid: ACCOUNT_SID, timestamp: base.time, eventName: type, messageStatus: type.slice(type.lastIndexOf('.') + 1).toUpperCase() }
+  }
 }

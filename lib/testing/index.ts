@@ -17,8 +17,8 @@ import type { ParamOverrides, TwilioFormParams } from './samples'
 
 export { sampleCallEvent, sampleMessageEvent, sampleSid } from './samples'
 export {
-  sampleAmdEvent, sampleConferenceEvent, sampleEvent, sampleRealtimeTranscriptionEvent, sampleRecordingEvent,
-  sampleTranscriptionEvent
+  sampleAmdEvent, sampleCloudEvent, sampleConferenceEvent, sampleEvent, sampleRealtimeTranscriptionEvent,
+  sampleRecordingEvent, sampleTranscriptionEvent
 } from './family-samples'
 export type { ParamOverrides, TwilioFormParams } from './samples'
 
@@ -201,4 +201,26 @@ export function signedInject (options: SignedInjectOptions): TwilioInjectOptions
   const signed = signedUrl(publicUrl, { protocol: options.protocol ?? 'http', host: headers.host }, url)
   headers['x-twilio-signature'] = computeSignature(options.authToken, signed, json || method === 'GET' ? null : event)
   return payload === undefined ? { method, url, headers } : { method, url, headers, payload }
+}
+
+/** Options for {@link signedEventStreamsInject}. */
+export interface SignedEventStreamsOptions extends Pick<SignedInjectBase, 'authToken' | 'prefix' | 'host' | 'protocol' | 'publicUrl'> {
+  /** The batch: CloudEvents (see `sampleCloudEvent`), sent as one JSON array. */
+  readonly events: readonly unknown[]
+  /** The sink's route, as given to the plugin's `eventStreams.path`. */
+  readonly path?: string
+}
+
+/**
+ * Options for `app.inject()` that deliver an Event Streams batch as a webhook sink receives it:
+ * a JSON array, `bodySHA256` added to the URL, the URL signed.
+ */
+export function signedEventStreamsInject (options: SignedEventStreamsOptions): TwilioInjectOptions {
+  const payload = JSON.stringify(options.events)
+  const url = appendQuery(requestTarget((options.prefix ?? '') + (options.path ?? FAMILIES.eventStreams.path), ''), `bodySHA256=${bodyHash(payload)}`)
+  const headers: Record<string, string> = { host: options.host ?? 'localhost:80', 'content-type': 'application/json' }
+  if (options.protocol === 'https') headers['x-forwarded-proto'] = 'https'
+  const signed = signedUrl(options.publicUrl?.replace(/\/$/, '') ?? null, { protocol: options.protocol ?? 'http', host: headers.host }, url)
+  headers['x-twilio-signature'] = computeSignature(options.authToken, signed, null)
+  return { method: 'POST', url, headers, payload }
 }

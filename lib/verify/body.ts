@@ -20,6 +20,8 @@ export interface Parsed {
   readonly raw: string | undefined
   /** Names given more than once (a JSON list counts): refused when Twilio sends them once. */
   readonly repeated: readonly string[]
+  /** JSON only: the parsed body (an Event Streams batch is an array, with no parameters). */
+  readonly json?: unknown
 }
 
 const kParsed = Symbol('fastify-twilio-status.parsed')
@@ -68,7 +70,8 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
       done(null, parsed.params)
     })
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' },
+  // Event Streams' batches may also be labelled as CloudEvents (docs/twilio-facts.md §10.2).
+  fastify.addContentTypeParser(['application/json', 'application/cloudevents-batch+json', 'application/cloudevents+json'], { parseAs: 'string' },
     function parseJsonBody (request, body, done) {
       parseJson(request, body as string, (err, json) => {
         if (err !== null) return done(err, undefined)
@@ -79,7 +82,7 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
         } catch (invalid) {
           return done(invalid as Error, undefined)
         }
-        ;(request as TwilioRequest)[kParsed] = { params, signed: null, raw: body as string, repeated }
+        ;(request as TwilioRequest)[kParsed] = { params, signed: null, raw: body as string, repeated, json }
         done(null, params)
       })
     })

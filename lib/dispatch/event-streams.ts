@@ -1,0 +1,69 @@
+/**
+ * The handler of an Event Streams sink (docs/twilio-facts.md §10): a verified JSON array of
+ * CloudEvents. Each event is delivered on its own (dispatched by `type`, deduplicated by `id`),
+ * all at once, within Event Streams' 5-second wait. The reply is 204 when every event was
+ * handled (or was a duplicate); otherwise 500 (or 503 when the only trouble was the deadline)
+ * with each event's outcome, so that Event Streams retries the batch and, the handled events
+ * being recorded, the retry runs only the ones that failed.
+ */
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { ChannelConfig } from '../config'
+import type { createDelivery } from '../delivery/delivery'
+import { InvalidEventsError } from '../errors'
+import type { Parsed } from '../verify/body'
+
+/** One event's outcome in a reply that is not 204. */
+interface Outcome {
+  readonly id: string
+  readonly type: string
+  readonly outcome: 'handled' | 'failed' | 'late'
+  readonly code?: string
+}
+
+function isEvent (value: unknown): value is Record<string, unknown> & { id: string, type: string } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    typeof (value as { id?: unknown }).id === 'string' && (value as { id: string }).id !== '' &&
+    typeof (value as { type?: unknown }).type === 'string'
+}
+
+/** `data` is an object in current events, a JSON string in older ones (§10.2): callbacks get the object. */
+function withData (event: Record<string, unknown>): Record<string, unknown> {
+  if (typeof event.data !== 'string') return event
+  try {
+    return { ...event, data: JSON.parse(event.data) as unknown }
+  } catch {
+    return event
+  }
+}
+
+export function eventStreamsHandler (channel: ChannelConfig, parsedOf: (request: FastifyRequest) => Parsed, deliver: ReturnType<typeof createDelivery>) {
+  return async function handleTwilioEventStreams (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const batch = parsedOf(request).json
+    if (!Array.isArray(batch)) throw new InvalidEventsError('the body is not a JSON array')
+    const bad = batch.findIndex((event) => !isEvent(event))
+    if (bad !== -1) throw new InvalidEventsError(`event ${bad} has no text id and type`)
+    const outcomes = await Promise.all(batch.map(async (raw: Record<string, unknown> & { id: string, type: string }): Promise<Outcome> => {
+      const { id, type } = raw
+      if (!channel.known.has(type)) request.log.info({ id, type }, 'fastify-twilio-status: Event Streams type without a callback of its own, passed to onAny')
+      try {
+        await deliver({ channel, status: type, sid: id, event: withData(raw), request })
+        return { id, type, outcome: 'handled' }
+      } catch (err) {
+        const code = (err as FastifyError).code
+        request.log.error({ err, id, type }, 'fastify-twilio-status: Event Streams event failed')
+        return { id, type, outcome: code === 'FST_TWILIO_DEADLINE' ? 'late' : 'failed', code }
+      }
+    }))
+    const failed = outcomes.filter((o) => o.outcome !== 'handled')
+    if (failed.length === 0) return await reply.code(204).send()
+    const statusCode = failed.every((o) => o.outcome === 'late') ? 503 : 500
+    return await reply.code(statusCode).send({
+      statusCode,
+      code: 'FST_TWILIO_EVENTS_FAILED',
+      error: STATUS_CODES[statusCode],
+      message: `${failed.length} of ${outcomes.length} events not handled; a redelivery runs only those`,
+      events: outcomes
+    })
+  }
+}

@@ -1,0 +1,42 @@
+import t from 'tap'
+import { FAMILIES, type FormChannel } from '../../lib/families/index'
+import {
+  sampleAmdEvent, sampleCloudEvent, sampleConferenceEvent, sampleEvent, sampleRealtimeTranscriptionEvent, sampleRecordingEvent,
+  sampleTranscriptionEvent
+} from '../../lib/testing/family-samples'
+
+t.test('every status of every family has a sample carrying that status, its Sid and only documented fields', async (t) => {
+  for (const channel of Object.keys(FAMILIES).filter((c) => c !== 'eventStreams') as FormChannel[]) {
+    const family = FAMILIES[channel]
+    for (const status of family.statuses) {
+      const sample = sampleEvent(channel, status)
+      t.ok(family.statusParams.some((p) => sample[p] === status), `${channel} ${status}: status`)
+      t.match(sample[family.sidParams[0]], /^[A-Z]{2}[0-9a-f]{32}$/, `${channel} ${status}: Sid`)
+      for (const name of Object.keys(sample)) t.ok((family.fields as readonly string[]).includes(name), `${channel} ${status}: ${name} is documented`)
+    }
+  }
+})
+
+t.test('family samples follow their status and take overrides', async (t) => {
+  t.equal(sampleRecordingEvent('completed').RecordingDuration, '42')
+  t.equal(sampleRecordingEvent('absent').ErrorCode, '13617')
+  t.equal(sampleRecordingEvent('in-progress').RecordingDuration, undefined)
+  t.equal(sampleTranscriptionEvent('failed').TranscriptionText, undefined)
+  t.equal(sampleRealtimeTranscriptionEvent('transcription-content').Final, 'true')
+  t.equal(sampleRealtimeTranscriptionEvent('transcription-error').TranscriptionErrorCode, '32650')
+  t.equal(sampleRealtimeTranscriptionEvent('transcription-future').SequenceId, '0', 'an unknown event starts the sequence')
+  t.same([sampleAmdEvent('human'), sampleAmdEvent('machine_start'), sampleAmdEvent('machine_end_beep')].map((e) => e.MachineDetectionDuration), ['1840', '2630', '4270'])
+  t.equal(sampleConferenceEvent('conference-start').CallSid, undefined, 'conference-level events carry no participant')
+  t.equal(sampleConferenceEvent('participant-mute').Muted, 'true')
+  t.equal(sampleConferenceEvent('conference-end').ReasonConferenceEnded, 'last-participant-left')
+  t.equal(sampleConferenceEvent('participant-join', { SequenceNumber: '9' }).SequenceNumber, '9')
+})
+
+t.test('sample CloudEvents: messaging, voice and the sink test event', async (t) => {
+  const delivered = sampleCloudEvent('com.twilio.messaging.message.delivered', 1)
+  t.match(delivered, { specversion: '1.0', type: 'com.twilio.messaging.message.delivered', data: { messageStatus: 'DELIVERED' } })
+  t.not(delivered.id, sampleCloudEvent('com.twilio.messaging.message.delivered', 2).id, 'the seed makes the id')
+  t.match(sampleCloudEvent('com.twilio.voice.status-callback.call.ringing'), { data: { request: { parameters: { CallStatus: 'ringing' } } } })
+  t.match(sampleCloudEvent('com.twilio.eventstreams.test-event'), { source: 'Sink', data: { test_id: /^[0-9a-f-]{36}$/ } })
+  t.same(sampleCloudEvent('com.twilio.messaging.message.sent', 1, { custom: true }).data, { custom: true })
+})
