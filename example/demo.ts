@@ -12,7 +12,10 @@ import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import twilioStatus from '../lib/index'
-import { sampleSid, signedInject, type SignedInjectOptions, type TwilioInjectOptions } from '../lib/testing/index'
+import { type Channel, FAMILIES } from '../lib/families/index'
+import {
+  sampleCloudEvent, sampleSid, signedEventStreamsInject, signedInject, type SignedInjectOptions, type TwilioInjectOptions
+} from '../lib/testing/index'
 import type { TwilioParams } from '../types/index'
 
 const AUTH_TOKEN = 'demo-auth-token-not-a-real-one'
@@ -26,7 +29,7 @@ function createTimeline (write: (line: string) => void) {
 
   /** Start the clock (at the first request, not at server start) and print the column names. */
   function begin (): void {
-    write(`${'ms'.padStart(9)}  chan  sid          status       callback      detail`)
+    write(`${'ms'.padStart(9)}  family         sid          status                    callback                  detail`)
     start = performance.now()
   }
 
@@ -36,15 +39,21 @@ function createTimeline (write: (line: string) => void) {
     if (event.Body !== undefined) parts.push(`Body=${JSON.stringify(event.Body)}`)
     if (event.CallDuration !== undefined) parts.push(`CallDuration=${String(event.CallDuration)}s`)
     if (event.SipResponseCode !== undefined) parts.push(`SipResponseCode=${String(event.SipResponseCode)}`)
+    if (event.RecordingDuration !== undefined) parts.push(`RecordingDuration=${String(event.RecordingDuration)}s`)
+    if (event.TranscriptionText !== undefined) parts.push(`TranscriptionText=${JSON.stringify(event.TranscriptionText)}`)
+    if (event.ParticipantLabel !== undefined) parts.push(`ParticipantLabel=${String(event.ParticipantLabel)}`)
+    if (event.MachineDetectionDuration !== undefined) parts.push(`MachineDetectionDuration=${String(event.MachineDetectionDuration)}ms`)
     return parts.join(' ')
   }
 
-  function record (channel: 'sms' | 'call', callback: string, event: TwilioParams): void {
-    const sid = String(channel === 'sms' ? event.MessageSid : event.CallSid)
-    const status = String(channel === 'sms' ? event.MessageStatus : event.CallStatus)
+  function record (channel: Channel, callback: string, event: TwilioParams): void {
+    const family = FAMILIES[channel]
+    const sid = String(event[family.sidParams[0]])
+    const status = String(event[family.statusParams[0]])
     const ms = (performance.now() - start).toFixed(0)
     seen.push(`${sid} ${callback}`)
-    write(`${ms.padStart(6)} ms  ${channel.padEnd(4)}  ${sid.slice(0, 6)}…${sid.slice(-4)}  ${status.padEnd(11)}  ${callback.padEnd(12)}  ${detail(event)}`.trimEnd())
+    const shown = status.length > 24 ? '…' + status.slice(-23) : status
+    write(`${ms.padStart(6)} ms  ${channel.padEnd(13)}  ${sid.slice(0, 6)}…${sid.slice(-4)}  ${shown.padEnd(24)}  ${callback.padEnd(24)}  ${detail(event)}`.trimEnd())
   }
 
   return { begin, record, seen }
@@ -52,11 +61,23 @@ function createTimeline (write: (line: string) => void) {
 
 function buildApp (timeline: ReturnType<typeof createTimeline>) {
   const app = Fastify({ logger: false })
-  const sms = (name: string) => (event: TwilioParams) => { timeline.record('sms', name, event) }
-  const call = (name: string) => (event: TwilioParams) => { timeline.record('call', name, event) }
+  const on = (channel: Channel) => (name: string) => (event: TwilioParams) => { timeline.record(channel, name, event) }
+  const [sms, call, recording, transcription, amd, conference] = (['sms', 'call', 'recording', 'transcription', 'amd', 'conference'] as const).map(on)
+  const cloud = (name: string) => (event: { id: string, type: string }) => { timeline.record('eventStreams', name, event) }
   app.register(twilioStatus, {
     authToken: AUTH_TOKEN,
+    recording: { onInProgress: recording('onInProgress'), onCompleted: recording('onCompleted') },
+    transcription: { onCompleted: transcription('onCompleted') },
+    amd: { onHuman: amd('onHuman'), onMachineEndBeep: amd('onMachineEndBeep') },
+    conference: {
+      onConferenceStart: conference('onConferenceStart'),
+      onParticipantJoin: conference('onParticipantJoin'),
+      onParticipantLeave: conference('onParticipantLeave'),
+      onConferenceEnd: conference('onConferenceEnd')
+    },
+    eventStreams: { onMessageDelivered: cloud('onMessageDelivered'), onCallCompleted: cloud('onCallCompleted') },
     sms: {
+      onFailed: () => { throw new Error('the CRM is down') },
       onQueued: sms('onQueued'),
       onSent: sms('onSent'),
       onDelivered: sms('onDelivered'),
@@ -95,35 +116,14 @@ function send (port: number, signed: TwilioInjectOptions): Promise<Reply> {
 }
 
 interface Step {
-  readonly request: SignedInjectOptions
-  /** The callback that must run; `null` for a request that must be refused. */
-  readonly callback: string | null
+  /** A status callback, or an Event Streams batch. */
+  readonly request: SignedInjectOptions | { readonly batch: ReadonlyArray<Record<string, unknown>> }
+  /** What must run: `sid callback` each; none for a request that is refused or a duplicate. */
+  readonly ran: readonly string[]
   readonly status: number
   readonly body: string | RegExp
-}
-
-function scenario (): Array<{ title: string, steps: Step[] }> {
-  const ok = (request: SignedInjectOptions, callback: string, body: string = EMPTY_TWIML): Step =>
-    ({ request: { method: 'POST', ...request }, callback, status: 200, body })
-  const message = (sid: string, status: string, callback: string, body?: string) =>
-    ok({ authToken: AUTH_TOKEN, channel: 'sms', status, sid }, callback, body)
-  const phone = (sid: string, status: string, callback: string) =>
-    ok({ authToken: AUTH_TOKEN, channel: 'call', status, sid }, callback)
-  const [sms1, sms2, sms3, call1, call2] = [sampleSid('SM', 1), sampleSid('SM', 2), sampleSid('SM', 3), sampleSid('CA', 1), sampleSid('CA', 2)]
-  return [
-    { title: 'SMS: queued → sent → delivered', steps: [message(sms1, 'queued', 'onQueued'), message(sms1, 'sent', 'onSent'), message(sms1, 'delivered', 'onDelivered')] },
-    { title: 'SMS: sent → undelivered (carrier error)', steps: [message(sms2, 'sent', 'onSent'), message(sms2, 'undelivered', 'onUndelivered')] },
-    { title: 'SMS: an inbound message, answered with TwiML', steps: [message(sms3, 'received', 'onReceived', TWIML_REPLY)] },
-    {
-      title: 'Call: initiated → ringing → in-progress → completed',
-      steps: [phone(call1, 'initiated', 'onInitiated'), phone(call1, 'ringing', 'onRinging'), phone(call1, 'in-progress', 'onInProgress'), phone(call1, 'completed', 'onCompleted')]
-    },
-    { title: 'Call: initiated → ringing → busy', steps: [phone(call2, 'initiated', 'onInitiated'), phone(call2, 'ringing', 'onRinging'), phone(call2, 'busy', 'onBusy')] },
-    {
-      title: 'A forged callback (signed with another token)',
-      steps: [{ request: { authToken: 'someone-elses-token', channel: 'sms', status: 'delivered', sid: sampleSid('SM', 4) }, callback: null, status: 403, body: /"code":"FST_TWILIO_INVALID_SIGNATURE"/ }]
-    }
-  ]
+  /** What to print under the step. */
+  readonly note?: (reply: Reply) => string
 }
 
 function describeRefusal (reply: Reply): string {
@@ -131,17 +131,77 @@ function describeRefusal (reply: Reply): string {
   try {
     error = JSON.parse(reply.body)
   } catch {}
-  return `HTTP ${reply.statusCode} ${error.code ?? ''} (${error.message ?? reply.body}); no callback ran`
+  return `HTTP ${reply.statusCode} ${error.code ?? ''} (${error.message ?? reply.body})`
+}
+
+function scenario (): Array<{ title: string, steps: Step[] }> {
+  const step = (request: SignedInjectOptions, callback: string | null, extra: Partial<Step> = {}): Step => ({
+    request: { method: 'POST', ...request },
+    ran: callback === null ? [] : [`${request.sid as string} ${callback}`],
+    status: 200,
+    body: EMPTY_TWIML,
+    ...extra
+  })
+  const event = (channel: SignedInjectOptions['channel'], sid: string, status: string, callback: string | null, extra: Partial<Step> & { params?: Record<string, string> } = {}): Step =>
+    step({ authToken: AUTH_TOKEN, channel, status, sid, params: extra.params } as SignedInjectOptions, callback, extra)
+  const refused = (reply: Reply): string => `${describeRefusal(reply)}; no callback ran`
+  const [sms1, sms2, sms3, sms5, sms6] = [1, 2, 3, 5, 6].map((n) => sampleSid('SM', n))
+  const [call1, call2, call3] = [1, 2, 3].map((n) => sampleSid('CA', n))
+  const [recordingSid, transcriptionSid, conferenceSid] = [sampleSid('RE', 1), sampleSid('TR', 1), sampleSid('CF', 1)]
+  const participant = (label: string, sequence: number) => ({ CallSid: sampleSid('CA', label), ParticipantLabel: label, SequenceNumber: String(sequence) })
+  const batch = [sampleCloudEvent('com.twilio.messaging.message.delivered', 1), sampleCloudEvent('com.twilio.voice.status-callback.call.completed', 1)]
+  return [
+    { title: 'SMS: queued → sent → delivered', steps: [event('sms', sms1, 'queued', 'onQueued'), event('sms', sms1, 'sent', 'onSent'), event('sms', sms1, 'delivered', 'onDelivered')] },
+    { title: 'SMS: sent → undelivered (carrier error)', steps: [event('sms', sms2, 'sent', 'onSent'), event('sms', sms2, 'undelivered', 'onUndelivered')] },
+    { title: 'SMS: an inbound message, answered with TwiML', steps: [event('sms', sms3, 'received', 'onReceived', { body: TWIML_REPLY, note: (r) => `TwiML reply: ${r.body}` })] },
+    {
+      title: 'SMS: Twilio delivers the same status twice; the callback runs once',
+      steps: [event('sms', sms5, 'delivered', 'onDelivered'), event('sms', sms5, 'delivered', null, { note: () => 'duplicate: answered 200, nothing ran' })]
+    },
+    {
+      title: 'SMS: a callback that fails is answered 500 (Twilio may retry with rp=5xx)',
+      steps: [event('sms', sms6, 'failed', null, { status: 500, body: /"code":"FST_TWILIO_CALLBACK_FAILED"/, note: describeRefusal })]
+    },
+    {
+      title: 'Call: initiated → ringing → in-progress → completed, one by GET and one as JSON',
+      steps: [event('call', call1, 'initiated', 'onInitiated'), step({ authToken: AUTH_TOKEN, channel: 'call', status: 'ringing', sid: call1, method: 'GET' }, 'onRinging'),
+        step({ authToken: AUTH_TOKEN, channel: 'call', status: 'in-progress', sid: call1, json: true }, 'onInProgress'), event('call', call1, 'completed', 'onCompleted')]
+    },
+    { title: 'Call: initiated → ringing → busy', steps: [event('call', call2, 'initiated', 'onInitiated'), event('call', call2, 'ringing', 'onRinging'), event('call', call2, 'busy', 'onBusy')] },
+    {
+      title: 'A recorded call: its recording, then the transcription',
+      steps: [event('recording', recordingSid, 'in-progress', 'onInProgress'), event('recording', recordingSid, 'completed', 'onCompleted'),
+        event('transcription', transcriptionSid, 'completed', 'onCompleted')]
+    },
+    { title: 'Answering-machine detection: a voicemail beep, then a person', steps: [event('amd', call3, 'machine_end_beep', null, { ran: [`${call3} onMachineEndBeep`] }), event('amd', call1, 'human', 'onHuman')] },
+    {
+      title: 'A conference with two participants',
+      steps: [
+        event('conference', conferenceSid, 'participant-join', 'onParticipantJoin', { params: participant('alice', 1) }),
+        event('conference', conferenceSid, 'participant-join', 'onParticipantJoin', { params: participant('bob', 2) }),
+        event('conference', conferenceSid, 'conference-start', 'onConferenceStart', { params: { SequenceNumber: '3' } }),
+        event('conference', conferenceSid, 'participant-leave', 'onParticipantLeave', { params: participant('bob', 4) }),
+        event('conference', conferenceSid, 'participant-leave', 'onParticipantLeave', { params: participant('alice', 5) }),
+        event('conference', conferenceSid, 'conference-end', 'onConferenceEnd', { params: { SequenceNumber: '6' } })
+      ]
+    },
+    {
+      title: 'An Event Streams batch of two CloudEvents',
+      steps: [{ request: { batch }, ran: [`${batch[0].id as string} onMessageDelivered`, `${batch[1].id as string} onCallCompleted`], status: 204, body: '', note: () => 'answered 204, no body' }]
+    },
+    {
+      title: 'A forged callback (signed with another token)',
+      steps: [event('sms', sampleSid('SM', 4), 'delivered', null, { status: 403, body: /"code":"FST_TWILIO_INVALID_SIGNATURE"/, note: refused })].map((s) => ({ ...s, request: { ...s.request, authToken: 'someone-elses-token' } }))
+    }
+  ]
 }
 
 /** What was wrong with a reply, or `null` when it is the expected one. */
-function check (step: Step, reply: Reply, ran: string | undefined): string | null {
-  const sid = step.request.sid as string
+function check (step: Step, reply: Reply, ran: readonly string[]): string | null {
   if (reply.statusCode !== step.status) return `expected HTTP ${step.status}, got ${reply.statusCode}: ${reply.body}`
   if (typeof step.body === 'string' ? reply.body !== step.body : !step.body.test(reply.body)) return `unexpected body ${reply.body}`
   if (step.status === 200 && !reply.contentType.startsWith('text/xml')) return `expected text/xml, got ${reply.contentType}`
-  const expected = step.callback === null ? undefined : `${sid} ${step.callback}`
-  if (ran !== expected) return `expected callback ${step.callback ?? '(none)'}, ran ${ran ?? '(none)'}`
+  if ([...ran].sort().join(', ') !== [...step.ran].sort().join(', ')) return `expected ${step.ran.join(', ') || '(no callback)'}, ran ${ran.join(', ') || '(none)'}`
   return null
 }
 
@@ -172,10 +232,13 @@ async function main (): Promise<number> {
     console.log(`\n── ${title}`)
     for (const step of steps) {
       const before = timeline.seen.length
-      const reply = await send(actual, signedInject({ ...step.request, host: `127.0.0.1:${actual}` }))
-      const problem = check(step, reply, timeline.seen.slice(before).join(', ') || undefined)
-      if (step.callback === 'onReceived') console.log(`${' '.repeat(11)}TwiML reply: ${reply.body}`)
-      if (step.status === 403) console.log(`${' '.repeat(11)}${describeRefusal(reply)}`)
+      const host = `127.0.0.1:${actual}`
+      const signed = 'batch' in step.request
+        ? signedEventStreamsInject({ authToken: AUTH_TOKEN, events: step.request.batch, host })
+        : signedInject({ ...step.request, host })
+      const reply = await send(actual, signed)
+      const problem = check(step, reply, timeline.seen.slice(before))
+      if (step.note !== undefined) console.log(`${' '.repeat(11)}${step.note(reply)}`)
       if (problem !== null) {
         failures++
         console.log(`${' '.repeat(11)}UNEXPECTED: ${problem}`)

@@ -22,13 +22,13 @@ test('the demo is built', async (t) => {
   t.ok(existsSync(demo), `${demo} exists (npm run build compiles example/demo.ts)`)
 })
 
-test('the demo drives SMS and call lifecycles over real HTTP and exits 0', async (t) => {
+test('the demo drives every family over real HTTP and exits 0', async (t) => {
   const { code, stdout, stderr } = await runDemo('0')
   t.equal(code, 0, stderr)
   t.match(stdout, /host app on http:\/\/127\.0\.0\.1:\d+/)
   const lines = stdout.split('\n')
   const timeline = (channel: string, status: string, callback: string, detail = '') =>
-    lines.filter((line) => new RegExp(`^ +\\d+ ms  ${channel} +(SM|CA)[0-9a-f]{4}…[0-9a-f]{4}  ${status} +${callback}\\b.*${detail}`).test(line))
+    lines.filter((line) => new RegExp(`^ +\\d+ ms  ${channel} +[A-Z]{2}[0-9a-f]{4}…[0-9a-f]{4}  ${status} +${callback}\\b.*${detail}`).test(line))
   for (const [channel, status, callback, detail] of [
     ['sms', 'queued', 'onQueued'],
     ['sms', 'delivered', 'onDelivered'],
@@ -38,15 +38,29 @@ test('the demo drives SMS and call lifecycles over real HTTP and exits 0', async
     ['call', 'ringing', 'onRinging'],
     ['call', 'in-progress', 'onInProgress'],
     ['call', 'completed', 'onCompleted', 'CallDuration=42s'],
-    ['call', 'busy', 'onBusy', 'SipResponseCode=486']
+    ['call', 'busy', 'onBusy', 'SipResponseCode=486'],
+    ['recording', 'completed', 'onCompleted', 'RecordingDuration=42s'],
+    ['transcription', 'completed', 'onCompleted', 'TranscriptionText='],
+    ['amd', 'machine_end_beep', 'onMachineEndBeep', 'MachineDetectionDuration=4270ms'],
+    ['amd', 'human', 'onHuman'],
+    ['conference', 'conference-start', 'onConferenceStart'],
+    ['conference', 'conference-end', 'onConferenceEnd'],
+    ['eventStreams', '…aging\\.message\\.delivered', 'onMessageDelivered'],
+    ['eventStreams', '…callback\\.call\\.completed', 'onCallCompleted']
   ]) {
     t.ok(timeline(channel, status, callback, detail).length > 0, `timeline: ${channel} ${status} ${detail ?? ''}`)
   }
   t.equal(timeline('sms', 'sent', 'onSent').length, 2, 'two messages were sent')
-  t.equal(timeline('call', 'ringing', 'onRinging').length, 2, 'two calls rang')
+  t.equal(timeline('call', 'ringing', 'onRinging').length, 2, 'two calls rang (one of them by GET)')
+  t.equal(timeline('sms', 'delivered', 'onDelivered').length, 2, 'a duplicate delivery ran once')
+  t.equal(timeline('conference', 'participant-join', 'onParticipantJoin').length, 2, 'two participants joined')
+  t.equal(timeline('conference', 'participant-leave', 'onParticipantLeave').length, 2, 'and left')
+  t.match(stdout, /duplicate: answered 200, nothing ran/)
+  t.match(stdout, /HTTP 500 FST_TWILIO_CALLBACK_FAILED/)
+  t.match(stdout, /An Event Streams batch of two CloudEvents\n.*\n.*\n +answered 204, no body/)
   t.match(stdout, /TwiML reply: <\?xml version="1\.0" encoding="UTF-8"\?><Response><Message>[^<]+<\/Message><\/Response>/)
   t.match(stdout, /HTTP 403 FST_TWILIO_INVALID_SIGNATURE .*no callback ran/)
-  t.match(stdout, /All 14 requests answered as expected\./)
+  t.match(stdout, /All 29 requests answered as expected\./)
   t.notMatch(stdout, /UNEXPECTED/)
 })
 
