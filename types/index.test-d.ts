@@ -281,3 +281,19 @@ expectType<DeclaredFields<TranscriptionEvent>>(null as unknown as typeof TRANSCR
 expectType<DeclaredFields<RealtimeTranscriptionEvent>>(null as unknown as typeof REALTIME_TRANSCRIPTION_FIELDS[number])
 expectType<DeclaredFields<AmdEvent>>(null as unknown as typeof AMD_FIELDS[number])
 expectType<DeclaredFields<ConferenceEvent>>(null as unknown as typeof CONFERENCE_FIELDS[number])
+
+// ---- Event Streams: each callback gets its CloudEvent with the data of its type.
+app.register(twilioStatus, {
+  authToken: 'x',
+  eventStreams: {
+    onMessageDelivered: (event) => {
+      expectType<'com.twilio.messaging.message.delivered'>(event.type)
+      expectType<string>(event.data.messageSid)
+      expectType<number | undefined>(event.data.errorCode)
+    },
+    onCallCompleted: (event) => { expectType<Readonly<Record<string, string>> | undefined>(event.data.request?.parameters) },
+    onTestEvent: (event) => { expectType<string>(event.data.test_id) },
+    onAny: (event) => { expectType<string>(event.id) }
+  }
+})
+expectError(app.register(twilioStatus, { authToken: 'x', eventStreams: { onMessageDelivred: () => {} } }))
