@@ -11,11 +11,12 @@
  * - `twilio.callback <name>` per callback run (`onDelivered`, `onAny`, …), with `twilio.channel`,
  *   `twilio.status`, `twilio.sid` and `twilio.callback`; a throw or rejection is recorded.
  * - The span a status route's handler runs in gets `twilio.channel`, `twilio.status` and
- *   `twilio.sid` too, duplicates included.
+ *   `twilio.sid` too, duplicates included (not an Event Streams batch's: it has many events).
  */
 import type * as OtelApi from '@opentelemetry/api'
 import type { Callback, ChannelConfig } from './config'
-import { callbackNameIn } from './families/index'
+import { callbackNameIn, type Channel, FAMILIES } from './families/index'
+import type { Family } from './families/family'
 
 type Api = typeof OtelApi
 type Attributes = Readonly<Record<string, string>>
@@ -106,14 +107,14 @@ export function signatureRejected (reason: string, err: Error): void {
 }
 
 interface DeliveryLike {
-  readonly channel: { readonly channel: string }
+  readonly channel: { readonly channel: Channel }
   readonly status: string
   readonly sid: string
 }
 
 /**
- * `deliver`, putting the event's channel, status and Sid on the active span and in the context
- * its callbacks run in (a duplicate that waits for the first delivery runs nothing).
+ * `deliver`, putting the event's channel, status and Sid in the context its callbacks run in, and
+ * on the active span unless the request is a batch (a duplicate that waits runs nothing).
  */
 export function tracedDelivery<D extends DeliveryLike, R> (deliver: (delivery: D) => R): (delivery: D) => R {
   const otel = otelApi()
@@ -123,7 +124,7 @@ export function tracedDelivery<D extends DeliveryLike, R> (deliver: (delivery: D
     const span = otel.trace.getSpan(active)
     if (span === undefined) return deliver(delivery)
     const attributes: Attributes = { 'twilio.channel': delivery.channel.channel, 'twilio.status': delivery.status, 'twilio.sid': delivery.sid }
-    span.setAttributes(attributes)
+    if ((FAMILIES[delivery.channel.channel] as Family).batch !== true) span.setAttributes(attributes)
     return otel.context.with(active.setValue(kEvent, attributes), deliver, undefined, delivery)
   }
 }

@@ -11,6 +11,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import twilioStatus from '../lib/index'
+import { sampleCloudEvent, signedEventStreamsInject } from '../lib/testing/index'
 import { twilioSignature } from '../lib/verify/hook'
 import { otelApi, TRACER_NAME, tracedChannels } from '../lib/tracing'
 import type { FastifyTwilioStatusOptions } from '../types/index'
@@ -183,6 +184,19 @@ t.test('a stale event runs in a twilio.callback onStale span', async (t) => {
   t.equal((await app.inject(formPost(late, { target: CALL_PATH }))).statusCode, 200)
   t.match(named('twilio.callback onStale').attributes, { 'twilio.channel': 'call', 'twilio.status': 'ringing', 'twilio.sid': first.CallSid, 'twilio.callback': 'onStale' })
   t.same(ours(), ['twilio.callback onStale', 'twilio.verify'])
+})
+
+t.test('an Event Streams batch: one span per callback of each event, named after its callback', async (t) => {
+  const app = await build(t, { authToken: TOKEN, eventStreams: { onMessageDelivered: () => {} } })
+  const events = [sampleCloudEvent('com.twilio.messaging.message.delivered', 1), sampleCloudEvent('com.twilio.messaging.message.delivered', 2)]
+
+  t.equal((await app.inject(signedEventStreamsInject({ authToken: TOKEN, events }))).statusCode, 204)
+  const callbacks = spans().filter((span) => span.name === 'twilio.callback onMessageDelivered')
+  t.same(callbacks.map((span) => span.attributes['twilio.sid']).sort(), events.map((event) => event.id).sort())
+  t.match(callbacks[0]?.attributes, { 'twilio.channel': 'eventStreams', 'twilio.status': 'com.twilio.messaging.message.delivered' })
+  const handler = named('handler - handleTwilioEventStreams')
+  t.ok(callbacks.every((span) => parentOf(span) === idOf(handler)))
+  t.equal(handler.attributes['twilio.sid'], undefined, 'a batch is not one event: the handler span names none')
 })
 
 t.test('a host route with twilioSignature(): the same verification span and rejection event', async (t) => {

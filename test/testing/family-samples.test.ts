@@ -3,7 +3,7 @@ import { FAMILIES, type FormChannel } from '../../lib/families/index'
 import {
   sampleAmdEvent, sampleCloudEvent, sampleConferenceEvent, sampleEvent, sampleRealtimeTranscriptionEvent, sampleRecordingEvent,
   sampleTranscriptionEvent
-} from '../../lib/testing/family-samples'
+} from '../../lib/testing/index'
 
 t.test('every status of every family has a sample carrying that status, its Sid and only documented fields', async (t) => {
   for (const channel of Object.keys(FAMILIES).filter((c) => c !== 'eventStreams') as FormChannel[]) {

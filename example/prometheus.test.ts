@@ -1,0 +1,52 @@
+import { test } from 'tap'
+import { sampleSid, signedInject } from 'fastify-twilio-status/testing'
+import { buildMetricsApp } from './prometheus'
+
+const authToken = 'metrics-token'
+
+/** The scraped samples by metric name, and the text as Prometheus reads it. */
+async function scrape (app: Awaited<ReturnType<typeof buildMetricsApp>>) {
+  const res = await app.inject({ method: 'GET', url: '/metrics' })
+  const samples: Record<string, number> = {}
+  for (const line of res.body.split('\n')) {
+    const match = /^(twilio_status_\w+) (\S+)$/.exec(line)
+    if (match !== null) samples[match[1] as string] = Number(match[2])
+  }
+  return { res, samples }
+}
+
+test('/metrics exposes the stats counters after signed requests', async (t) => {
+  const app = await buildMetricsApp(authToken)
+  t.teardown(() => app.close())
+  const first = sampleSid('SM', 1)
+
+  for (const request of [
+    signedInject({ authToken, channel: 'sms', status: 'delivered', sid: first }),
+    signedInject({ authToken, channel: 'sms', status: 'delivered', sid: sampleSid('SM', 2) }),
+    signedInject({ authToken, channel: 'sms', status: 'delivered', sid: first }), // a redelivery
+    signedInject({ authToken, channel: 'call', status: 'completed', sid: sampleSid('CA', 3) })
+  ]) {
+    t.equal((await app.inject(request)).statusCode, 200)
+  }
+  t.equal((await app.inject(signedInject({ authToken: 'not-our-token', channel: 'sms', status: 'delivered' }))).statusCode, 403)
+
+  const { res, samples } = await scrape(app)
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
+  t.match(res.body, '# TYPE twilio_status_dispatched_total counter')
+  t.match(res.body, '# HELP twilio_status_in_progress_total Twilio deliveries answered 503 because another instance holds the event')
+  t.same(samples, {
+    twilio_status_dispatched_total: 3,
+    twilio_status_duplicates_total: 1,
+    twilio_status_stale_total: 0,
+    twilio_status_in_progress_total: 0,
+    twilio_status_deadlines_total: 0,
+    twilio_status_store_errors_total: 0
+  })
+
+  // Each scrape reads the current values: counted once, not added up scrape after scrape.
+  t.equal((await app.inject(signedInject({ authToken, channel: 'sms', status: 'delivered', sid: sampleSid('SM', 4) }))).statusCode, 200)
+  const again = await scrape(app)
+  t.equal(again.samples.twilio_status_dispatched_total, 4)
+  t.equal(again.samples.twilio_status_duplicates_total, 1)
+})
