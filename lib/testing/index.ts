@@ -101,9 +101,19 @@ export function signTwilioRequest (options: SignFormOptions | SignGetOptions | S
   return computeSignature(options.authToken, url, options.params ?? {})
 }
 
+/** Sign as a SharedKey webhook: `authToken` is then the SharedKey secret (docs/twilio-facts.md §8). */
+export interface SharedKeySigning {
+  /** The key id sent in `X-Twilio-Webhooks-Signature-Settings`. */
+  readonly id: string
+  /** Default `HMAC_SHA256`. */
+  readonly algorithm?: 'HMAC_SHA1' | 'HMAC_SHA256'
+}
+
 interface SignedInjectBase {
-  /** The Auth Token the app under test was registered with. */
+  /** The Auth Token the app under test was registered with (the SharedKey secret with `sharedKey`). */
   readonly authToken: string
+  /** Sign with a SharedKey instead of the Auth Token. */
+  readonly sharedKey?: SharedKeySigning
   /** Changes to the sample payload: a value replaces or adds a parameter, `undefined` removes it. */
   readonly params?: ParamOverrides
   /** Shorthand for the channel's Sid (`MessageSid` or `CallSid`); `params` win over it. */
@@ -199,12 +209,19 @@ export function signedInject (options: SignedInjectOptions): TwilioInjectOptions
   }
   const publicUrl = options.publicUrl?.replace(/\/$/, '') ?? null
   const signed = signedUrl(publicUrl, { protocol: options.protocol ?? 'http', host: headers.host }, url)
-  headers['x-twilio-signature'] = computeSignature(options.authToken, signed, json || method === 'GET' ? null : event)
+  sign(headers, options, signed, json || method === 'GET' ? null : event)
   return payload === undefined ? { method, url, headers } : { method, url, headers, payload }
 }
 
+/** The signature headers: `X-Twilio-Signature`, and the settings header for a SharedKey. */
+function sign (headers: Record<string, string>, options: Pick<SignedInjectBase, 'authToken' | 'sharedKey'>, url: string, params: TwilioFormParams | null): void {
+  const algorithm = options.sharedKey?.algorithm ?? (options.sharedKey === undefined ? 'HMAC_SHA1' : 'HMAC_SHA256')
+  headers['x-twilio-signature'] = computeSignature(options.authToken, url, params, algorithm)
+  if (options.sharedKey !== undefined) headers['x-twilio-webhooks-signature-settings'] = `key=${options.sharedKey.id},algorithm=${algorithm}`
+}
+
 /** Options for {@link signedEventStreamsInject}. */
-export interface SignedEventStreamsOptions extends Pick<SignedInjectBase, 'authToken' | 'prefix' | 'host' | 'protocol' | 'publicUrl'> {
+export interface SignedEventStreamsOptions extends Pick<SignedInjectBase, 'authToken' | 'sharedKey' | 'prefix' | 'host' | 'protocol' | 'publicUrl'> {
   /** The batch: CloudEvents (see `sampleCloudEvent`), sent as one JSON array. */
   readonly events: readonly unknown[]
   /** The sink's route, as given to the plugin's `eventStreams.path`. */
@@ -221,6 +238,6 @@ export function signedEventStreamsInject (options: SignedEventStreamsOptions): T
   const headers: Record<string, string> = { host: options.host ?? 'localhost:80', 'content-type': 'application/json' }
   if (options.protocol === 'https') headers['x-forwarded-proto'] = 'https'
   const signed = signedUrl(options.publicUrl?.replace(/\/$/, '') ?? null, { protocol: options.protocol ?? 'http', host: headers.host }, url)
-  headers['x-twilio-signature'] = computeSignature(options.authToken, signed, null)
+  sign(headers, options, signed, null)
   return { method: 'POST', url, headers, payload }
 }

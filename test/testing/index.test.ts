@@ -5,7 +5,8 @@ import { validateRequest, validateRequestWithBody } from 'twilio/lib/webhooks/we
 import plugin from '../../lib/index'
 import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from '../../lib/dispatch/statuses'
 import {
-  sampleCallEvent, sampleMessageEvent, sampleSid, signedInject, signTwilioRequest, type SignedInjectOptions, type TwilioInjectOptions
+  sampleCallEvent, sampleCloudEvent, sampleMessageEvent, sampleSid, signedEventStreamsInject, signedInject, signTwilioRequest,
+  type SignedInjectOptions, type TwilioInjectOptions
 } from '../../lib/testing/index'
 import type { CallOptions, FastifyTwilioStatusOptions, SmsOptions } from '../../types/index'
 
@@ -310,4 +311,23 @@ test('signedInject refuses what cannot be sent', async (t) => {
     t.throws(() => signedInject({ authToken: TOKEN, channel: 'sms', status: 'sent', path }),
       { name: 'TypeError', message: /path must start with a single "\/"/ }, path)
   }
+})
+
+test('signedInject and signedEventStreamsInject sign with a SharedKey, as twilio 6.3.1 verifies them', async (t) => {
+  const secret = 'sk_test_secret_0123456789abcdef'
+  const id = 'webhooks_sharedkey_01jz0000000000000000000000'
+  const app = Fastify()
+  t.teardown(() => app.close())
+  const seen: string[] = []
+  await app.register(plugin, { authToken: TOKEN, sharedKeys: { [id]: secret }, requireSharedKey: true, sms: { onAny: (e) => { seen.push(e.MessageStatus) } }, eventStreams: { onAny: (e) => { seen.push(e.type) } } })
+  const sha256 = signedInject({ authToken: secret, sharedKey: { id }, channel: 'sms', status: 'sent' })
+  t.equal(sha256.headers['x-twilio-webhooks-signature-settings'], `key=${id},algorithm=HMAC_SHA256`)
+  t.ok(validateRequest(secret, sha256.headers['x-twilio-signature'], `http://localhost:80${sha256.url}`, Object.fromEntries(new URLSearchParams(sha256.payload)), 'HMAC_SHA256'), 'twilio agrees')
+  t.equal((await app.inject(sha256)).statusCode, 200)
+  t.equal((await app.inject(signedInject({ authToken: secret, sharedKey: { id, algorithm: 'HMAC_SHA1' }, channel: 'sms', status: 'delivered' }))).statusCode, 200)
+  t.equal((await app.inject(signedInject({ authToken: TOKEN, channel: 'sms', status: 'read' }))).statusCode, 403, 'an Auth Token signature is refused here')
+  const batch = signedEventStreamsInject({ authToken: secret, sharedKey: { id }, events: [sampleCloudEvent('com.twilio.messaging.message.sent')] })
+  t.ok(validateRequestWithBody(secret, batch.headers['x-twilio-signature'], `http://localhost:80${batch.url}`, batch.payload as string, 'HMAC_SHA256'))
+  t.equal((await app.inject(batch)).statusCode, 204)
+  t.same(seen, ['sent', 'delivered', 'com.twilio.messaging.message.sent'])
 })
