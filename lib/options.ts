@@ -4,11 +4,11 @@
  */
 import type { FastifyTwilioStatusOptions, Stats, StatusStore } from '../types/index'
 import type { Callback, ChannelConfig, Config, DeliveryConfig, WebhookConfig } from './config'
-import { InvalidOptionError } from './errors'
+import { fail, integer, isPlainObject, checkPath, optionalFunction, rejectUnknownKeys } from './option-checks'
 import { createStats } from './delivery/stats'
 import { callbackNameIn, type Channel, CHANNELS, FAMILIES } from './families/index'
 import { MemoryStore } from './stores/memory'
-import type { TokenLookup, VerifyConfig } from './verify/check'
+import { normalizeVerifyOptions } from './verify/options'
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
 // Twilio sends a few dozen parameters (an inbound MMS with ten attachments about seventy).
@@ -17,96 +17,9 @@ const DAY = 24 * 60 * 60 * 1000
 const STORE_METHODS = ['claim', 'complete', 'release', 'advance'] as const
 // Fastify passes its own register options (`prefix`, …) to the plugin along with ours.
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
-/** The options that say how requests are verified, shared by the plugin and `twilioSignature()`. */
-export const VERIFY_KEYS = ['authToken', 'sharedKeys', 'requireSharedKey', 'publicUrl']
 const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'maxParams', 'sms', 'call', 'idempotency', 'ordering',
   'store', 'deadline', 'storeTimeout', 'stats', 'sharedKeys', 'requireSharedKey', 'webhooks',
   ...CHANNELS.slice(2), ...REGISTER_KEYS]
-
-function describe (value: unknown): string {
-  if (value === null || value === undefined) return String(value)
-  if (typeof value === 'function') return 'a function'
-  if (Array.isArray(value)) return `an array of ${value.length}`
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
-  if (typeof value === 'object') return 'an object'
-  return `${typeof value} ${String(value)}`
-}
-
-function fail (option: string, expected: string, value: unknown): never {
-  throw new InvalidOptionError(`option ${option} must be ${expected}, got ${describe(value)}`)
-}
-
-function isPlainObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** Edit distance, to suggest `onDelivered` for a misspelt `onDelivred`. */
-function distance (a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    prev = row
-  }
-  return prev[b.length]
-}
-
-export function rejectUnknownKeys (where: string, value: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (allowed.includes(key)) continue
-    const near = allowed.find((name) => distance(name.toLowerCase(), key.toLowerCase()) <= 2)
-    const hint = near === undefined ? '' : `; did you mean ${near}?`
-    throw new InvalidOptionError(`unknown option ${where}${key}${hint} (expected one of: ${allowed.join(', ')})`)
-  }
-}
-
-function checkTokens (value: unknown): string[] {
-  const tokens = typeof value === 'string' ? [value] : value
-  if (!Array.isArray(tokens) || tokens.length === 0) {
-    fail('authToken', 'a non-empty string or a non-empty array of them', value)
-  }
-  tokens.forEach((token: unknown, i) => {
-    if (typeof token !== 'string' || token.length === 0) {
-      fail(typeof value === 'string' ? 'authToken' : `authToken[${i}]`, 'a non-empty string', token)
-    }
-  })
-  return [...tokens]
-}
-
-function checkSharedKeys (value: unknown): Map<string, string> {
-  const keys = new Map<string, string>()
-  if (value === undefined) return keys
-  if (!isPlainObject(value)) fail('sharedKeys', 'an object of SharedKey secrets by key id ({ webhooks_sharedkey_…: secret })', value)
-  for (const [id, secret] of Object.entries(value)) {
-    if (typeof secret !== 'string' || secret === '') fail(`sharedKeys.${id}`, 'a non-empty string', secret)
-    keys.set(id, secret)
-  }
-  return keys
-}
-
-/**
- * The verification options, checked: the Auth Token(s) or a lookup of them by AccountSid, the
- * SharedKey secrets by key id, and the public URL. With `validate: false` none is needed.
- */
-export function normalizeVerifyOptions (options: Record<string, unknown>, validate: boolean): VerifyConfig {
-  const sharedKeys = checkSharedKeys(options.sharedKeys)
-  const requireSharedKey = options.requireSharedKey === undefined ? false : options.requireSharedKey
-  if (typeof requireSharedKey !== 'boolean') fail('requireSharedKey', 'a boolean', requireSharedKey)
-  if (requireSharedKey && sharedKeys.size === 0) fail('sharedKeys', 'given when requireSharedKey is true', options.sharedKeys)
-  const auth = options.authToken
-  // Only SharedKeys are needed when Auth Token signatures are refused (or none is checked).
-  const noToken = auth === undefined && (!validate || requireSharedKey || sharedKeys.size > 0)
-  const lookup = typeof auth === 'function' ? auth as TokenLookup : null
-  return Object.freeze({
-    tokens: Object.freeze(noToken || lookup !== null ? [] : checkTokens(auth)),
-    tokenLookup: lookup,
-    sharedKeys,
-    requireSharedKey,
-    publicUrl: checkPublicUrl(options.publicUrl)
-  })
-}
 
 const WEBHOOK_METHODS = ['GET', 'POST']
 
@@ -125,42 +38,6 @@ function checkWebhooks (value: unknown): WebhookConfig[] {
     if (typeof route.handler !== 'function') fail(`${where}.handler`, 'a function', route.handler)
     return Object.freeze({ url: route.url as string, method: Object.freeze([...method]) as WebhookConfig['method'], handler: route.handler as WebhookConfig['handler'] })
   })
-}
-
-function checkPath (option: string, path: unknown): asserts path is string {
-  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
-    fail(option, 'a path starting with "/" without query, fragment or spaces', path)
-  }
-}
-
-function checkPublicUrl (value: unknown): string | null {
-  if (value === undefined) return null
-  if (typeof value !== 'string') fail('publicUrl', 'a string', value)
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return fail('publicUrl', 'an absolute http(s) URL such as "https://hooks.example.com"', value)
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '' ||
-    url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
-    fail('publicUrl', 'an http(s) origin or base URL without credentials, query or fragment', value)
-  }
-  // Kept as written (no normalisation), without a trailing slash: the request target follows.
-  return value.endsWith('/') ? value.slice(0, -1) : value
-}
-
-function optionalFunction (option: string, value: unknown): Callback | undefined {
-  if (value !== undefined && typeof value !== 'function') fail(option, 'a function', value)
-  return value as Callback | undefined
-}
-
-function integer (option: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(option, `an integer from ${min} to ${max}`, value)
-  }
-  return value
 }
 
 /** `true`/`false`, or an object of TTLs: the TTLs when on, `null` when off. */
