@@ -31,26 +31,43 @@ const BODY = ['SmsSid=', `&SmsStatus=delivered&MessageStatus=delivered&To=${enc(
   `&AccountSid=${ACCOUNT_SID}&From=${enc(FROM)}&ApiVersion=2010-04-01&RawDlrDoneDate=2507171206`]
 const SIGNED = [`${SIGNED_URL}AccountSid${ACCOUNT_SID}ApiVersion2010-04-01From${FROM}MessageSid`,
   'MessageStatusdeliveredRawDlrDoneDate2507171206SmsSid', `SmsStatusdeliveredTo${TO}`]
-const SID_LENGTH = 34
+
+/**
+ * `extra` filler parameters (`X000=v000`, …) after the nine own ones, to measure cost as the body
+ * grows. Their names sort after every own name (`X` > `T`), so they append to the signed string.
+ */
+function filler (extra) {
+  let body = ''
+  let signed = ''
+  for (let i = 0; i < extra; i++) {
+    const name = 'X' + String(i).padStart(3, '0')
+    const value = 'v' + String(i).padStart(3, '0')
+    body += `&${name}=${value}`
+    signed += name + value
+  }
+  return { body, signed }
+}
 
 /**
  * A generator of signed callbacks. Each call returns `{ sid, body, headers }` for a new
  * MessageSid: a per-process random prefix and a counter, 32 hex digits as a real Sid. `forged`
  * signs with a wrong token: a well-formed signature that does not match, at the same cost.
+ * `params`: how many form parameters in all (at least the nine own ones).
  */
-export function createCallbacks ({ forged = false } = {}) {
+export function createCallbacks ({ forged = false, params = 9 } = {}) {
   const prefix = randomBytes(8).toString('hex')
   const key = forged ? WRONG_TOKEN : AUTH_TOKEN
+  const extra = filler(Math.max(0, params - 9))
   let n = 0
   return function nextCallback () {
     const sid = 'SM' + prefix + (n++).toString(16).padStart(16, '0')
     return {
       sid,
-      body: BODY[0] + sid + BODY[1] + sid + BODY[2],
+      body: BODY[0] + sid + BODY[1] + sid + BODY[2] + extra.body,
       headers: {
         Host: HOST,
         'Content-Type': 'application/x-www-form-urlencoded',
-        'X-Twilio-Signature': createHmac('sha1', key).update(SIGNED[0] + sid + SIGNED[1] + sid + SIGNED[2], 'utf8').digest('base64'),
+        'X-Twilio-Signature': createHmac('sha1', key).update(SIGNED[0] + sid + SIGNED[1] + sid + SIGNED[2] + extra.signed, 'utf8').digest('base64'),
         'I-Twilio-Idempotency-Token': `${prefix}-${n}`,
         'User-Agent': 'TwilioProxy/1.1',
         Accept: '*/*',
@@ -63,18 +80,23 @@ export function createCallbacks ({ forged = false } = {}) {
 /**
  * The same callbacks as whole HTTP/1.1 requests, ready for the socket: the load generator's
  * per-request work is one HMAC and one string-to-bytes copy, the same for every variant.
+ * `duplicate`: the first request over and over (one event, then only duplicates).
  */
-export function createRawRequests ({ forged = false } = {}) {
-  const next = createCallbacks({ forged })
+export function createRawRequests ({ forged = false, params = 9, duplicate = false } = {}) {
+  const next = createCallbacks({ forged, params })
   const { body } = next()
   const contentLength = Buffer.byteLength(body)
-  if (body.length !== contentLength || body.length !== BODY.join('').length + 2 * SID_LENGTH) throw new Error('the callback body must have a fixed length')
-  return function nextRequest () {
+  if (body.length !== contentLength) throw new Error('the callback body must be ASCII')
+  const build = () => {
     const callback = next()
+    if (callback.body.length !== contentLength) throw new Error('the callback body must have a fixed length')
     let head = `POST ${TARGET} HTTP/1.1\r\nConnection: keep-alive\r\n`
     for (const name in callback.headers) head += `${name}: ${callback.headers[name]}\r\n`
     return Buffer.from(`${head}Content-Length: ${contentLength}\r\n\r\n${callback.body}`, 'latin1')
   }
+  if (!duplicate) return build
+  const once = build()
+  return () => once
 }
 
 /** The port a server script listens on: `PORT`, or any free one. */
@@ -85,13 +107,25 @@ export function portFromEnv () {
 }
 
 /**
- * The protocol between a server and bench/run.mjs: print `ready PORT` once listening; on SIGTERM
- * print how many events the application code handled, then exit.
+ * The protocol between a server and bench/run.mjs: print `ready PORT` once listening; a `mark`
+ * line on stdin starts the measured part (the server notes its own `process.cpuUsage()`); on
+ * SIGTERM print how many events the application code handled, the CPU µs it used since the mark
+ * and its RSS, then exit.
  */
 export function serve (server, close, handled) {
+  let mark = null
+  if (process.stdin.readable) {
+    process.stdin.setEncoding('utf8')
+    process.stdin.on('data', (chunk) => { if (chunk.includes('mark')) mark = process.cpuUsage() })
+  }
   process.stdout.write(`ready ${server.address().port}\n`)
   process.once('SIGTERM', () => {
-    process.stdout.write(JSON.stringify({ handled: handled() }) + '\n')
+    const used = mark === null ? null : process.cpuUsage(mark)
+    process.stdout.write(JSON.stringify({
+      handled: handled(),
+      cpuUs: used === null ? null : used.user + used.system,
+      rss: process.memoryUsage.rss()
+    }) + '\n')
     setTimeout(() => process.exit(0), 1000).unref()
     close().finally(() => process.exit(0))
   })

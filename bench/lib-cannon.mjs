@@ -28,10 +28,11 @@ RequestIterator.prototype.rebuildRequest = function rebuildRaw () {
 const config = JSON.parse(process.argv[2] ?? '{}')
 // `fill`: the warm-up goes on until at least this many requests were answered (a store at its
 // size bound, as in any receiver that has run for a while).
-const { port, connections = 50, warmup = 3, duration = 10, forged = false, fill = 0 } = config
+// `params`: form parameters per request; `duplicate`: one event sent over and over.
+const { port, connections = 50, warmup = 3, duration = 10, forged = false, fill = 0, params = 9, duplicate = false } = config
 if (!Number.isInteger(port)) throw new Error('lib-cannon: port is required')
 
-const nextRequest = createRawRequests({ forged })
+const nextRequest = createRawRequests({ forged, params, duplicate })
 
 // Latency histogram in 10 µs buckets up to 2 s; slower responses fall in the last bucket.
 const BUCKET_MS = 0.01

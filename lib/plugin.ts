@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { FastifyTwilioStatusOptions } from '../types/index'
-import { createDelivery } from './delivery/delivery'
+import { createDeliver, createDelivery } from './delivery/delivery'
 import { eventStreamsHandler } from './dispatch/event-streams'
 import { statusHandler, webhookHandler } from './dispatch/routes'
 import { EVENT_STREAMS_DEADLINE } from './families/event-streams'
@@ -18,7 +18,7 @@ import { createSignatureCheck } from './verify/check'
 
 async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTwilioStatusOptions): Promise<void> {
   const config = normalizeOptions(options)
-  const deliver = tracedDelivery(createDelivery(config.delivery))
+  const deliver = tracedDelivery(createDeliver(config.delivery))
   const { parsedOf, verifyTwilioSignature } = twilioBodies(fastify, config.maxParams, config.validate ? createSignatureCheck(config.verify) : null)
   if (verifyTwilioSignature === null) {
     fastify.log.warn('fastify-twilio-status: validate is false, X-Twilio-Signature is NOT checked; anyone can call these routes')

@@ -12,7 +12,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify'
 import { Deadlines } from './deadline'
-import { dispatch, isThenable } from '../dispatch/dispatch'
+import { dispatchNow, isThenable } from '../dispatch/dispatch'
 import { CallbackFailedError, DeadlineError, InProgressError, StoreTimeoutError } from '../errors'
 import type { ChannelConfig, DeliveryConfig } from '../config'
 import { keyOf, rankOf } from '../families/index'
@@ -40,9 +40,29 @@ export function eventKey ({ channel, status, sid, event }: Delivery): string | n
   return sid === '' ? null : keyOf(channel.channel, sid, status, event)
 }
 
+/** A delivery function: the reply, synchronously when the store and the callbacks answered so. */
+export type Deliver = (delivery: Delivery) => string | Promise<string>
+
+/** `createDeliver` with every outcome as a promise. */
 export function createDelivery (config: DeliveryConfig): (delivery: Delivery) => Promise<string> {
-  const { store, stats, doneTtl, orderingTtl } = config
-  /** Events being handled in this process: a duplicate shares the first one's outcome. */
+  const deliverNow = createDeliver(config)
+  return async function deliver (delivery) {
+    return await deliverNow(delivery)
+  }
+}
+
+/** Set when the claim failed: the store's own answer, still on its way after a timeout. */
+interface Unclaimed { readonly claim: PromiseLike<Claim> | undefined }
+
+/**
+ * Deliveries, synchronous end to end while the store and the callbacks answer synchronously (the
+ * memory store and plain functions): then an event costs no promise, no closure and no deadline
+ * watch, and a failure is thrown. Once anything answers with a promise, the rest of that delivery
+ * is asynchronous and answers by the deadline.
+ */
+export function createDeliver (config: DeliveryConfig): Deliver {
+  const { store, stats, doneTtl, orderingTtl, pendingTtl } = config
+  /** Events being handled asynchronously in this process: a duplicate shares the first one's outcome. */
   const running = new Map<string, Promise<string>>()
 
   const deadlines = new Deadlines(config.deadline)
@@ -53,19 +73,8 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
     return FAILED
   }
 
-  /**
-   * A store call that never throws: failures and timeouts are logged, counted, and `FAILED`.
-   * It answers synchronously when the store does (the memory store), so the common path has no
-   * extra promise.
-   */
-  function safely<T> (name: string, log: FastifyBaseLogger, call: () => T | PromiseLike<T>): T | typeof FAILED | Promise<T | typeof FAILED> {
-    let result: T | PromiseLike<T>
-    try {
-      result = call()
-    } catch (err) {
-      return failed(name, log, err)
-    }
-    if (!isThenable(result)) return result
+  /** A store's promise, bounded by `storeTimeout`: its value, or `FAILED` (logged and counted). */
+  function timed<T> (name: string, log: FastifyBaseLogger, result: PromiseLike<T>): Promise<T | typeof FAILED> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new StoreTimeoutError(name, config.storeTimeout)), config.storeTimeout)
@@ -79,10 +88,30 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
     })
   }
 
+  /**
+   * A store call that never throws: failures and timeouts are logged, counted, and `FAILED`.
+   * It answers synchronously when the store does (the memory store).
+   */
+  function safely<T> (name: string, log: FastifyBaseLogger, call: () => T | PromiseLike<T>): T | typeof FAILED | Promise<T | typeof FAILED> {
+    let result: T | PromiseLike<T>
+    try {
+      result = call()
+    } catch (err) {
+      return failed(name, log, err)
+    }
+    return isThenable(result) ? timed(name, log, result) : result
+  }
+
   /** The usual empty reply is stored as '': nothing to keep per event. */
-  function complete (key: string, reply: string, log: FastifyBaseLogger): ReturnType<typeof safely> {
+  function complete (key: string, reply: string, log: FastifyBaseLogger): unknown {
     const stored = reply === EMPTY_TWIML ? '' : reply
-    return safely('complete', log, () => store.complete(key, stored, doneTtl as number))
+    let result: void | PromiseLike<void>
+    try {
+      result = store.complete(key, stored, doneTtl as number)
+    } catch (err) {
+      return failed('complete', log, err)
+    }
+    return isThenable(result) ? timed('complete', log, result) : result
   }
 
   /**
@@ -110,66 +139,107 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
   }
 
   /** Claim the event (when it has a key), run its callbacks, then mark it handled or release it. */
-  async function run (delivery: Delivery, key: string | null): Promise<string> {
-    const { channel, status, sid, event, request } = delivery
-    let claimed = false
-    /** Set when the claim failed: the store's own answer, still on its way after a timeout. */
-    let unclaimed: { claim: PromiseLike<Claim> | undefined } | null = null
-    if (key !== null) {
-      let sent: Claim | PromiseLike<Claim> | undefined
-      let claim = safely('claim', request.log, () => (sent = store.claim(key, config.pendingTtl)))
-      if (isThenable(claim)) claim = await claim
-      if (claim === FAILED) {
-        unclaimed = { claim: isThenable(sent) ? sent : undefined }
-      } else {
-        if (claim.state === 'done') {
-          stats.duplicates++
-          return claim.reply === '' ? EMPTY_TWIML : claim.reply
-        }
-        if (claim.state === 'pending') {
-          stats.inProgress++
-          throw new InProgressError(sid, status)
-        }
-        claimed = true
-      }
-    }
+  function run (delivery: Delivery, key: string | null): string | Promise<string> {
+    if (key === null) return proceed(delivery, null, false, null)
+    let claim: Claim | PromiseLike<Claim> | typeof FAILED
     try {
-      const rank = orderingTtl === null || sid === '' ? undefined : rankOf(channel.channel, status, event)
-      let fresh = true
-      if (rank !== undefined) {
-        let advanced = safely('advance', request.log, () => store.advance(`o:${channel.channel}:${sid}`, rank, orderingTtl as number))
-        if (isThenable(advanced)) advanced = await advanced
-        fresh = advanced !== false
-      }
-      let reply = EMPTY_TWIML
+      claim = store.claim(key, pendingTtl)
+    } catch (err) {
+      claim = failed('claim', delivery.request.log, err)
+    }
+    if (isThenable(claim)) return claimLater(delivery, key, claim)
+    return afterClaim(delivery, key, claim, undefined)
+  }
+
+  async function claimLater (delivery: Delivery, key: string, sent: PromiseLike<Claim>): Promise<string> {
+    return await afterClaim(delivery, key, await timed('claim', delivery.request.log, sent), sent)
+  }
+
+  function afterClaim (delivery: Delivery, key: string, claim: Claim | typeof FAILED, sent: PromiseLike<Claim> | undefined): string | Promise<string> {
+    if (claim === FAILED) return proceed(delivery, key, false, { claim: sent })
+    if (claim.state === 'done') {
+      stats.duplicates++
+      return claim.reply === '' ? EMPTY_TWIML : claim.reply
+    }
+    if (claim.state === 'pending') {
+      stats.inProgress++
+      throw new InProgressError(delivery.sid, delivery.status)
+    }
+    return proceed(delivery, key, true, null)
+  }
+
+  /** Ordering (when on), then the callbacks. */
+  function proceed (delivery: Delivery, key: string | null, claimed: boolean, unclaimed: Unclaimed | null): string | Promise<string> {
+    const { channel, status, sid, event, request } = delivery
+    const rank = orderingTtl === null || sid === '' ? undefined : rankOf(channel.channel, status, event)
+    if (rank === undefined) return dispatchEvent(delivery, key, claimed, unclaimed, true)
+    const advanced = safely('advance', request.log, () => store.advance(`o:${channel.channel}:${sid}`, rank, orderingTtl as number))
+    if (isThenable(advanced)) return advanceLater(delivery, key, claimed, unclaimed, advanced)
+    return dispatchEvent(delivery, key, claimed, unclaimed, advanced !== false)
+  }
+
+  async function advanceLater (delivery: Delivery, key: string | null, claimed: boolean, unclaimed: Unclaimed | null, advanced: Promise<unknown>): Promise<string> {
+    return await dispatchEvent(delivery, key, claimed, unclaimed, (await advanced) !== false)
+  }
+
+  function dispatchEvent (delivery: Delivery, key: string | null, claimed: boolean, unclaimed: Unclaimed | null, fresh: boolean): string | Promise<string> {
+    const { channel, status, sid, event, request } = delivery
+    let result: unknown
+    let reply: string
+    try {
       if (fresh) {
-        reply = replyOf(await dispatch(channel.byStatus.get(status), channel.onAny, sid, status, event, request), sid, status)
+        result = dispatchNow(channel.byStatus.get(status), channel.onAny, sid, status, event, request)
       } else {
         stats.stale++
         request.log.info({ sid, status }, 'fastify-twilio-status: stale event, passed to onStale')
-        await dispatch(channel.onStale, channel.onAny, sid, status, event, request)
+        result = dispatchNow(channel.onStale, channel.onAny, sid, status, event, request)
       }
-      stats.dispatched++
-      if (claimed) {
-        const completed = complete(key as string, reply, request.log)
-        if (isThenable(completed)) await completed
-      } else if (unclaimed !== null) {
-        settleUnclaimed(key as string, unclaimed.claim, reply, request.log)
-      }
-      return reply
+      if (isThenable(result)) return dispatchLater(delivery, key, claimed, unclaimed, fresh, result)
+      reply = fresh ? replyOf(result, sid, status) : EMPTY_TWIML
     } catch (err) {
-      if (claimed) {
-        const released = safely('release', request.log, () => store.release(key as string))
-        if (isThenable(released)) await released
-      } else if (unclaimed !== null) {
-        settleUnclaimed(key as string, unclaimed.claim, null, request.log)
-      }
-      throw err
+      return failedRun(key, claimed, unclaimed, request.log, err)
     }
+    return succeeded(key, claimed, unclaimed, reply, request.log)
   }
 
-  /** Answer by the deadline; callbacks still running then go on and their outcome is logged. */
-  function byDeadline (work: Promise<string>, { sid, status, request }: Delivery): Promise<string> {
+  async function dispatchLater (delivery: Delivery, key: string | null, claimed: boolean, unclaimed: Unclaimed | null, fresh: boolean, pending: PromiseLike<unknown>): Promise<string> {
+    const { status, sid, request } = delivery
+    let reply: string
+    try {
+      const result = await pending
+      reply = fresh ? replyOf(result, sid, status) : EMPTY_TWIML
+    } catch (err) {
+      return await failedRun(key, claimed, unclaimed, request.log, err)
+    }
+    return await succeeded(key, claimed, unclaimed, reply, request.log)
+  }
+
+  function succeeded (key: string | null, claimed: boolean, unclaimed: Unclaimed | null, reply: string, log: FastifyBaseLogger): string | Promise<string> {
+    stats.dispatched++
+    if (claimed) {
+      const completed = complete(key as string, reply, log)
+      if (isThenable(completed)) return (completed as Promise<unknown>).then(() => reply)
+    } else if (unclaimed !== null) {
+      settleUnclaimed(key as string, unclaimed.claim, reply, log)
+    }
+    return reply
+  }
+
+  function failedRun (key: string | null, claimed: boolean, unclaimed: Unclaimed | null, log: FastifyBaseLogger, err: unknown): never | Promise<never> {
+    if (claimed) {
+      const released = safely('release', log, () => store.release(key as string))
+      if (isThenable(released)) return (released as Promise<unknown>).then(() => { throw err })
+    } else if (unclaimed !== null) {
+      settleUnclaimed(key as string, unclaimed.claim, null, log)
+    }
+    throw err
+  }
+
+  /**
+   * Answer by the deadline; callbacks still running then go on and their outcome is logged. With
+   * `key`, the first delivery of a running event: it is forgotten once its work settles.
+   */
+  function byDeadline (work: Promise<string>, { sid, status, request }: Delivery, key: string | null): Promise<string> {
     return new Promise((resolve, reject) => {
       let late = false
       const watch = deadlines.watch(() => {
@@ -179,10 +249,12 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
         reject(new DeadlineError(sid, status, config.deadline))
       })
       work.then((reply) => {
+        if (key !== null) running.delete(key)
         deadlines.unwatch(watch)
         if (late) request.log.info({ sid, status }, 'fastify-twilio-status: late callbacks succeeded, event recorded as handled')
         resolve(reply)
       }, (err) => {
+        if (key !== null) running.delete(key)
         deadlines.unwatch(watch)
         if (late) request.log.error({ err, sid, status }, 'fastify-twilio-status: late callbacks failed, event released')
         reject(err)
@@ -190,19 +262,19 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
     })
   }
 
-  return async function deliver (delivery) {
+  return function deliver (delivery) {
     const key = doneTtl === null ? null : eventKey(delivery)
-    if (key === null) return await byDeadline(run(delivery, null), delivery)
-    let work = running.get(key)
-    if (work !== undefined) {
-      stats.duplicates++
-    } else {
-      // Registered before the first await, so a duplicate arriving meanwhile waits for this one.
-      work = run(delivery, key)
-      running.set(key, work)
-      const forget = (): void => { running.delete(key) }
-      work.then(forget, forget)
+    if (key !== null && running.size > 0) {
+      const work = running.get(key)
+      if (work !== undefined) {
+        stats.duplicates++
+        return byDeadline(work, delivery, null)
+      }
     }
-    return await byDeadline(work, delivery)
+    const work = run(delivery, key)
+    if (!isThenable(work)) return work
+    // Registered before anything awaited, so a duplicate arriving meanwhile waits for this one.
+    if (key !== null) running.set(key, work)
+    return byDeadline(work, delivery, key)
   }
 }

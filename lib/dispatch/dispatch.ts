@@ -11,21 +11,57 @@ export function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<
   return typeof (value as PromiseLike<T> | null)?.then === 'function'
 }
 
-/** Call `fn`; a throw or rejection goes to `errors`. A synchronous callback costs no promise. */
-function settle (fn: Callback, event: Record<string, unknown>, request: unknown, errors: unknown[]): unknown {
-  try {
-    const result = fn(event, request)
-    return isThenable(result) ? Promise.resolve(result).then(undefined, (err: unknown) => { errors.push(err) }) : result
-  } catch (err) {
-    errors.push(err)
-    return undefined
-  }
-}
-
 /** A failure's message for the log line; a thrown non-Error object is only named. */
 function messageOf (err: unknown): string {
   if (err instanceof Error) return err.message
   return typeof err === 'object' && err !== null ? 'a non-Error object' : String(err)
+}
+
+function failure (sid: string, status: string, errors: readonly unknown[]): Error {
+  const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} callbacks failed: ${errors.map(messageOf).join('; ')}`)
+  return new CallbackFailedError(sid, status, { cause })
+}
+
+/** Waits for whichever callbacks answered with a promise; a rejection is that callback's failure. */
+async function settleLater (own: unknown, any: unknown, errors: unknown[], sid: string, status: string): Promise<unknown> {
+  const push = (err: unknown): void => { errors.push(err) }
+  // Failures are gathered in the order they happen, both callbacks already started.
+  const ownSettled = isThenable(own) ? Promise.resolve(own).then(undefined, push) : own
+  if (isThenable(any)) await Promise.resolve(any).then(undefined, push)
+  const returned = isThenable(ownSettled) ? await ownSettled : ownSettled
+  if (errors.length > 0) throw failure(sid, status, errors)
+  return returned
+}
+
+/**
+ * What `own` returned (a possible TwiML reply), synchronously when both callbacks answered
+ * synchronously: then no promise is made at all. Throws (or rejects, when a callback answered
+ * with a promise) `FST_TWILIO_CALLBACK_FAILED` when any callback threw or rejected.
+ */
+export function dispatchNow (
+  own: Callback | undefined, onAny: Callback | undefined,
+  sid: string, status: string, event: Record<string, unknown>, request: unknown
+): unknown {
+  let errors: unknown[] | null = null
+  let result: unknown
+  let any: unknown
+  if (own !== undefined) {
+    try {
+      result = own(event, request)
+    } catch (err) {
+      errors = [err]
+    }
+  }
+  if (onAny !== undefined) {
+    try {
+      any = onAny(event, request)
+    } catch (err) {
+      (errors ??= []).push(err)
+    }
+  }
+  if (isThenable(result) || isThenable(any)) return settleLater(result, any, errors ?? [], sid, status)
+  if (errors !== null) throw failure(sid, status, errors)
+  return result
 }
 
 /**
@@ -36,17 +72,5 @@ export async function dispatch (
   own: Callback | undefined, onAny: Callback | undefined,
   sid: string, status: string, event: Record<string, unknown>, request: unknown
 ): Promise<unknown> {
-  const errors: unknown[] = []
-  // Both start before either is awaited, so a slow or failing one never holds the other back.
-  const result = own === undefined ? undefined : settle(own, event, request, errors)
-  if (onAny !== undefined) {
-    const any = settle(onAny, event, request, errors)
-    if (isThenable(any)) await any
-  }
-  const returned = isThenable(result) ? await result : result
-  if (errors.length > 0) {
-    const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} callbacks failed: ${errors.map(messageOf).join('; ')}`)
-    throw new CallbackFailedError(sid, status, { cause })
-  }
-  return returned
+  return await dispatchNow(own, onAny, sid, status, event, request)
 }

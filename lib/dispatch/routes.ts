@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ChannelConfig, WebhookConfig } from '../config'
-import type { createDelivery } from '../delivery/delivery'
+import type { Deliver } from '../delivery/delivery'
 import { InvalidParamError, MissingSidError, MissingStatusError } from '../errors'
 import type { FormParams } from '../verify/form'
 import type { Parsed } from '../verify/body'
@@ -23,7 +23,7 @@ function readParam (params: FormParams, names: readonly string[]): string | unde
   return undefined
 }
 
-export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: ReturnType<typeof createDelivery>) {
+export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: Deliver) {
   const { statusParams: statusNames, sidParams: sidNames } = FAMILIES[channel.channel]
 
   return async function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): Promise<string> {

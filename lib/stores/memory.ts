@@ -8,6 +8,8 @@ import type { Claim, MemoryStoreOptions, StatusStore } from '../../types/index'
 
 export const CLAIMED: Claim = Object.freeze({ state: 'claimed' })
 export const PENDING_CLAIM: Claim = Object.freeze({ state: 'pending' })
+/** A handled event whose reply was the empty TwiML: the common duplicate, answered without allocating. */
+const DONE_EMPTY: Claim = Object.freeze({ state: 'done', reply: '' })
 
 // Each key holds one number: its expiry time × 4 + its kind, so a stored event costs its key and
 // a number, not an object (a full store of objects made the garbage collector a third of the cost
@@ -39,6 +41,8 @@ export class MemoryStore implements StatusStore {
   readonly #entries = new Map<string, number>()
   readonly #extra = new Map<string, string | number>()
   #oldest: Iterator<string> = this.#entries.keys()
+  /** The key inserted last (the store's own copy), at the young end already. */
+  #youngest: string | undefined
   readonly #max: number
 
   constructor (options: MemoryStoreOptions = {}) {
@@ -78,11 +82,16 @@ export class MemoryStore implements StatusStore {
   #set (key: string, kind: number, expires: number, extra?: string | number): void {
     // Delete first so the key moves to the young end of the insertion order, and so both maps
     // hold the one new copy (setting a key a Map has keeps the key it had).
-    this.#entries.delete(key)
-    if (this.#extra.size > 0) this.#extra.delete(key)
+    this.#delete(key)
+    this.#insert(key, kind, expires, extra)
+  }
+
+  /** `#set` for a key known to be absent: one copy, one write. */
+  #insert (key: string, kind: number, expires: number, extra?: string | number): void {
     const own = detach(key)
     this.#entries.set(own, expires * 4 + kind)
     if (extra !== undefined) this.#extra.set(own, typeof extra === 'string' ? detach(extra) : extra)
+    this.#youngest = own
     if (this.#entries.size > this.#max) this.#evictOldest()
   }
 
@@ -97,17 +106,40 @@ export class MemoryStore implements StatusStore {
     this.#delete(this.#oldest.next().value as string)
   }
 
+  /** One lookup; a new event is one insert (a duplicate, none). */
   claim (key: string, ttlMs: number): Claim {
     const now = Date.now()
-    const kind = this.#kind(key, now)
-    if (kind === PENDING) return PENDING_CLAIM
-    if (kind === DONE) return { state: 'done', reply: (this.#extra.get(key) as string | undefined) ?? '' }
-    this.#set(key, PENDING, now + ttlMs)
+    const packed = this.#entries.get(key)
+    if (packed !== undefined) {
+      const kind = packed % 4
+      if ((packed - kind) / 4 > now) {
+        if (kind === PENDING) return PENDING_CLAIM
+        if (kind === DONE) {
+          const reply = this.#extra.size === 0 ? undefined : this.#extra.get(key) as string | undefined
+          return reply === undefined ? DONE_EMPTY : { state: 'done', reply }
+        }
+      }
+      // Expired, or a rank stored under the same name: replaced.
+      this.#delete(key)
+    }
+    this.#insert(key, PENDING, now + ttlMs)
     return CLAIMED
   }
 
+  /**
+   * The event just claimed is the youngest key already (a claim and its completion with nothing
+   * in between, the memory store's usual case): its value is updated in place, no second copy.
+   */
   complete (key: string, reply: string, ttlMs: number): void {
-    this.#set(key, DONE, Date.now() + ttlMs, reply === '' ? undefined : reply)
+    const expires = Date.now() + ttlMs
+    const youngest = this.#youngest
+    if (youngest === key && this.#entries.has(youngest)) {
+      this.#entries.set(youngest, expires * 4 + DONE)
+      if (this.#extra.size > 0) this.#extra.delete(youngest)
+      if (reply !== '') this.#extra.set(youngest, detach(reply))
+      return
+    }
+    this.#set(key, DONE, expires, reply === '' ? undefined : reply)
   }
 
   release (key: string): void {

@@ -516,6 +516,14 @@ t.test('ordering', async (t) => {
     t.match(lines, [{ level: 'info', obj: { sid: 'SM1', status: 'sent' }, msg: 'fastify-twilio-status: stale event, passed to onStale' }])
   })
 
+  t.test('an async onStale that resolves to TwiML is still only acknowledged', async (t) => {
+    const { deliver, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', { delivered: rec('delivered'), onStale: rec('stale', async () => TWIML) })
+    await deliver(delivery(channel, 'delivered', 'SM1'))
+    t.equal(await deliver(delivery(channel, 'sent', 'SM1')), EMPTY_TWIML)
+    t.same(calls, ['delivered', 'stale'])
+  })
+
   t.test('read after delivered is progress; equal ranks are fresh', async (t) => {
     const { deliver, stats, calls, rec, delivery } = setup({ orderingTtl: DAY })
     const channel = channelOf('sms', messageCallbacks(rec))
