@@ -53,7 +53,7 @@ const REJECTIONS: Record<RejectReason, new () => Error> = {
 const ROTATION_LOG_INTERVAL = 60_000
 
 function reject (log: FastifyBaseLogger, reason: string, err: Error, extra: Record<string, unknown> = {}): never {
-  log.warn({ reason, ...extra }, 'fastify-twilio-status: signature rejected')
+  log.warn({ reason, ...extra }, 'fastify-twilio-status: signature rejected (run `npx fastify-twilio-status explain` with the request to see why)')
   signatureRejected(reason, err)
   throw err
 }

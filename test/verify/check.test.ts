@@ -88,7 +88,7 @@ function run (config: VerifyConfig, headers: Headers, parts: SignedParts = PARTS
 }
 
 function warnOf (reason: string, extra: Record<string, unknown> = {}): LogLine {
-  return { level: 'warn', obj: { reason, ...extra }, msg: 'fastify-twilio-status: signature rejected' }
+  return { level: 'warn', obj: { reason, ...extra }, msg: 'fastify-twilio-status: signature rejected (run `npx fastify-twilio-status explain` with the request to see why)' }
 }
 
 const URLS = [URL, URL_443]

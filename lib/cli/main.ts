@@ -1,0 +1,67 @@
+/**
+ * The command line, as a function of its arguments and its I/O (`./io`), so that tests run it
+ * in-process as a user runs the built `bin` (`./index`). Exit statuses: `EXIT` in `./args`.
+ */
+import { CliError, EXIT } from './args'
+import { explainHelp, runExplain } from './explain'
+import type { Io } from './io'
+import { runSign, signHelp } from './sign'
+import { runTrigger, triggerHelp } from './trigger'
+
+export { processIo } from './io'
+export type { Io } from './io'
+
+const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[], io: Io) => Promise<number>, help: () => string }>> = {
+  trigger: { run: runTrigger, help: triggerHelp },
+  sign: { run: runSign, help: signHelp },
+  explain: { run: runExplain, help: explainHelp }
+}
+
+export function usage (): string {
+  return `Usage: fastify-twilio-status <command> [options]
+
+Commands:
+  trigger <channel> <status>     send a running app a realistic, signed Twilio callback and
+                                 print its answer (--lifecycle: a whole sequence)
+  sign --url URL [--param K=V]…  print the X-Twilio-Signature for a URL and parameters
+  explain [--file FILE]          say whether a captured request verifies, and what differs
+                                 from what Twilio signed when it does not
+  help [command]                 this text, or a command's
+
+The token comes from --token or the TWILIO_AUTH_TOKEN environment variable; it is never
+printed. No twilio package is needed.
+
+Exit status: 0 success, 1 an answer other than 2xx or a request that does not verify,
+2 usage error, 3 the app could not be reached.
+
+Run "fastify-twilio-status <command> --help" for a command's options.
+`
+}
+
+/** Run the command line; resolves with the exit status (never rejects). */
+export async function main (argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv
+  try {
+    if (name === undefined) {
+      io.stderr(usage())
+      return EXIT.usage
+    }
+    if (name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' ? rest[0] : undefined
+      if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) throw new CliError(`no help for ${JSON.stringify(topic)}: the commands are trigger, sign and explain`)
+      io.stdout(topic === undefined ? usage() : COMMANDS[topic].help())
+      return EXIT.ok
+    }
+    if (!Object.hasOwn(COMMANDS, name)) throw new CliError(`unknown command ${JSON.stringify(name)}: the commands are trigger, sign and explain`)
+    return await COMMANDS[name].run(rest, io)
+  } catch (err) {
+    if (!(err instanceof CliError)) {
+      // A bug, not a mistake of the user's: the stack helps a report.
+      io.stderr(`fastify-twilio-status: unexpected error: ${(err as Error).stack ?? String(err)}\n`)
+      return EXIT.software
+    }
+    io.stderr(`fastify-twilio-status: ${err.message}\n`)
+    if (err.exitCode === EXIT.usage) io.stderr('Run "fastify-twilio-status --help" for usage.\n')
+    return err.exitCode
+  }
+}
