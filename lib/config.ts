@@ -2,7 +2,7 @@
  * The plugin's configuration once `./options` has checked and normalised it: what the routes,
  * delivery and verification read at request time. Types only, so every layer can import them.
  */
-import type { Stats, StatusStore } from '../types/index'
+import type { QueueStats, Stats, StatusStore, TwilioQueue } from '../types/index'
 import type { Channel } from './families/index'
 import type { VerifyConfig } from './verify/check'
 
@@ -35,6 +35,17 @@ export interface Config {
   readonly channels: readonly ChannelConfig[]
   readonly webhooks: readonly WebhookConfig[]
   readonly delivery: DeliveryConfig
+  /** Queue mode, when the `queue` option is given. */
+  readonly queue: QueueConfig | null
+}
+
+export interface QueueConfig {
+  readonly queue: TwilioQueue
+  /** BullMQ job options: attempts, backoff, retention, and whatever the host added. */
+  readonly jobOptions: Readonly<Record<string, unknown>>
+  /** How long an add may take before the event is processed inline, ms. */
+  readonly timeout: number
+  readonly stats: QueueStats
 }
 
 export interface DeliveryConfig {

@@ -14,6 +14,9 @@ import * as retry from './delivery/retry'
 import * as stats from './delivery/stats'
 import * as statuses from './dispatch/statuses'
 import * as store from './stores/memory'
+import * as queueReplay from './queue/replay'
+import * as queueStats from './queue/stats'
+import * as queueWorker from './queue/worker'
 
 // Local bindings (not import bindings, which tsc rewrites to `x_1.name`), so that the ESM hint
 // at the end of this file is a plain object of identifiers.
@@ -23,8 +26,11 @@ const { RedisStore } = redisStore
 const { createStats } = stats
 const { statusCallbackUrl } = retry
 const { twilioSignature } = hook
+const { createTwilioWorker } = queueWorker
+const { replayFailed, queueLag } = queueReplay
+const { createQueueStats } = queueStats
 
-const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature }
+const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats }
 
 function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {
   return plugin(fastify, options)
@@ -38,7 +44,7 @@ Object.assign(fastifyTwilioStatus, extras, { default: fastifyTwilioStatus, fasti
 // For Node's ESM loader, which finds a CommonJS module's named exports by reading its source
 // (cjs-module-lexer) and cannot see Object.assign: this never runs, it only names them.
 /* c8 ignore next */
-0 && (module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature })
+0 && (module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats })
 
 declare namespace fastifyTwilioStatus {
   export type FastifyTwilioStatusOptions = Types.FastifyTwilioStatusOptions
@@ -87,6 +93,18 @@ declare namespace fastifyTwilioStatus {
   export type TwilioSignatureOptions = Types.TwilioSignatureOptions
   export type TwilioWebhookRoute = Types.TwilioWebhookRoute
   export type TwilioSignatureHook = Types.TwilioSignatureHook
+  export type FormChannel = Types.FormChannel
+  export type TwilioQueue = Types.TwilioQueue
+  export type QueueOptions = Types.QueueOptions
+  export type TwilioJobData = Types.TwilioJobData
+  export type TwilioJobContext = Types.TwilioJobContext
+  export type QueueStats = Types.QueueStats
+  export type WorkerCallbacks<O> = Types.WorkerCallbacks<O>
+  export type TwilioWorkerOptions = Types.TwilioWorkerOptions
+  export type TwilioWorker = Types.TwilioWorker
+  export type BullWorkerLike = Types.BullWorkerLike
+  export type FailedJobLike = Types.FailedJobLike
+  export type TwilioQueueReader = Types.TwilioQueueReader
   export const errors: typeof extras.errors
   export const MESSAGE_STATUSES: typeof extras.MESSAGE_STATUSES
   export const CALL_STATUSES: typeof extras.CALL_STATUSES
@@ -98,6 +116,10 @@ declare namespace fastifyTwilioStatus {
   export const createStats: typeof extras.createStats
   export const statusCallbackUrl: typeof extras.statusCallbackUrl
   export const twilioSignature: typeof extras.twilioSignature
+  export const createTwilioWorker: typeof extras.createTwilioWorker
+  export const replayFailed: typeof extras.replayFailed
+  export const queueLag: typeof extras.queueLag
+  export const createQueueStats: typeof extras.createQueueStats
   export { fastifyTwilioStatus as default, fastifyTwilioStatus }
 }
 

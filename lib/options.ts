@@ -9,16 +9,17 @@ import { createStats } from './delivery/stats'
 import { callbackNameIn, type Channel, CHANNELS, FAMILIES } from './families/index'
 import { MemoryStore } from './stores/memory'
 import { normalizeVerifyOptions } from './verify/options'
+import { checkQueue } from './queue/options'
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
 // Twilio sends a few dozen parameters (an inbound MMS with ten attachments about seventy).
 const DEFAULT_MAX_PARAMS = 256
-const DAY = 24 * 60 * 60 * 1000
+export const DAY = 24 * 60 * 60 * 1000
 const STORE_METHODS = ['claim', 'complete', 'release', 'advance'] as const
 // Fastify passes its own register options (`prefix`, …) to the plugin along with ours.
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
 const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'maxParams', 'sms', 'call', 'idempotency', 'ordering',
-  'store', 'deadline', 'storeTimeout', 'stats', 'sharedKeys', 'requireSharedKey', 'webhooks',
+  'store', 'deadline', 'storeTimeout', 'stats', 'sharedKeys', 'requireSharedKey', 'webhooks', 'queue',
   ...CHANNELS.slice(2), ...REGISTER_KEYS]
 
 const WEBHOOK_METHODS = ['GET', 'POST']
@@ -41,7 +42,7 @@ function checkWebhooks (value: unknown): WebhookConfig[] {
 }
 
 /** `true`/`false`, or an object of TTLs: the TTLs when on, `null` when off. */
-function toggle<K extends string> (option: string, value: unknown, fallback: boolean, defaults: Record<K, number>): Record<K, number> | null {
+export function toggle<K extends string> (option: string, value: unknown, fallback: boolean, defaults: Record<K, number>): Record<K, number> | null {
   if (value === undefined) value = fallback
   if (typeof value === 'boolean') return value ? defaults : null
   if (!isPlainObject(value)) fail(option, 'a boolean or an object', value)
@@ -52,14 +53,14 @@ function toggle<K extends string> (option: string, value: unknown, fallback: boo
   return result
 }
 
-function checkStore (value: unknown): StatusStore {
+export function checkStore (value: unknown): StatusStore {
   if (value === undefined) return new MemoryStore()
   const missing = STORE_METHODS.filter((m) => typeof (value as Record<string, unknown> | null)?.[m] !== 'function')
   if (missing.length > 0) fail('store', `a store with ${STORE_METHODS.join(', ')} methods (missing ${missing.join(', ')})`, value)
   return value as StatusStore
 }
 
-function checkStats (value: unknown): Stats {
+export function checkStats (value: unknown): Stats {
   if (value === undefined) return createStats()
   const fresh = createStats()
   if (!isPlainObject(value) || Object.keys(fresh).some((k) => typeof value[k] !== 'number')) {
@@ -83,7 +84,7 @@ function checkDelivery (options: FastifyTwilioStatusOptions): DeliveryConfig {
   })
 }
 
-function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
+export function checkChannel (channel: Channel, value: unknown): ChannelConfig | null {
   if (value === undefined) return null
   if (!isPlainObject(value)) fail(channel, 'an object of callbacks', value)
   const statuses: readonly string[] = FAMILIES[channel].statuses
@@ -137,6 +138,7 @@ export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
     maxParams,
     channels: Object.freeze(channels),
     webhooks: Object.freeze(webhooks),
-    delivery: checkDelivery(options)
+    delivery: checkDelivery(options),
+    queue: checkQueue(options.queue)
   })
 }

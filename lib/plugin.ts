@@ -12,13 +12,15 @@ import { statusHandler, webhookHandler } from './dispatch/routes'
 import { EVENT_STREAMS_DEADLINE } from './families/event-streams'
 import { twilioErrorHandler } from './error-handler'
 import { normalizeOptions } from './options'
+import { enqueueing } from './queue/enqueue'
 import { tracedChannels, tracedDelivery } from './tracing'
 import { twilioBodies } from './verify/body'
 import { createSignatureCheck } from './verify/check'
 
 async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTwilioStatusOptions): Promise<void> {
   const config = normalizeOptions(options)
-  const deliver = tracedDelivery(createDeliver(config.delivery))
+  const inline = tracedDelivery(createDeliver(config.delivery))
+  const deliver = config.queue === null ? inline : enqueueing(config.queue, inline)
   const { parsedOf, verifyTwilioSignature } = twilioBodies(fastify, config.maxParams, config.validate ? createSignatureCheck(config.verify) : null)
   if (verifyTwilioSignature === null) {
     fastify.log.warn('fastify-twilio-status: validate is false, X-Twilio-Signature is NOT checked; anyone can call these routes')

@@ -1,0 +1,53 @@
+/**
+ * Queue mode's receiving side: a verified event becomes a BullMQ job whose id is its idempotency
+ * key, and Twilio is answered as soon as Redis has acknowledged the add. Events whose answer must
+ * carry TwiML (an inbound message) run inline as before, and so does an event whose add failed
+ * or timed out: it is logged, counted in `fallbacks`, and never lost.
+ */
+import type { QueueConfig } from '../config'
+import { type Deliver, eventKey } from '../delivery/delivery'
+import { EMPTY_TWIML } from '../dispatch/twiml'
+import type { TwilioJobData } from '../../types/index'
+import type { FormChannel } from '../families/index'
+
+/** Statuses whose reply is TwiML Twilio acts on: `onReceived` answers an inbound message. */
+const INLINE: Partial<Record<FormChannel, ReadonlySet<string>>> = { sms: new Set(['received', 'receiving']) }
+
+/**
+ * A BullMQ job id from an idempotency key. BullMQ refuses custom ids with ':' (and ids that are
+ * integers); percent-encoding is one-to-one and keeps the key readable in the dashboard.
+ */
+export function jobIdOf (key: string): string {
+  return encodeURIComponent(key)
+}
+
+export function needsInline (channel: FormChannel, status: string): boolean {
+  return INLINE[channel]?.has(status) ?? false
+}
+
+function withTimeout<T> (work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`queue add took longer than ${ms} ms`)), ms)
+  })
+  return Promise.race([work, timeout]).finally(() => { clearTimeout(timer) })
+}
+
+export function enqueueing (config: QueueConfig, deliver: Deliver): Deliver {
+  const { queue, jobOptions, timeout, stats } = config
+  return async function deliverOrEnqueue (delivery) {
+    const { channel, status, sid, event, request } = delivery
+    const name = channel.channel as FormChannel
+    if (needsInline(name, status)) return await deliver(delivery)
+    const data: TwilioJobData = { channel: name, status, sid, event: event as TwilioJobData['event'] }
+    try {
+      await withTimeout(Promise.resolve(queue.add(`${name} ${status}`, data, { ...jobOptions, jobId: jobIdOf(eventKey(delivery) as string) })), timeout)
+    } catch (err) {
+      stats.fallbacks++
+      request.log.error({ err, sid, status }, 'fastify-twilio-status: queue add failed, processing inline')
+      return await deliver(delivery)
+    }
+    stats.enqueued++
+    return EMPTY_TWIML
+  }
+}

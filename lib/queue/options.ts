@@ -1,0 +1,38 @@
+/**
+ * The plugin's `queue` option: a BullMQ `Queue` (anything with `add`), or `{ queue, attempts,
+ * backoff, timeout, jobOptions, stats }`. Checked at register time; bullmq itself is never loaded
+ * here.
+ */
+import type { QueueConfig } from '../config'
+import { fail, integer, isPlainObject, rejectUnknownKeys } from '../option-checks'
+import { checkQueueStats } from './stats'
+
+const KEYS = ['queue', 'attempts', 'backoff', 'timeout', 'jobOptions', 'stats']
+
+function isQueue (value: unknown): boolean {
+  return typeof (value as { add?: unknown } | null)?.add === 'function'
+}
+
+export function checkQueue (value: unknown): QueueConfig | null {
+  if (value === undefined) return null
+  const given: Record<string, unknown> = isQueue(value) ? { queue: value } : isPlainObject(value) ? value : fail('queue', 'a BullMQ Queue or { queue, attempts, backoff, timeout, jobOptions, stats }', value)
+  rejectUnknownKeys('queue.', given, KEYS)
+  if (!isQueue(given.queue)) fail('queue.queue', 'a BullMQ Queue (an object with add)', given.queue)
+  if (given.jobOptions !== undefined && !isPlainObject(given.jobOptions)) fail('queue.jobOptions', 'an object of BullMQ job options', given.jobOptions)
+  const attempts = integer('queue.attempts', given.attempts, 8, 1, 100)
+  const delay = integer('queue.backoff', given.backoff, 1000, 1, 3_600_000)
+  return Object.freeze({
+    queue: given.queue as QueueConfig['queue'],
+    jobOptions: Object.freeze({
+      attempts,
+      backoff: { type: 'exponential', delay },
+      // Completed jobs are kept an hour (at most 10000) for the dashboard; the idempotency store
+      // remembers handled events for its own ttl. Failed jobs stay: they are the dead letters.
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: false,
+      ...(given.jobOptions as Record<string, unknown> | undefined)
+    }),
+    timeout: integer('queue.timeout', given.timeout, 2000, 10, 60_000),
+    stats: checkQueueStats('queue.stats', given.stats, fail)
+  })
+}

@@ -1,0 +1,235 @@
+/**
+ * Queue mode's processing side: a BullMQ worker that runs the same callbacks as the plugin, with
+ * the same typed events, through the same delivery code (idempotency, ordering, `onStale`,
+ * `onAny`). Idempotency and ordering go through a store shared by every worker (a `RedisStore` on
+ * the worker's own connection unless one is given), so with many workers ordering is decided per
+ * Sid when an event is processed, as inline. A failing callback fails the job: BullMQ retries it
+ * with the backoff the receiver set and keeps it in the failed set once the attempts are spent.
+ *
+ * bullmq is an optional peer dependency: it is required here, when a worker is created, and
+ * nowhere else.
+ */
+import type { FastifyBaseLogger } from 'fastify'
+import type { ChannelConfig, DeliveryConfig } from '../config'
+import { createDelivery, type Delivery } from '../delivery/delivery'
+import { InProgressError } from '../errors'
+import { type FormChannel, CHANNELS } from '../families/index'
+import { fail, integer, isPlainObject, rejectUnknownKeys } from '../option-checks'
+import { checkChannel, checkStats, checkStore, DAY, toggle } from '../options'
+import { RedisStore } from '../stores/redis'
+import type { QueueStats, RedisClient, StatusStore, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../../types/index'
+import { checkQueueStats } from './stats'
+
+type BullMQ = typeof import('bullmq')
+type Job = import('bullmq').Job<TwilioJobData>
+
+const FORM_CHANNELS = CHANNELS.filter((c): c is FormChannel => c !== 'eventStreams')
+const KEYS = ['connection', 'queueName', 'prefix', 'concurrency', 'timeout', 'store', 'idempotency', 'ordering',
+  'storeTimeout', 'stats', 'queueStats', 'logger', 'workerOptions', ...FORM_CHANNELS]
+/** How long a job whose event another worker holds waits before it looks again, ms. */
+const HELD_DELAY = 1000
+
+/** Errors and warnings to stderr as JSON lines, the rest dropped: the default worker logger. */
+function stderrLogger (bindings: Record<string, unknown> = {}): FastifyBaseLogger {
+  const write = (level: string) => (obj: unknown, msg?: string) => {
+    const fields = typeof obj === 'string' ? { msg: obj } : { ...(obj as Record<string, unknown>), msg }
+    const err = (fields as { err?: unknown }).err
+    if (err instanceof Error) (fields as { err?: unknown }).err = { message: err.message, stack: err.stack }
+    process.stderr.write(JSON.stringify({ level, time: Date.now(), ...bindings, ...fields }) + '\n')
+  }
+  const quiet = (): void => {}
+  return {
+    level: 'warn',
+    fatal: write('fatal'),
+    error: write('error'),
+    warn: write('warn'),
+    info: quiet,
+    debug: quiet,
+    trace: quiet,
+    silent: quiet,
+    child: (more: Record<string, unknown>) => stderrLogger({ ...bindings, ...more })
+  } as unknown as FastifyBaseLogger
+}
+
+/**
+ * The default store's client: its own connection to the worker's Redis (ioredis is bullmq's peer
+ * dependency, so it is there whenever bullmq is), closed with the worker.
+ */
+function ownRedisClient (connection: unknown): RedisClient & { quit: () => Promise<unknown> } {
+  if (typeof (connection as { duplicate?: unknown }).duplicate === 'function') {
+    return (connection as { duplicate: () => RedisClient & { quit: () => Promise<unknown> } }).duplicate()
+  }
+  const { Redis } = require('ioredis') as typeof import('ioredis')
+  return new Redis(connection as import('ioredis').RedisOptions)
+}
+
+export interface WorkerConfig {
+  readonly queueName: string
+  readonly connection: unknown
+  readonly concurrency: number
+  readonly timeout: number
+  readonly channels: ReadonlyMap<string, ChannelConfig>
+  readonly delivery: Omit<DeliveryConfig, 'store'> & { readonly store: StatusStore | null }
+  readonly queueStats: QueueStats
+  readonly logger: FastifyBaseLogger
+  readonly workerOptions: Record<string, unknown>
+}
+
+export function normalizeWorkerOptions (options: TwilioWorkerOptions): WorkerConfig {
+  if (!isPlainObject(options)) fail('(worker options)', 'an object', options)
+  rejectUnknownKeys('', options, KEYS)
+  if (options.connection === undefined || options.connection === null) fail('connection', 'ioredis options or an ioredis instance', options.connection)
+  const queueName = options.queueName ?? 'twilio'
+  if (typeof queueName !== 'string' || queueName === '') fail('queueName', 'a non-empty string', queueName)
+  if (options.workerOptions !== undefined && !isPlainObject(options.workerOptions)) fail('workerOptions', 'an object of BullMQ Worker options', options.workerOptions)
+  if (options.prefix !== undefined && typeof options.prefix !== 'string') fail('prefix', 'a string', options.prefix)
+  const logger = options.logger ?? stderrLogger({ name: 'fastify-twilio-status' })
+  if (typeof logger?.error !== 'function' || typeof logger.warn !== 'function' || typeof logger.info !== 'function') fail('logger', 'a pino-like logger', logger)
+  const given = options as unknown as Record<string, unknown>
+  const channels = new Map<string, ChannelConfig>()
+  for (const channel of FORM_CHANNELS) {
+    const config = checkChannel(channel, given[channel])
+    if (config !== null) channels.set(channel, config)
+  }
+  if (channels.size === 0) fail('sms/call', `given: at least one channel (${FORM_CHANNELS.join(', ')})`, undefined)
+  const idempotency = toggle('idempotency', options.idempotency, true, { ttl: DAY, pendingTtl: 60_000 })
+  const ordering = toggle('ordering', options.ordering, false, { ttl: DAY })
+  return {
+    queueName,
+    connection: options.connection,
+    concurrency: integer('concurrency', options.concurrency, 1, 1, 10_000),
+    timeout: integer('timeout', options.timeout, 30_000, 100, 3_600_000),
+    channels,
+    delivery: {
+      store: options.store === undefined ? null : checkStore(options.store),
+      doneTtl: idempotency?.ttl ?? null,
+      pendingTtl: idempotency?.pendingTtl ?? 60_000,
+      orderingTtl: ordering?.ttl ?? null,
+      // The worker keeps its own per-job timeout; the delivery's deadline only has to be longer.
+      deadline: 2 ** 31 - 1,
+      storeTimeout: integer('storeTimeout', options.storeTimeout, 1000, 10, 60_000),
+      stats: checkStats(options.stats)
+    },
+    queueStats: checkQueueStats('queueStats', options.queueStats, fail),
+    logger,
+    workerOptions: {
+      connection: options.connection,
+      ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+      ...options.workerOptions
+    }
+  }
+}
+
+/**
+ * What BullMQ keeps as the job's `failedReason` and stack: the callback's own error, not only
+ * `FST_TWILIO_CALLBACK_FAILED`, so the failed set (and a dashboard) says what went wrong.
+ */
+function jobError (err: Error): Error {
+  const { cause } = err
+  if (cause === undefined) return err
+  const wrapped = new Error(`${err.message}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause: err })
+  wrapped.stack = `${wrapped.message}\n${cause instanceof Error ? cause.stack : err.stack}`
+  return wrapped
+}
+
+class CallbackTimeoutError extends Error {
+  constructor (sid: string, status: string, ms: number) {
+    super(`callbacks for ${sid} ${status} still running after ${ms} ms`)
+    this.name = 'CallbackTimeoutError'
+  }
+}
+
+/** Rejects after `ms`; the work goes on, and its outcome is recorded by the delivery code. */
+async function within<T> (work: Promise<T>, ms: number, sid: string, status: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new CallbackTimeoutError(sid, status, ms)), ms)
+  })
+  return await Promise.race([work, timeout]).finally(() => { clearTimeout(timer) })
+}
+
+export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker {
+  const config = normalizeWorkerOptions(options)
+  const bullmq = require('bullmq') as BullMQ
+  const { logger, queueStats, timeout } = config
+  const client = config.delivery.store === null ? ownRedisClient(config.connection) : null
+  const store = config.delivery.store ?? new RedisStore({ client: client as RedisClient })
+  const deliver = createDelivery({ ...config.delivery, store })
+
+  /** Jobs running in this process, to give back at close. */
+  const running = new Map<Job, string | undefined>()
+
+  async function processJob (job: Job, token?: string): Promise<string> {
+    running.set(job, token)
+    try {
+      return await processEvent(job, token)
+    } finally {
+      running.delete(job)
+    }
+  }
+
+  async function processEvent (job: Job, token?: string): Promise<string> {
+    // Set by BullMQ when the job became active.
+    queueStats.lag = (job.processedOn as number) - job.timestamp
+    const { channel, status, sid } = job.data
+    const channelConfig = config.channels.get(channel)
+    if (channelConfig === undefined) throw new bullmq.UnrecoverableError(`this worker has no ${channel} callbacks`)
+    // Prototype-free, as the plugin's parser makes them: a `constructor` parameter is a parameter.
+    const event = Object.assign(Object.create(null) as Record<string, unknown>, job.data.event)
+    const context: TwilioJobContext = { log: logger.child({ jobId: job.id, sid, status }), id: job.id as string, attemptsMade: job.attemptsMade }
+    const delivery: Delivery = { channel: channelConfig, status, sid, event, request: context }
+    try {
+      await within(deliver(delivery), timeout, sid, status)
+    } catch (err) {
+      // Another worker holds the event (it runs it now, or died holding it until `pendingTtl`):
+      // look again later without spending an attempt.
+      if (err instanceof InProgressError && token !== undefined) {
+        await job.moveToDelayed(Date.now() + HELD_DELAY, token)
+        throw new bullmq.DelayedError()
+      }
+      throw jobError(err as Error)
+    }
+    queueStats.processed++
+    if ((job.data.replays ?? 0) > 0) queueStats.replayed++
+    return 'handled'
+  }
+
+  const worker = new bullmq.Worker<TwilioJobData, string>(config.queueName, processJob, {
+    concurrency: config.concurrency,
+    ...config.workerOptions
+  } as import('bullmq').WorkerOptions)
+  // BullMQ types the job as possibly undefined; a worker's own failed event always has it.
+  worker.on('failed', (failedJob, err) => {
+    const job = failedJob as Job
+    const dead = typeof job.finishedOn === 'number'
+    if (dead) queueStats.failed++
+    else queueStats.retried++
+    const fields = { err, jobId: job.id, sid: job.data.sid, status: job.data.status, attemptsMade: job.attemptsMade }
+    if (dead) logger.error(fields, 'fastify-twilio-status: attempts exhausted, event kept in the failed set')
+    else logger.warn(fields, 'fastify-twilio-status: callbacks failed, job will be retried')
+  })
+  worker.on('error', (err) => { logger.error({ err }, 'fastify-twilio-status: worker error') })
+
+  return {
+    worker,
+    stats: config.delivery.stats,
+    queueStats,
+    async waitUntilReady () {
+      await worker.waitUntilReady()
+    },
+    async close ({ timeout: grace = 10_000 } = {}) {
+      // Take no more jobs; let the running ones finish within `grace`.
+      await worker.pause(true)
+      const end = Date.now() + grace
+      while (running.size > 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10))
+      if (running.size > 0) {
+        logger.warn({ grace, jobs: running.size }, 'fastify-twilio-status: jobs still running at close, given back to the queue')
+        for (const [job, token] of running) {
+          await job.moveToWait(token).catch((err: unknown) => { logger.error({ err, jobId: job.id }, 'fastify-twilio-status: could not give a job back; BullMQ will find it stalled') })
+        }
+      }
+      await worker.close(true)
+      await client?.quit().catch(() => {})
+    }
+  }
+}
