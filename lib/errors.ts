@@ -88,3 +88,10 @@ export const DeadlineError = createError<[string, string, number]>(
 /** The store did not answer in time (counted as a store failure; the event is still processed). */
 export const StoreTimeoutError = createError<[string, number]>(
   'FST_TWILIO_STORE_TIMEOUT', 'Store %s did not answer within %d ms', 500)
+
+/**
+ * Queue mode: the event could not be added to the queue, and this instance has no callback to run
+ * it inline. A 5xx, so a callback URL that asks for `5xx` retries gets one.
+ */
+export const QueueUnavailableError = createError<[string, string]>(
+  'FST_TWILIO_QUEUE_UNAVAILABLE', 'Event %s (%s) could not be queued and this instance has no callback for it', 503)

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: provides the Redis the tests need, then runs lint, build, type check, tap and tsd
-// in that order, stopping at the first failure, and exits with that step's status.
+// `npm test`: provides the Redis and the Chromium the tests need, then runs lint, build, type
+// check, tap and tsd in that order, stopping at the first failure, and exits with that step's
+// status.
 //
 // Redis, in this order:
 //   1. REDIS_URL, when set: used as is.
@@ -12,7 +13,11 @@
 // its address as REDIS_URL, and it is stopped by its PID at the end, on failure, and on
 // SIGINT/SIGTERM (passed on to the running step's whole process group, which is waited for).
 //
-// TEST_REDIS_NO_INSTALL=1 skips step 3 (to check the failure line without installing anything).
+// Chromium (the queue inspector's browser test), the same way: CHROME_PATH when set, else
+// `chromium` (or `chromium-browser`) on PATH, else Debian's `chromium` package; the steps get
+// its path as CHROME_PATH. Each test that drives it starts and stops its own browser.
+//
+// TEST_REDIS_NO_INSTALL=1 skips the installs (to check the failure line without installing).
 import { spawn, spawnSync } from 'node:child_process'
 import { accessSync, constants as fs } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
@@ -30,6 +35,7 @@ const STEPS = [
   ['tsd', []]
 ]
 
+const HOW_TO_CHROMIUM = 'no Chromium for the browser tests: set CHROME_PATH=/path/to/chromium, or install it (Debian/Ubuntu: apt-get install chromium; npm test installs it itself when run as root or with passwordless sudo)'
 const HOW_TO = 'no Redis for the tests: set REDIS_URL=redis://HOST:PORT, put redis-server on PATH, or install it (Debian/Ubuntu: apt-get install redis-server; npm test installs it itself when run as root or with passwordless sudo)'
 
 /** The child running now (a step, or apt-get), leader of its own process group. */
@@ -88,13 +94,13 @@ function asRoot () {
   return undefined
 }
 
-/** Installs Debian's redis-server; resolves with its path, or a reason it could not. */
-async function install () {
+/** Installs a Debian package that provides `binary`; resolves with its path, or a reason it could not. */
+async function install (pkg, binary) {
   if (process.env.TEST_REDIS_NO_INSTALL === '1') return { reason: 'not installed: TEST_REDIS_NO_INSTALL=1' }
   if (onPath('apt-get') === undefined) return { reason: 'no apt-get to install it with' }
   const prefix = asRoot()
   if (prefix === undefined) return { reason: 'installing it needs root or passwordless sudo' }
-  log('redis-server is not on PATH: installing it with apt-get')
+  log(`${binary} is not on PATH: installing ${pkg} with apt-get`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   const apt = async (...args) => {
     const [command, ...rest] = [...prefix, 'apt-get', ...args]
@@ -103,11 +109,11 @@ async function install () {
   let status = await apt('update', '-qq')
   if (stopping !== undefined) return { reason: `stopped by ${stopping}` }
   if (status !== 0) return { reason: `apt-get update failed with status ${status}` }
-  status = await apt('install', '-y', '-qq', 'redis-server')
-  if (status !== 0) return { reason: `apt-get install redis-server failed with status ${status}` }
+  status = await apt('install', '-y', '-qq', pkg)
+  if (status !== 0) return { reason: `apt-get install ${pkg} failed with status ${status}` }
   // Debian installs it in /usr/bin, which a minimal PATH may lack.
-  const found = onPath('redis-server') ?? onPath('redis-server', ['/usr/bin', '/usr/sbin', '/bin'].join(delimiter))
-  return found === undefined ? { reason: 'apt-get installed redis-server but it is nowhere to be found' } : { found }
+  const found = onPath(binary) ?? onPath(binary, ['/usr/bin', '/usr/sbin', '/bin'].join(delimiter))
+  return found === undefined ? { reason: `apt-get installed ${pkg} but ${binary} is nowhere to be found` } : { found }
 }
 
 async function freePort () {
@@ -192,7 +198,7 @@ async function provideRedis () {
   let binary = onPath('redis-server')
   let extraPath
   if (binary === undefined) {
-    const installed = await install()
+    const installed = await install('redis-server', 'redis-server')
     if (installed.found === undefined) return { reason: installed.reason }
     binary = installed.found
     if (onPath('redis-server') === undefined) extraPath = dirname(binary)
@@ -205,6 +211,17 @@ async function provideRedis () {
   }
 }
 
+async function provideChromium () {
+  if (process.env.CHROME_PATH !== undefined && process.env.CHROME_PATH !== '') {
+    log('Chromium: CHROME_PATH from the environment')
+    return { path: process.env.CHROME_PATH }
+  }
+  const found = onPath('chromium') ?? onPath('chromium-browser')
+  if (found !== undefined) return { path: found }
+  const installed = await install('chromium', 'chromium')
+  return installed.found === undefined ? { reason: installed.reason } : { path: installed.found }
+}
+
 async function main () {
   const redisFor = await provideRedis()
   if (stopping !== undefined) return 128 + constants.signals[stopping]
@@ -212,11 +229,17 @@ async function main () {
     log(`${HOW_TO} (${redisFor.reason})`)
     return 1
   }
+  const chromium = await provideChromium()
+  if (stopping !== undefined) return 128 + constants.signals[stopping]
+  if (chromium.path === undefined) {
+    log(`${HOW_TO_CHROMIUM} (${chromium.reason})`)
+    return 1
+  }
   // The tests' own redis-server (test/helpers/redis.ts) needs it on PATH, and the steps need the
   // project's tools when this runs outside npm.
   const PATH = [join(root, 'node_modules', '.bin'), process.env.PATH ?? '', redisFor.extraPath]
     .filter((p) => p !== undefined && p !== '').join(delimiter)
-  const env = { ...process.env, PATH, REDIS_URL: redisFor.url }
+  const env = { ...process.env, PATH, REDIS_URL: redisFor.url, CHROME_PATH: chromium.path }
   for (const [command, args] of STEPS) {
     const status = await run(command, args, { cwd: root, env })
     if (stopping !== undefined) return 128 + constants.signals[stopping]

@@ -24,7 +24,8 @@ const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status:
   CallbackFailedError: [['SM123', 'delivered'], 'FST_TWILIO_CALLBACK_FAILED', 500, 'Callback failed for SM123 (delivered)'],
   InProgressError: [['SM123', 'sent'], 'FST_TWILIO_IN_PROGRESS', 503, 'Event SM123 (sent) is being handled by another instance; retry later'],
   DeadlineError: [['SM123', 'sent', 10000], 'FST_TWILIO_DEADLINE', 503, 'Callbacks for SM123 (sent) still running after 10000 ms'],
-  StoreTimeoutError: [['claim', 1000], 'FST_TWILIO_STORE_TIMEOUT', 500, 'Store claim did not answer within 1000 ms']
+  StoreTimeoutError: [['claim', 1000], 'FST_TWILIO_STORE_TIMEOUT', 500, 'Store claim did not answer within 1000 ms'],
+  QueueUnavailableError: [['SM123', 'sent'], 'FST_TWILIO_QUEUE_UNAVAILABLE', 503, 'Event SM123 (sent) could not be queued and this instance has no callback for it']
 }
 
 t.test('every error has an FST_TWILIO_ code and an explicit 4xx/5xx status', async (t) => {

@@ -2,11 +2,13 @@
  * Queue mode's receiving side: a verified event becomes a BullMQ job whose id is its idempotency
  * key, and Twilio is answered as soon as Redis has acknowledged the add. Events whose answer must
  * carry TwiML (an inbound message) run inline as before, and so does an event whose add failed
- * or timed out: it is logged, counted in `fallbacks`, and never lost.
+ * or timed out: it is logged, counted in `fallbacks`, and never lost. A receiver with no callback
+ * for such an event answers 503 instead of 200, so that nothing is acknowledged unhandled.
  */
 import type { QueueConfig } from '../config'
 import { type Deliver, eventKey } from '../delivery/delivery'
 import { EMPTY_TWIML } from '../dispatch/twiml'
+import { QueueUnavailableError } from '../errors'
 import type { TwilioJobData } from '../../types/index'
 import type { FormChannel } from '../families/index'
 
@@ -43,6 +45,10 @@ export function enqueueing (config: QueueConfig, deliver: Deliver): Deliver {
     try {
       await withTimeout(Promise.resolve(queue.add(`${name} ${status}`, data, { ...jobOptions, jobId: jobIdOf(eventKey(delivery) as string) })), timeout)
     } catch (err) {
+      if (!channel.byStatus.has(status) && channel.onAny === undefined) {
+        request.log.error({ err, sid, status }, 'fastify-twilio-status: queue add failed and no callback here to run the event inline; answered 503')
+        throw new QueueUnavailableError(sid, status)
+      }
       stats.fallbacks++
       request.log.error({ err, sid, status }, 'fastify-twilio-status: queue add failed, processing inline')
       return await deliver(delivery)

@@ -105,6 +105,21 @@ t.test('an add that fails or hangs falls back to inline processing, logged and c
   t.same({ enqueued: stats.enqueued, fallbacks: stats.fallbacks }, { enqueued: 0, fallbacks: 2 })
 })
 
+t.test('an add that fails where this instance has no callback for the event is answered 503, never 200', async (t) => {
+  const stats = createQueueStats()
+  const queue = { add: async () => { throw new Error('Connection is closed.') } }
+  const anyRan: string[] = []
+  const app = await build(t, { authToken: TOKEN, queue: { queue, stats }, sms: { onSent: () => {} }, call: { onAny: (e) => { anyRan.push(e.CallStatus) } } })
+  const res = await inject(app, smsParams('delivered'))
+  t.equal(res.statusCode, 503)
+  t.equal(res.json().code, 'FST_TWILIO_QUEUE_UNAVAILABLE')
+  t.equal(stats.fallbacks, 0)
+  // onAny can run any status inline.
+  t.equal((await inject(app, callParams('ringing'), CALL_PATH)).statusCode, 200)
+  t.same(anyRan, ['ringing'])
+  t.equal(stats.fallbacks, 1)
+})
+
 t.test('a failing callback is retried with backoff, then kept in the failed set, then replayed and recorded as handled', async (t) => {
   const { queue, name, prefix } = newQueue(t, redis)
   const app = await build(t, { authToken: TOKEN, queue: { queue, attempts: 3, backoff: 10 }, sms: {} })
