@@ -31,9 +31,11 @@ storeRedis.on('error', () => {})
 // after a higher-ranked event of the same Sid had succeeded is a stale event dispatched.
 recorder.defineCommand('succeeded', {
   numberOfKeys: 2,
-  lua: `redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+  lua: `local runs = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 local t = redis.call('TIME')
-redis.call('HSETNX', KEYS[2], ARGV[2], t[1] * 1000 + math.floor(t[2] / 1000))
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('HSETNX', KEYS[2], ARGV[2], now)
+if runs > 1 then redis.call('RPUSH', 'chaos:repeats', ARGV[1] .. ' ' .. now) end
 return 0`
 })
 storeRedis.defineCommand('advanceLogged', {
@@ -111,7 +113,7 @@ if (role === 'worker') {
     authToken: process.env.CHAOS_AUTH_TOKEN,
     ordering: true,
     store: loggedStore(storeRedis),
-    ...(queue === null ? {} : { queue: { queue, stats: queueStats, attempts: 12, backoff: 500, timeout: 1000 } }),
+    ...(queue === null ? {} : { queue: { queue, stats: queueStats, attempts: 4, backoff: 250, timeout: 1000 } }),
     ...channels()
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
