@@ -94,11 +94,14 @@ export function normalizeWorkerOptions (options: TwilioWorkerOptions): WorkerCon
   if (channels.size === 0) fail('sms/call', `given: at least one channel (${FORM_CHANNELS.join(', ')})`, undefined)
   const idempotency = toggle('idempotency', options.idempotency, true, { ttl: DAY, pendingTtl: 60_000 })
   const ordering = toggle('ordering', options.ordering, false, { ttl: DAY })
+  const timeout = integer('timeout', options.timeout, 30_000, 100, 3_600_000)
+  // A claim that expires while its attempt may still run lets another worker run the event too.
+  if (idempotency !== null && timeout >= idempotency.pendingTtl) fail('timeout', `less than idempotency.pendingTtl (${idempotency.pendingTtl} ms)`, timeout)
   return {
     queueName,
     connection: options.connection,
     concurrency: integer('concurrency', options.concurrency, 1, 1, 10_000),
-    timeout: integer('timeout', options.timeout, 30_000, 100, 3_600_000),
+    timeout,
     channels,
     delivery: {
       store: options.store === undefined ? null : checkStore(options.store),

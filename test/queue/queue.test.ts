@@ -301,8 +301,8 @@ t.test('worker options: checked, with defaults', async (t) => {
   t.same(config.workerOptions, { connection: base.connection })
   t.same([...config.channels.keys()], ['sms'])
   const store = new MemoryStore()
-  const full = normalizeWorkerOptions({ ...base, queueName: 'q', prefix: 'p', concurrency: 5, timeout: 500, store, idempotency: false, ordering: true, storeTimeout: 50, workerOptions: { stalledInterval: 5000 }, call: {} })
-  t.match(full, { queueName: 'q', concurrency: 5, timeout: 500, delivery: { store, doneTtl: null, orderingTtl: 86_400_000, storeTimeout: 50 } })
+  const full = normalizeWorkerOptions({ ...base, queueName: 'q', prefix: 'p', concurrency: 5, timeout: 120_000, store, idempotency: false, ordering: true, storeTimeout: 50, workerOptions: { stalledInterval: 5000 }, call: {} })
+  t.match(full, { queueName: 'q', concurrency: 5, timeout: 120_000, delivery: { store, doneTtl: null, orderingTtl: 86_400_000, storeTimeout: 50 } })
   t.same(full.workerOptions, { connection: base.connection, prefix: 'p', stalledInterval: 5000 })
 
   const cases: Array<[unknown, RegExp]> = [
@@ -321,6 +321,7 @@ t.test('worker options: checked, with defaults', async (t) => {
     [{ ...base, eventStreams: {} }, /unknown option eventStreams/],
     [{ ...base, concurrency: 0 }, /option concurrency/],
     [{ ...base, timeout: 10 }, /option timeout/],
+    [{ ...base, timeout: 60_000 }, /option timeout must be less than idempotency\.pendingTtl \(60000 ms\)/],
     [{ ...base, store: {} }, /option store must be a store/],
     [{ ...base, queueStats: {} }, /option queueStats must be an object made by createQueueStats/]
   ]
