@@ -5,6 +5,7 @@
 import { CliError, EXIT } from './args'
 import { explainHelp, runExplain } from './explain'
 import type { Io } from './io'
+import { replayHelp, runReplay } from './replay'
 import { runSign, signHelp } from './sign'
 import { runTrigger, triggerHelp } from './trigger'
 
@@ -14,7 +15,8 @@ export type { Io } from './io'
 const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[], io: Io) => Promise<number>, help: () => string }>> = {
   trigger: { run: runTrigger, help: triggerHelp },
   sign: { run: runSign, help: signHelp },
-  explain: { run: runExplain, help: explainHelp }
+  explain: { run: runExplain, help: explainHelp },
+  replay: { run: runReplay, help: replayHelp }
 }
 
 export function usage (): string {
@@ -26,13 +28,15 @@ Commands:
   sign --url URL [--param K=V]…  print the X-Twilio-Signature for a URL and parameters
   explain [--file FILE]          say whether a captured request verifies, and what differs
                                  from what Twilio signed when it does not
+  replay [--dry-run]             put a queue's dead letters (BullMQ's failed jobs) back to wait,
+                                 or list them (needs bullmq and ioredis)
   help [command]                 this text, or a command's
 
 The token comes from --token or the TWILIO_AUTH_TOKEN environment variable; it is never
 printed. No twilio package is needed.
 
-Exit status: 0 success, 1 an answer other than 2xx or a request that does not verify,
-2 usage error, 3 the app could not be reached.
+Exit status: 0 success, 1 an answer other than 2xx, a request that does not verify or a
+Redis command refused, 2 usage error, 3 the app (or Redis) could not be reached.
 
 Run "fastify-twilio-status <command> --help" for a command's options.
 `
@@ -48,11 +52,11 @@ export async function main (argv: readonly string[], io: Io): Promise<number> {
     }
     if (name === '--help' || name === '-h' || name === 'help') {
       const topic = name === 'help' ? rest[0] : undefined
-      if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) throw new CliError(`no help for ${JSON.stringify(topic)}: the commands are trigger, sign and explain`)
+      if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) throw new CliError(`no help for ${JSON.stringify(topic)}: the commands are trigger, sign, explain and replay`)
       io.stdout(topic === undefined ? usage() : COMMANDS[topic].help())
       return EXIT.ok
     }
-    if (!Object.hasOwn(COMMANDS, name)) throw new CliError(`unknown command ${JSON.stringify(name)}: the commands are trigger, sign and explain`)
+    if (!Object.hasOwn(COMMANDS, name)) throw new CliError(`unknown command ${JSON.stringify(name)}: the commands are trigger, sign, explain and replay`)
     return await COMMANDS[name].run(rest, io)
   } catch (err) {
     if (!(err instanceof CliError)) {

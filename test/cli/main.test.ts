@@ -8,8 +8,8 @@ t.test('help: the usage on standard output, exit 0', async (t) => {
     const ran = await cli(argv)
     t.same(ran, { code: 0, stdout: usage(), stderr: '' }, argv.join(' '))
   }
-  t.match(usage(), /trigger <channel> <status>[\s\S]*sign --url URL[\s\S]*explain \[--file FILE\][\s\S]*never\nprinted[\s\S]*0 success, 1 an answer other than 2xx/)
-  for (const command of ['trigger', 'sign', 'explain']) {
+  t.match(usage(), /trigger <channel> <status>[\s\S]*sign --url URL[\s\S]*explain \[--file FILE\][\s\S]*replay \[--dry-run\][\s\S]*never\nprinted[\s\S]*0 success, 1 an answer other than 2xx/)
+  for (const command of ['trigger', 'sign', 'explain', 'replay']) {
     const ran = await cli(['help', command])
     t.equal(ran.code, 0)
     t.match(ran.stdout, new RegExp(`^Usage: fastify-twilio-status ${command}`))
@@ -20,7 +20,7 @@ t.test('usage errors: one line and a pointer to --help on standard error, exit 2
   const none = await cli([])
   t.same(none, { code: 2, stdout: '', stderr: usage() })
   const unknown = await cli(['deploy'])
-  t.same(unknown, { code: 2, stdout: '', stderr: 'fastify-twilio-status: unknown command "deploy": the commands are trigger, sign and explain\nRun "fastify-twilio-status --help" for usage.\n' })
+  t.same(unknown, { code: 2, stdout: '', stderr: 'fastify-twilio-status: unknown command "deploy": the commands are trigger, sign, explain and replay\nRun "fastify-twilio-status --help" for usage.\n' })
   const topic = await cli(['help', 'deploy'])
   t.match(topic, { code: 2, stderr: /no help for "deploy"/ })
   const proto = await cli(['constructor'])

@@ -1,0 +1,170 @@
+/**
+ * `replay`: put a queue's dead letters (the jobs whose attempts are spent, kept in BullMQ's failed
+ * set) back to wait with `replayFailed` (`lib/queue/replay`), or list them (`--dry-run`).
+ *
+ * bullmq and ioredis are optional peer dependencies: loaded when the command runs, and nowhere
+ * else, so that the other commands start without them.
+ */
+import { once } from 'node:events'
+import { replayFailed } from '../queue/replay'
+import { CliError, EXIT, numberOf, parseCommand, stringOf, type Values } from './args'
+import type { Io } from './io'
+
+type Queue = import('bullmq').Queue
+type Redis = import('ioredis').Redis
+
+/** `require`, or a stand-in in tests. */
+export type Load = (id: string) => unknown
+
+export const DEFAULT_REDIS = 'redis://127.0.0.1:6379'
+
+const OPTIONS = {
+  redis: { type: 'string' },
+  queue: { type: 'string' },
+  prefix: { type: 'string' },
+  limit: { type: 'string' },
+  'dry-run': { type: 'boolean' }
+} as const
+
+/**
+ * Fail fast rather than wait for a Redis that is not there: one connection attempt of at most
+ * 2 s, no reconnection, no commands queued while disconnected, and a bound on every command (a
+ * peer that accepts the connection and never answers). The name shows in `CLIENT LIST`.
+ */
+const CONNECTION = {
+  lazyConnect: true,
+  connectTimeout: 2000,
+  retryStrategy: () => null,
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: false,
+  commandTimeout: 5000,
+  connectionName: 'fastify-twilio-status:replay'
+}
+
+export function replayHelp (): string {
+  return `Usage: fastify-twilio-status replay [options]
+
+Put a queue's dead letters back: the jobs whose attempts are spent (BullMQ's failed set) go
+back to wait with their attempts reset and data.replays counted, for the workers to run again.
+
+Options:
+  --redis URL   the queue's Redis: redis://[[user]:password@]host[:port][/db], or rediss://
+                (default: the REDIS_URL environment variable, else ${DEFAULT_REDIS})
+  --queue NAME  the queue's name, as the app's Queue and createTwilioWorker give it
+                (default twilio)
+  --prefix P    the queue's BullMQ key prefix, when it sets one (default BullMQ's own, bull)
+  --limit N     replay at most N jobs, the most recently failed first (default 1000)
+  --dry-run     list the failed jobs (id, name, attempts made, first line of the failure) and
+                replay none
+  --no-color    accepted for symmetry: replay prints no colour
+
+Needs bullmq and ioredis (npm install bullmq ioredis). A password in the URL is never printed.
+
+Exit status: 0 done, 1 Redis refused a command, 2 usage error or bullmq missing, 3 Redis could
+not be reached or went away.
+
+Examples:
+  fastify-twilio-status replay --dry-run
+  fastify-twilio-status replay --redis redis://:secret@redis.internal:6379 --limit 100
+`
+}
+
+export interface Target {
+  readonly url: string
+  /** `url` with its password masked, to print. */
+  readonly shown: string
+  readonly queue: string
+  readonly prefix?: string
+}
+
+/** `url` with its password, if any, replaced by `***`. */
+export function maskUrl (url: string): string {
+  const parsed = new URL(url)
+  if (parsed.password !== '') parsed.password = '***'
+  return parsed.href
+}
+
+/** Where the queue is: `--redis`, else `REDIS_URL` (unless empty), else the local default. */
+export function targetOf (values: Values, env: Readonly<Record<string, string | undefined>>): Target {
+  const given = stringOf(values, 'redis')
+  const url = given ?? (env.REDIS_URL || DEFAULT_REDIS)
+  // The value itself is not echoed: it may hold a password.
+  if (!URL.canParse(url) || !/^rediss?:$/i.test(new URL(url).protocol)) throw new CliError(`${given === undefined ? 'REDIS_URL' : '--redis'} is not a redis:// or rediss:// URL`)
+  for (const flag of ['queue', 'prefix']) {
+    if (stringOf(values, flag) === '') throw new CliError(`--${flag} is empty`)
+  }
+  return { url, shown: maskUrl(url), queue: stringOf(values, 'queue') ?? 'twilio', prefix: stringOf(values, 'prefix') }
+}
+
+/** An optional peer dependency, or a usage error that says how to install it. */
+function need<T> (load: Load, id: string): T {
+  try {
+    return load(id) as T
+  } catch (err) {
+    // Installed but broken: its own error (and stack) says more than "install it".
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err
+    throw new CliError(`replay needs ${id}: npm install ${id}`)
+  }
+}
+
+const ignore = (): void => {}
+
+async function connect (client: Redis, target: Target): Promise<void> {
+  try {
+    // connect() rejects with a bare "Connection is closed."; the cause (ECONNREFUSED, ETIMEDOUT,
+    // WRONGPASS) is emitted as 'error', which rejects once() first.
+    await Promise.all([once(client, 'ready'), client.connect()])
+  } catch (err) {
+    throw new CliError(`cannot reach Redis at ${target.shown}: ${(err as Error).message}`, EXIT.unreachable)
+  }
+}
+
+/** List (`dryRun`) or replay the failed jobs; prints what was done. */
+async function work (queue: Queue, target: Target, limit: number, dryRun: boolean, io: Io): Promise<void> {
+  const total = await queue.getFailedCount()
+  const where = `failed jobs in queue "${target.queue}"`
+  if (!dryRun) {
+    const replayed = await replayFailed(queue, { limit })
+    io.stdout(`${replayed} of ${total} ${where} replayed: back in wait, attempts reset\n`)
+    return
+  }
+  // The range replayFailed takes; a job removed meanwhile comes back undefined.
+  const jobs = (await queue.getFailed(0, limit - 1)).filter((job) => job !== undefined)
+  for (const job of jobs) io.stdout(`${job.id}  ${job.name}  attempts ${job.attemptsMade}  ${job.failedReason.split('\n')[0]}\n`)
+  io.stdout(`${jobs.length} of ${total} ${where} listed; --dry-run: none replayed\n`)
+}
+
+/** `replay`: exit 0 once the failed jobs are replayed (or listed). */
+export async function runReplay (argv: readonly string[], io: Io, load: Load = require): Promise<number> {
+  const { values, positionals } = parseCommand(argv, OPTIONS)
+  if (values.help === true) {
+    io.stdout(replayHelp())
+    return EXIT.ok
+  }
+  if (positionals.length > 0) throw new CliError(`unexpected ${JSON.stringify(positionals[0])}: replay takes only options`)
+  const target = targetOf(values, io.env)
+  const limit = numberOf(values, 'limit', 1000, 1, 1_000_000)
+  const { Queue } = need<typeof import('bullmq')>(load, 'bullmq')
+  const { Redis } = need<typeof import('ioredis')>(load, 'ioredis')
+  const client = new Redis(target.url, CONNECTION)
+  // Every failure reaches us as a rejected command; without a listener ioredis prints each one.
+  client.on('error', ignore)
+  try {
+    await connect(client, target)
+    // A connection given to BullMQ is ours to close, never the Queue's.
+    const queue = new Queue(target.queue, { connection: client, ...(target.prefix === undefined ? {} : { prefix: target.prefix }) })
+    queue.on('error', ignore)
+    try {
+      await work(queue, target, limit, values['dry-run'] === true, io)
+    } catch (err) {
+      // A connection lost on the way is Redis out of reach; anything else is Redis refusing.
+      const lost = client.status !== 'ready'
+      throw new CliError(`Redis at ${target.shown}${lost ? ' went away' : ''}: ${(err as Error).message}`, lost ? EXIT.unreachable : EXIT.failed)
+    } finally {
+      await queue.close().catch(ignore)
+    }
+  } finally {
+    client.disconnect()
+  }
+  return EXIT.ok
+}

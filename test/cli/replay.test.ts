@@ -1,0 +1,221 @@
+/**
+ * replay: a queue's dead letters (BullMQ's failed jobs) back to wait, or listed, against a real
+ * Redis; usage errors; an unreachable Redis; bullmq or ioredis missing.
+ */
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { connect, createServer } from 'node:net'
+import * as bullmq from 'bullmq'
+import { DEFAULT_REDIS, maskUrl, replayHelp, runReplay, targetOf } from '../../lib/cli/replay'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { connectionOf, newQueue, until } from '../helpers/queue'
+import { cli, fakeIo } from './helpers'
+
+let redis: TestRedis
+let admin: ReturnType<TestRedis['client']>
+t.before(async () => {
+  redis = await startRedis()
+  admin = redis.client()
+})
+t.teardown(async () => { await redis.stop() })
+
+interface Teardown { teardown (fn: () => unknown): void }
+
+const REASON = 'downstream is down\n    at the second line'
+
+/** Add `count` events (`job1`, `job2`, …) with one attempt each, and fail them in that order. */
+async function failJobs (queue: bullmq.Queue, count: number): Promise<void> {
+  for (let i = 1; i <= count; i++) {
+    await queue.add('sms failed', { channel: 'sms', status: 'failed', sid: `SM${i}`, event: { MessageSid: `SM${i}` } }, { jobId: `job${i}`, attempts: 1 })
+  }
+  const worker = new bullmq.Worker(queue.name, async () => { throw new Error(REASON) }, { connection: connectionOf(redis), prefix: queue.opts.prefix })
+  await until(async () => (await queue.getJobCounts('failed')).failed === count)
+  await worker.close()
+}
+
+async function deadLetters (t: Teardown, count: number): Promise<{ queue: bullmq.Queue, name: string }> {
+  const { queue, name } = newQueue(t, redis)
+  await failJobs(queue, count)
+  return { queue, name }
+}
+
+/** The command's connections still open on the server: none once it has finished. */
+async function closed (): Promise<boolean> {
+  const list = await admin.client('LIST') as string
+  return !list.includes('name=fastify-twilio-status:replay ')
+}
+
+t.test('help: replay --help and help replay print the options, exit 0', async (t) => {
+  const help = await cli(['replay', '--help'])
+  t.same(help, { code: 0, stdout: replayHelp(), stderr: '' })
+  t.same(await cli(['help', 'replay']), help)
+  t.match(replayHelp(), /--redis URL[\s\S]*REDIS_URL[\s\S]*--queue NAME[\s\S]*--prefix P[\s\S]*--limit N[\s\S]*--dry-run/)
+})
+
+t.test('targetOf: --redis, else REDIS_URL, else the local default; a password is never shown', async (t) => {
+  t.same(targetOf({ redis: 'redis://h:1', queue: 'q', prefix: 'p' }, { REDIS_URL: 'redis://other:2' }), { url: 'redis://h:1', shown: 'redis://h:1', queue: 'q', prefix: 'p' })
+  t.same(targetOf({}, { REDIS_URL: 'rediss://u:secret@h:6380/2' }), { url: 'rediss://u:secret@h:6380/2', shown: 'rediss://u:***@h:6380/2', queue: 'twilio', prefix: undefined })
+  t.equal(targetOf({}, {}).url, DEFAULT_REDIS)
+  t.equal(targetOf({}, { REDIS_URL: '' }).url, DEFAULT_REDIS, 'an empty REDIS_URL is no URL')
+  t.equal(maskUrl('redis://:hunter2@127.0.0.1:6379'), 'redis://:***@127.0.0.1:6379')
+  t.equal(maskUrl(DEFAULT_REDIS), DEFAULT_REDIS)
+  t.throws(() => targetOf({ redis: 'http://user:hunter2@h' }, {}), { message: '--redis is not a redis:// or rediss:// URL', exitCode: 2 })
+  t.throws(() => targetOf({}, { REDIS_URL: 'hunter2@h:6379' }), { message: 'REDIS_URL is not a redis:// or rediss:// URL' })
+  t.throws(() => targetOf({ redis: 'not a url' }, {}), { message: /^--redis is not/ })
+})
+
+t.test('usage errors exit 2 before anything is loaded or connected', async (t) => {
+  const errors: Array<[string[], RegExp]> = [
+    [['--limit', '0'], /--limit takes a whole number from 1 to 1000000, got "0"/],
+    [['--limit', 'all'], /--limit takes a whole number/],
+    [['--queue', ''], /--queue is empty/],
+    [['--prefix', ''], /--prefix is empty/],
+    [['twilio'], /unexpected "twilio": replay takes only options/],
+    [['--force'], /Unknown option '--force'/],
+    [['--redis', 'http://user:hunter2@h'], /--redis is not a redis:\/\/ or rediss:\/\/ URL/]
+  ]
+  for (const [argv, message] of errors) {
+    const ran = await cli(['replay', ...argv], { env: {} })
+    t.equal(ran.code, 2, argv.join(' '))
+    t.match(ran.stderr, message)
+    t.notMatch(ran.stderr, /hunter2/)
+    t.equal(ran.stdout, '')
+  }
+})
+
+t.test('--dry-run lists each failed job (id, name, attempts, first line of the reason) and replays nothing', async (t) => {
+  const { queue, name } = await deadLetters(t, 2)
+  const ran = await cli(['replay', '--queue', name, '--dry-run', '--no-color'], { env: { REDIS_URL: redis.url } })
+  t.same(ran, {
+    code: 0,
+    stdout: 'job2  sms failed  attempts 1  downstream is down\n' +
+      'job1  sms failed  attempts 1  downstream is down\n' +
+      `2 of 2 failed jobs in queue "${name}" listed; --dry-run: none replayed\n`,
+    stderr: ''
+  })
+  t.same(await queue.getJobCounts('failed', 'wait'), { failed: 2, wait: 0 })
+  t.equal((await queue.getJob('job1'))?.data.replays, undefined)
+  await until(closed)
+})
+
+t.test('replay moves the failed jobs back to wait, attempts reset, marked replays=1', async (t) => {
+  const { queue, name } = await deadLetters(t, 2)
+  const ran = await cli(['replay', '--redis', redis.url, '--queue', name], { env: {} })
+  t.same(ran, { code: 0, stdout: `2 of 2 failed jobs in queue "${name}" replayed: back in wait, attempts reset\n`, stderr: '' })
+  t.same(await queue.getJobCounts('failed', 'wait'), { failed: 0, wait: 2 })
+  for (const id of ['job1', 'job2']) {
+    const job = await queue.getJob(id)
+    t.equal(job?.data.replays, 1, id)
+    t.equal(job?.attemptsMade, 0, id)
+  }
+  const again = await cli(['replay', '--redis', redis.url, '--queue', name], { env: {} })
+  t.match(again, { code: 0, stdout: /^0 of 0 failed jobs/ })
+  await until(closed)
+})
+
+t.test('--limit replays (and lists) at most N, the most recently failed first', async (t) => {
+  const { queue, name } = await deadLetters(t, 3)
+  const listed = await cli(['replay', '--queue', name, '--dry-run', '--limit', '2'], { env: { REDIS_URL: redis.url } })
+  t.match(listed.stdout, /^job3 .*\njob2 .*\n2 of 3 failed jobs/)
+  const ran = await cli(['replay', '--queue', name, '--limit', '2'], { env: { REDIS_URL: redis.url } })
+  t.match(ran, { code: 0, stdout: /^2 of 3 failed jobs/ })
+  t.same(await queue.getJobCounts('failed', 'wait'), { failed: 1, wait: 2 })
+  t.equal(await (await queue.getJob('job1'))?.getState(), 'failed')
+})
+
+t.test('--prefix finds a queue under its BullMQ key prefix', async (t) => {
+  const name = `twilio-${randomUUID()}`
+  const queue = new bullmq.Queue(name, { connection: connectionOf(redis), prefix: `test-${randomUUID()}` })
+  t.teardown(async () => {
+    await queue.obliterate({ force: true })
+    await queue.close()
+  })
+  await failJobs(queue, 1)
+  const env = { REDIS_URL: redis.url }
+  t.match(await cli(['replay', '--queue', name], { env }), { code: 0, stdout: /^0 of 0 failed jobs/ }, 'not under the default prefix')
+  t.match(await cli(['replay', '--queue', name, '--prefix', queue.opts.prefix as string], { env }), { code: 0, stdout: /^1 of 1 failed jobs/ })
+  t.same(await queue.getJobCounts('failed', 'wait'), { failed: 0, wait: 1 })
+})
+
+t.test('an unreachable Redis exits 3 at once, its password masked', async (t) => {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  const started = Date.now()
+  const ran = await cli(['replay', '--redis', `redis://:hunter2@127.0.0.1:${port}`], { env: {} })
+  t.ok(Date.now() - started < 2000, 'no retries')
+  t.same(ran, { code: 3, stdout: '', stderr: `fastify-twilio-status: cannot reach Redis at redis://:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n` })
+})
+
+t.test('a peer that hangs up at once exits 3 after one attempt', async (t) => {
+  let connections = 0
+  const server = createServer((socket) => {
+    connections++
+    socket.destroy()
+  }).listen(0, '127.0.0.1')
+  t.teardown(() => { server.close() })
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  const ran = await cli(['replay', '--redis', `redis://127.0.0.1:${port}`], { env: {} })
+  t.match(ran, { code: 3, stdout: '', stderr: new RegExp(`^fastify-twilio-status: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}: `) })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(connections, 1, 'no reconnection')
+})
+
+t.test('a command Redis refuses after connecting (a key of the wrong type) exits 1; the connection is closed', async (t) => {
+  const name = `twilio-${randomUUID()}`
+  await admin.set(`bull:${name}:failed`, 'not a sorted set')
+  t.teardown(() => admin.del(`bull:${name}:failed`))
+  const ran = await cli(['replay', '--queue', name], { env: { REDIS_URL: redis.url } })
+  t.equal(ran.code, 1)
+  t.match(ran.stderr, /^fastify-twilio-status: Redis at redis:\/\/127\.0\.0\.1:\d+: WRONGTYPE /)
+  await until(closed)
+})
+
+t.test('Redis lost after connecting exits 3, without reconnecting; the failed jobs stay', async (t) => {
+  const { queue, name } = await deadLetters(t, 1)
+  const upstream = new URL(redis.url)
+  let connections = 0
+  // Forwards to the tests' Redis, and hangs up at the first script BullMQ runs (after the
+  // connection is ready and its version checked).
+  const proxy = createServer((socket) => {
+    connections++
+    const server = connect(Number(upstream.port), upstream.hostname)
+    server.pipe(socket)
+    socket.on('data', (chunk: Buffer) => {
+      if (/eval/i.test(chunk.toString('latin1'))) {
+        socket.destroy()
+        server.destroy()
+      } else {
+        server.write(chunk)
+      }
+    })
+    socket.on('error', () => {})
+    server.on('error', () => {})
+  }).listen(0, '127.0.0.1')
+  t.teardown(() => { proxy.close() })
+  await once(proxy, 'listening')
+  const through = new URL(redis.url)
+  through.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`
+  const ran = await cli(['replay', '--redis', through.href, '--queue', name], { env: {} })
+  t.same(ran, { code: 3, stdout: '', stderr: `fastify-twilio-status: Redis at ${maskUrl(through.href)} went away: Connection is closed.\n` })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(connections, 1, 'no reconnection')
+  t.same(await queue.getJobCounts('failed'), { failed: 1 })
+})
+
+t.test('bullmq or ioredis missing: a usage error that says what to install; another load failure is not hidden', async (t) => {
+  const missing = (id: string): never => {
+    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' })
+  }
+  const io = fakeIo({ env: {} })
+  await t.rejects(runReplay(['--dry-run'], io, missing), { message: 'replay needs bullmq: npm install bullmq', exitCode: 2 })
+  await t.rejects(runReplay([], io, (id) => id === 'bullmq' ? bullmq : missing(id)), { message: 'replay needs ioredis: npm install ioredis', exitCode: 2 })
+  await t.rejects(runReplay([], io, () => { throw new SyntaxError('Unexpected token') }), SyntaxError)
+  t.same([io.out, io.err], [[], []])
+  // --help needs neither.
+  t.equal(await runReplay(['--help'], io, missing), 0)
+})
