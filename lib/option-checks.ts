@@ -23,6 +23,18 @@ export function isPlainObject (value: unknown): value is Record<string, unknown>
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/**
+ * A counters object the host passes to read it (`stats`, `queueStats`): a new one from `create`
+ * when none is given, else one with every counter `create` makes, which is then updated in place.
+ */
+export function counters<T extends object> (option: string, value: unknown, create: () => T): T {
+  if (value === undefined) return create()
+  if (!isPlainObject(value) || Object.keys(create()).some((k) => typeof value[k] !== 'number')) {
+    fail(option, `an object made by ${create.name}()`, value)
+  }
+  return value as T
+}
+
 /** Edit distance, to suggest `onDelivered` for a misspelt `onDelivred`. */
 
 function distance (a: string, b: string): number {

@@ -2,9 +2,9 @@
  * Options are checked once, at register time, and normalised into a frozen config. Every
  * problem names the option, what was expected and what was given.
  */
-import type { FastifyTwilioStatusOptions, Stats, StatusStore } from '../types/index'
+import type { FastifyTwilioStatusOptions, IdempotencyOptions, OrderingOptions, StatusStore } from '../types/index'
 import type { Callback, ChannelConfig, Config, DeliveryConfig, WebhookConfig } from './config'
-import { fail, integer, isPlainObject, checkPath, optionalFunction, rejectUnknownKeys } from './option-checks'
+import { counters, fail, integer, isPlainObject, checkPath, optionalFunction, rejectUnknownKeys } from './option-checks'
 import { createStats } from './delivery/stats'
 import { callbackNameIn, type Channel, CHANNELS, FAMILIES } from './families/index'
 import { MemoryStore } from './stores/memory'
@@ -14,7 +14,7 @@ import { checkQueue } from './queue/options'
 const DEFAULT_BODY_LIMIT = 64 * 1024
 // Twilio sends a few dozen parameters (an inbound MMS with ten attachments about seventy).
 const DEFAULT_MAX_PARAMS = 256
-export const DAY = 24 * 60 * 60 * 1000
+const DAY = 24 * 60 * 60 * 1000
 const STORE_METHODS = ['claim', 'complete', 'release', 'advance'] as const
 // Fastify passes its own register options (`prefix`, …) to the plugin along with ours.
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
@@ -42,7 +42,7 @@ function checkWebhooks (value: unknown): WebhookConfig[] {
 }
 
 /** `true`/`false`, or an object of TTLs: the TTLs when on, `null` when off. */
-export function toggle<K extends string> (option: string, value: unknown, fallback: boolean, defaults: Record<K, number>): Record<K, number> | null {
+function toggle<K extends string> (option: string, value: unknown, fallback: boolean, defaults: Record<K, number>): Record<K, number> | null {
   if (value === undefined) value = fallback
   if (typeof value === 'boolean') return value ? defaults : null
   if (!isPlainObject(value)) fail(option, 'a boolean or an object', value)
@@ -60,27 +60,21 @@ export function checkStore (value: unknown): StatusStore {
   return value as StatusStore
 }
 
-export function checkStats (value: unknown): Stats {
-  if (value === undefined) return createStats()
-  const fresh = createStats()
-  if (!isPlainObject(value) || Object.keys(fresh).some((k) => typeof value[k] !== 'number')) {
-    fail('stats', 'an object made by createStats()', value)
-  }
-  return value as unknown as Stats
+/** `idempotency` and `ordering`, as the plugin and workers take them: their TTLs, `null` when off. */
+export function checkTtls (options: { readonly idempotency?: unknown, readonly ordering?: unknown }): Pick<DeliveryConfig, 'doneTtl' | 'pendingTtl' | 'orderingTtl'> {
+  const idempotency = toggle<keyof IdempotencyOptions>('idempotency', options.idempotency, true, { ttl: DAY, pendingTtl: 60_000 })
+  const ordering = toggle<keyof OrderingOptions>('ordering', options.ordering, false, { ttl: DAY })
+  return { doneTtl: idempotency?.ttl ?? null, pendingTtl: idempotency?.pendingTtl ?? 60_000, orderingTtl: ordering?.ttl ?? null }
 }
 
 function checkDelivery (options: FastifyTwilioStatusOptions): DeliveryConfig {
-  const idempotency = toggle('idempotency', options.idempotency, true, { ttl: DAY, pendingTtl: 60_000 })
-  const ordering = toggle('ordering', options.ordering, false, { ttl: DAY })
   return Object.freeze({
     store: checkStore(options.store),
-    doneTtl: idempotency?.ttl ?? null,
-    pendingTtl: idempotency?.pendingTtl ?? 60_000,
-    orderingTtl: ordering?.ttl ?? null,
+    ...checkTtls(options),
     // Twilio stops waiting at 15 s (docs/twilio-facts.md §4.1): answer before that, leaving room for a retry.
     deadline: integer('deadline', options.deadline, 10_000, 100, 14_000),
     storeTimeout: integer('storeTimeout', options.storeTimeout, 1000, 10, 10_000),
-    stats: checkStats(options.stats)
+    stats: counters('stats', options.stats, createStats)
   })
 }
 

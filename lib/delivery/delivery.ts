@@ -12,6 +12,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify'
 import { Deadlines } from './deadline'
+import { withTimeout } from './timeout'
 import { dispatchNow, isThenable } from '../dispatch/dispatch'
 import { CallbackFailedError, DeadlineError, InProgressError, StoreTimeoutError } from '../errors'
 import type { ChannelConfig, DeliveryConfig } from '../config'
@@ -75,17 +76,8 @@ export function createDeliver (config: DeliveryConfig): Deliver {
 
   /** A store's promise, bounded by `storeTimeout`: its value, or `FAILED` (logged and counted). */
   function timed<T> (name: string, log: FastifyBaseLogger, result: PromiseLike<T>): Promise<T | typeof FAILED> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new StoreTimeoutError(name, config.storeTimeout)), config.storeTimeout)
-    })
-    return Promise.race([result, timeout]).then((value) => {
-      clearTimeout(timer)
-      return value
-    }, (err: unknown) => {
-      clearTimeout(timer)
-      return failed(name, log, err)
-    })
+    return withTimeout(result, config.storeTimeout, () => new StoreTimeoutError(name, config.storeTimeout))
+      .then(undefined, (err: unknown) => failed(name, log, err))
   }
 
   /**

@@ -29,6 +29,11 @@ export interface Family {
   readonly order: { readonly sequence: string } | { readonly ranks: Readonly<Record<string, number>> } | null
   /** Callback names where a status does not make a good one (`callbackName` otherwise). */
   readonly names?: Readonly<Record<string, string>>
+  /**
+   * Statuses whose reply Twilio acts on: the TwiML a callback returns answers the sender (an
+   * inbound message's `onReceived`). Queue mode runs them inline, since the reply cannot wait.
+   */
+  readonly replyStatuses?: readonly string[]
   /** One request carries a batch of JSON events (Event Streams), not one event's parameters. */
   readonly batch?: true
 }

@@ -52,5 +52,7 @@ export const messages = {
   fields: MESSAGE_FIELDS,
   numberedFields: /^Media(?:Url|ContentType)\d+$/,
   keyParams: [],
-  order: { ranks: MESSAGE_RANKS }
+  order: { ranks: MESSAGE_RANKS },
+  // An inbound message is answered with the TwiML of `onReceived` (§2.4).
+  replyStatuses: ['receiving', 'received']
 } as const satisfies Family

@@ -7,13 +7,15 @@
  */
 import type { QueueConfig } from '../config'
 import { type Deliver, eventKey } from '../delivery/delivery'
+import { withTimeout } from '../delivery/timeout'
 import { EMPTY_TWIML } from '../dispatch/twiml'
 import { QueueUnavailableError } from '../errors'
 import type { TwilioJobData } from '../../types/index'
-import type { FormChannel } from '../families/index'
+import type { Family } from '../families/family'
+import { type Channel, CHANNELS, FAMILIES, type FormChannel } from '../families/index'
 
-/** Statuses whose reply is TwiML Twilio acts on: `onReceived` answers an inbound message. */
-const INLINE: Partial<Record<FormChannel, ReadonlySet<string>>> = { sms: new Set(['received', 'receiving']) }
+/** Per family, the statuses whose reply Twilio acts on (`Family.replyStatuses`): run inline. */
+const INLINE = new Map<Channel, ReadonlySet<string>>(CHANNELS.map((channel) => [channel, new Set((FAMILIES[channel] as Family).replyStatuses)]))
 
 /**
  * A BullMQ job id from an idempotency key. BullMQ refuses custom ids with ':' (and ids that are
@@ -23,27 +25,20 @@ export function jobIdOf (key: string): string {
   return encodeURIComponent(key)
 }
 
-export function needsInline (channel: FormChannel, status: string): boolean {
-  return INLINE[channel]?.has(status) ?? false
-}
-
-function withTimeout<T> (work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue add took longer than ${ms} ms`)), ms)
-  })
-  return Promise.race([work, timeout]).finally(() => { clearTimeout(timer) })
+export function needsInline (channel: Channel, status: string): boolean {
+  return (INLINE.get(channel) as ReadonlySet<string>).has(status)
 }
 
 export function enqueueing (config: QueueConfig, deliver: Deliver): Deliver {
   const { queue, jobOptions, timeout, stats } = config
+  const tooSlow = (): Error => new Error(`queue add took longer than ${timeout} ms`)
   return async function deliverOrEnqueue (delivery) {
     const { channel, status, sid, event, request } = delivery
     const name = channel.channel as FormChannel
     if (needsInline(name, status)) return await deliver(delivery)
     const data: TwilioJobData = { channel: name, status, sid, event: event as TwilioJobData['event'] }
     try {
-      await withTimeout(Promise.resolve(queue.add(`${name} ${status}`, data, { ...jobOptions, jobId: jobIdOf(eventKey(delivery) as string) })), timeout)
+      await withTimeout(queue.add(`${name} ${status}`, data, { ...jobOptions, jobId: jobIdOf(eventKey(delivery) as string) }), timeout, tooSlow)
     } catch (err) {
       if (!channel.byStatus.has(status) && channel.onAny === undefined) {
         request.log.error({ err, sid, status }, 'fastify-twilio-status: queue add failed and no callback here to run the event inline; answered 503')

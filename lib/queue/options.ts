@@ -4,8 +4,8 @@
  * here.
  */
 import type { QueueConfig } from '../config'
-import { fail, integer, isPlainObject, rejectUnknownKeys } from '../option-checks'
-import { checkQueueStats } from './stats'
+import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from '../option-checks'
+import { createQueueStats } from './stats'
 
 const KEYS = ['queue', 'attempts', 'backoff', 'timeout', 'jobOptions', 'stats']
 
@@ -33,6 +33,6 @@ export function checkQueue (value: unknown): QueueConfig | null {
       ...(given.jobOptions as Record<string, unknown> | undefined)
     }),
     timeout: integer('queue.timeout', given.timeout, 2000, 10, 60_000),
-    stats: checkQueueStats('queue.stats', given.stats, fail)
+    stats: counters('queue.stats', given.stats, createQueueStats)
   })
 }

@@ -6,10 +6,11 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { ChannelConfig, DeliveryConfig } from '../config'
 import { type FormChannel, CHANNELS } from '../families/index'
-import { fail, integer, isPlainObject, rejectUnknownKeys } from '../option-checks'
-import { checkChannel, checkStats, checkStore, DAY, toggle } from '../options'
+import { createStats } from '../delivery/stats'
+import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from '../option-checks'
+import { checkChannel, checkStore, checkTtls } from '../options'
 import type { QueueStats, StatusStore, TwilioWorkerOptions } from '../../types/index'
-import { checkQueueStats } from './stats'
+import { createQueueStats } from './stats'
 
 const FORM_CHANNELS = CHANNELS.filter((c): c is FormChannel => c !== 'eventStreams')
 const KEYS = ['connection', 'queueName', 'prefix', 'concurrency', 'timeout', 'store', 'idempotency', 'ordering',
@@ -66,11 +67,10 @@ export function normalizeWorkerOptions (options: TwilioWorkerOptions): WorkerCon
     if (config !== null) channels.set(channel, config)
   }
   if (channels.size === 0) fail('sms/call', `given: at least one channel (${FORM_CHANNELS.join(', ')})`, undefined)
-  const idempotency = toggle('idempotency', options.idempotency, true, { ttl: DAY, pendingTtl: 60_000 })
-  const ordering = toggle('ordering', options.ordering, false, { ttl: DAY })
+  const ttls = checkTtls(options)
   const timeout = integer('timeout', options.timeout, 30_000, 100, 3_600_000)
   // A claim that expires while its attempt may still run lets another worker run the event too.
-  if (idempotency !== null && timeout >= idempotency.pendingTtl) fail('timeout', `less than idempotency.pendingTtl (${idempotency.pendingTtl} ms)`, timeout)
+  if (ttls.doneTtl !== null && timeout >= ttls.pendingTtl) fail('timeout', `less than idempotency.pendingTtl (${ttls.pendingTtl} ms)`, timeout)
   return {
     queueName,
     connection: options.connection,
@@ -79,15 +79,13 @@ export function normalizeWorkerOptions (options: TwilioWorkerOptions): WorkerCon
     channels,
     delivery: {
       store: options.store === undefined ? null : checkStore(options.store),
-      doneTtl: idempotency?.ttl ?? null,
-      pendingTtl: idempotency?.pendingTtl ?? 60_000,
-      orderingTtl: ordering?.ttl ?? null,
+      ...ttls,
       // The worker keeps its own per-job timeout; the delivery's deadline only has to be longer.
       deadline: 2 ** 31 - 1,
       storeTimeout: integer('storeTimeout', options.storeTimeout, 1000, 10, 60_000),
-      stats: checkStats(options.stats)
+      stats: counters('stats', options.stats, createStats)
     },
-    queueStats: checkQueueStats('queueStats', options.queueStats, fail),
+    queueStats: counters('queueStats', options.queueStats, createQueueStats),
     logger,
     workerOptions: {
       connection: options.connection,

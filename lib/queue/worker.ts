@@ -11,6 +11,7 @@
  */
 import { createDelivery, type Delivery } from '../delivery/delivery'
 import { InProgressError } from '../errors'
+import { withTimeout } from '../delivery/timeout'
 import { RedisStore } from '../stores/redis'
 import type { RedisClient, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../../types/index'
 import { normalizeWorkerOptions } from './worker-options'
@@ -52,15 +53,6 @@ class CallbackTimeoutError extends Error {
   }
 }
 
-/** Rejects after `ms`; the work goes on, and its outcome is recorded by the delivery code. */
-async function within<T> (work: Promise<T>, ms: number, sid: string, status: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new CallbackTimeoutError(sid, status, ms)), ms)
-  })
-  return await Promise.race([work, timeout]).finally(() => { clearTimeout(timer) })
-}
-
 export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker {
   const config = normalizeWorkerOptions(options)
   const bullmq = require('bullmq') as BullMQ
@@ -92,7 +84,8 @@ export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker 
     const context: TwilioJobContext = { log: logger.child({ jobId: job.id, sid, status }), id: job.id as string, attemptsMade: job.attemptsMade }
     const delivery: Delivery = { channel: channelConfig, status, sid, event, request: context }
     try {
-      await within(deliver(delivery), timeout, sid, status)
+      // Past `timeout` the attempt fails; the callbacks go on, and the delivery records their outcome.
+      await withTimeout(deliver(delivery), timeout, () => new CallbackTimeoutError(sid, status, timeout))
     } catch (err) {
       // Another worker holds the event (it runs it now, or died holding it until `pendingTtl`):
       // look again later without spending an attempt.

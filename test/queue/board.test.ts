@@ -12,15 +12,12 @@ import { RedisStore } from '../../lib/stores/redis'
 import { createTwilioWorker } from '../../lib/queue/worker'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { chromiumPath } from '../helpers/chromium'
-import { connectionOf, newQueue, until } from '../helpers/queue'
+import { connectionOf, newQueue, silent, until } from '../helpers/queue'
 import { formPost, smsParams, TOKEN } from '../helpers/sign'
 
 let redis: TestRedis
 t.before(async () => { redis = await startRedis() })
 t.teardown(async () => { await redis.stop() })
-
-const quiet = (): void => {}
-const silent = { level: 'silent', fatal: quiet, error: quiet, warn: quiet, info: quiet, debug: quiet, trace: quiet, silent: quiet, child: () => silent } as never
 
 t.test('Bull Board behind authentication: see a failed Twilio event and its error, retry it, see it complete', async (t) => {
   const { queue, name, prefix } = newQueue(t, redis)
