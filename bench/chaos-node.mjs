@@ -85,7 +85,7 @@ if (role === 'worker') {
     concurrency: Number(process.env.CHAOS_WORKER_CONCURRENCY),
     ordering: true,
     idempotency: { ttl: 86_400_000, pendingTtl: 5000 },
-    timeout: 5000,
+    timeout: 4000,
     storeTimeout: 5000,
     store: loggedStore(storeRedis),
     logger: silent,

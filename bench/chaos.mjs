@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
+import { installPackage, onPath } from '../scripts/provide.mjs'
 
 const { values: flags } = parseArgs({
   options: {
@@ -47,12 +48,19 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const { sampleSid, signTwilioRequest } = await import('../dist/lib/testing/index.js')
 
 // ---- Redis, durable: appendonly yes, fsync on every write, in a temporary directory.
+// redis-server from PATH, else Debian's package, installed as `npm test` installs it.
+const REDIS_SERVER = onPath('redis-server') ?? await (async () => {
+  const run = (command, args, options) => new Promise((resolve) => spawn(command, args, options).once('exit', (code) => resolve(code ?? 1)).once('error', () => resolve(127)))
+  const { found, reason } = await installPackage('redis-server', 'redis-server', { run, log: (line) => console.log(`  ${line}`) })
+  if (found === undefined) throw new Error(`chaos needs redis-server: ${reason}`)
+  return found
+})()
 const dir = mkdtempSync(path.join(os.tmpdir(), 'chaos-redis-'))
 const port = await new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)) }) })
 const REDIS_URL = `redis://127.0.0.1:${port}`
 let redisProc
 async function startRedis () {
-  redisProc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' })
+  redisProc = spawn(REDIS_SERVER, ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' })
   for (let i = 0; i < 100; i++) {
     const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
     probe.on('error', () => {})

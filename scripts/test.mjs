@@ -17,13 +17,13 @@
 // `chromium` (or `chromium-browser`) on PATH, else Debian's `chromium` package; the steps get
 // its path as CHROME_PATH. Each test that drives it starts and stops its own browser.
 //
-// TEST_REDIS_NO_INSTALL=1 skips the installs (to check the failure line without installing).
-import { spawn, spawnSync } from 'node:child_process'
-import { accessSync, constants as fs } from 'node:fs'
+// Finding or installing the programs is ./provide.mjs's (TEST_REDIS_NO_INSTALL=1 skips installs).
+import { spawn } from 'node:child_process'
 import { createConnection, createServer } from 'node:net'
 import { constants } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { installPackage, onPath } from './provide.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -47,18 +47,6 @@ let stopping
 
 function log (line) {
   process.stderr.write(`[npm test] ${line}\n`)
-}
-
-function onPath (name, PATH = process.env.PATH ?? '') {
-  for (const dir of PATH.split(delimiter)) {
-    if (dir === '') continue
-    const file = join(dir, name)
-    try {
-      accessSync(file, fs.X_OK)
-      return file
-    } catch {}
-  }
-  return undefined
 }
 
 /** Signals a child's whole process group: npm and sh do not pass a signal on to their children. */
@@ -86,34 +74,9 @@ function run (command, args, options = {}) {
   })
 }
 
-/** How to run a command as root here without a prompt: [] as root, through `sudo -n`, or undefined. */
-function asRoot () {
-  if (process.getuid?.() === 0) return []
-  // sudo resets the environment: `env` sets DEBIAN_FRONTEND for apt-get again.
-  if (onPath('sudo') !== undefined && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0) return ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive']
-  return undefined
-}
-
-/** Installs a Debian package that provides `binary`; resolves with its path, or a reason it could not. */
+/** `installPackage` with this script's runner, so that a signal stops apt-get too. */
 async function install (pkg, binary) {
-  if (process.env.TEST_REDIS_NO_INSTALL === '1') return { reason: 'not installed: TEST_REDIS_NO_INSTALL=1' }
-  if (onPath('apt-get') === undefined) return { reason: 'no apt-get to install it with' }
-  const prefix = asRoot()
-  if (prefix === undefined) return { reason: 'installing it needs root or passwordless sudo' }
-  log(`${binary} is not on PATH: installing ${pkg} with apt-get`)
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const apt = async (...args) => {
-    const [command, ...rest] = [...prefix, 'apt-get', ...args]
-    return await run(command, rest, { env, stdio: ['ignore', 'ignore', 'inherit'] })
-  }
-  let status = await apt('update', '-qq')
-  if (stopping !== undefined) return { reason: `stopped by ${stopping}` }
-  if (status !== 0) return { reason: `apt-get update failed with status ${status}` }
-  status = await apt('install', '-y', '-qq', pkg)
-  if (status !== 0) return { reason: `apt-get install ${pkg} failed with status ${status}` }
-  // Debian installs it in /usr/bin, which a minimal PATH may lack.
-  const found = onPath(binary) ?? onPath(binary, ['/usr/bin', '/usr/sbin', '/bin'].join(delimiter))
-  return found === undefined ? { reason: `apt-get installed ${pkg} but ${binary} is nowhere to be found` } : { found }
+  return await installPackage(pkg, binary, { run, log, stopped: () => stopping })
 }
 
 async function freePort () {
