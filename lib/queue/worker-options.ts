@@ -63,6 +63,8 @@ export function normalizeWorkerOptions (options: TwilioWorkerOptions): WorkerCon
   const given = options as unknown as Record<string, unknown>
   const channels = new Map<string, ChannelConfig>()
   for (const channel of FORM_CHANNELS) {
+    // A worker serves no routes: a `path` here is a plugin option given to the wrong place.
+    if ((given[channel] as { path?: unknown } | undefined)?.path !== undefined) fail(`${channel}.path`, 'absent: a worker has no routes', (given[channel] as { path: unknown }).path)
     const config = checkChannel(channel, given[channel])
     if (config !== null) channels.set(channel, config)
   }

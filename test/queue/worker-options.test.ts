@@ -31,6 +31,7 @@ t.test('worker options: checked, with defaults', async (t) => {
     [{ connection: {} }, /at least one channel \(sms, call, recording/],
     [{ ...base, sms: { onDelivred () {} } }, /unknown option sms\.onDelivred/],
     [{ ...base, eventStreams: {} }, /unknown option eventStreams/],
+    [{ ...base, sms: { path: '/sms' } }, /option sms\.path must be absent: a worker has no routes/],
     [{ ...base, concurrency: 0 }, /option concurrency/],
     [{ ...base, timeout: 10 }, /option timeout/],
     [{ ...base, timeout: 60_000 }, /option timeout must be less than idempotency\.pendingTtl \(60000 ms\)/],
