@@ -54,9 +54,10 @@ function messageOf (err: unknown): string {
 
 /**
  * `fn` run in a new span, child of `parent`, ended when `fn` returns or its promise settles. A
- * synchronous `fn` stays synchronous.
+ * synchronous `fn` stays synchronous. A throw or rejection is an error status (`record`: and an
+ * exception event); so is a value that `failedOf` names as a failure.
  */
-function inSpan<T> (otel: Api, name: string, attributes: Attributes, parent: OtelApi.Context, record: boolean, fn: () => T): T {
+function inSpan<T> (otel: Api, name: string, attributes: Attributes, parent: OtelApi.Context, record: boolean, fn: () => T, failedOf: (value: unknown) => unknown = () => undefined): T {
   const span = otel.trace.getTracer(TRACER_NAME).startSpan(name, { attributes }, parent)
   const failed = (err: unknown): void => {
     if (record) span.recordException(err instanceof Error ? err : messageOf(err))
@@ -70,27 +71,30 @@ function inSpan<T> (otel: Api, name: string, attributes: Attributes, parent: Ote
     failed(err)
     throw err
   }
-  if (!isThenable(result)) {
-    span.end()
-    return result
-  }
-  return Promise.resolve(result).then((value) => {
-    span.end()
+  const ended = <V>(value: V): V => {
+    const failure = failedOf(value)
+    if (failure === undefined) span.end()
+    else failed(failure)
     return value
-  }, (err: unknown) => {
+  }
+  if (!isThenable(result)) return ended(result)
+  return Promise.resolve(result).then(ended, (err: unknown) => {
     failed(err)
     throw err
   }) as T
 }
 
-/** A signature check that runs in a `twilio.verify` span when there is an active span. */
-export function tracedCheck<R, P> (check: (request: R, parts: P) => void | Promise<void>): (request: R, parts: P) => void | Promise<void> {
+/**
+ * A signature check that runs in a `twilio.verify` span when there is an active span; the refusal
+ * it returns is the span's error status.
+ */
+export function tracedCheck<R, P> (check: (request: R, parts: P) => Error | undefined | Promise<Error | undefined>): (request: R, parts: P) => Error | undefined | Promise<Error | undefined> {
   const otel = otelApi()
   if (otel === null) return check
   return function checkSignatureTraced (request, parts) {
     const parent = otel.context.active()
     if (otel.trace.getSpan(parent) === undefined) return check(request, parts)
-    return inSpan(otel, 'twilio.verify', {}, parent, false, () => check(request, parts))
+    return inSpan(otel, 'twilio.verify', {}, parent, false, () => check(request, parts), (value) => value)
   }
 }
 

@@ -136,6 +136,28 @@ t.test('the host\'s error handler does not decide what Twilio hears', async (t) 
   t.equal(hostHandled, 1)
 })
 
+t.test('a refused signature is answered by the plugin\'s hook with the error handler\'s body, not through the host\'s onError hooks', async (t) => {
+  const app = Fastify({ logger: false })
+  t.teardown(() => app.close())
+  const seen: unknown[] = []
+  app.addHook('onError', async (_request, _reply, error) => { seen.push(error) })
+  await app.register(twilioStatus, { authToken: TOKEN, sms: { onDelivered: () => {} } })
+  const forged = formPost(smsParams('delivered'))
+  forged.headers['x-twilio-signature'] = sign(ORIGIN + SMS_PATH, smsParams('sent'))
+  const missing = formPost(smsParams('delivered'))
+  delete missing.headers['x-twilio-signature']
+  for (const [request, code, message] of [
+    [forged, 'FST_TWILIO_INVALID_SIGNATURE', 'X-Twilio-Signature does not match the request'],
+    [missing, 'FST_TWILIO_MISSING_SIGNATURE', 'Missing X-Twilio-Signature header']
+  ] as const) {
+    const res = await app.inject(request)
+    t.equal(res.statusCode, 403, code)
+    t.equal(res.headers['content-type'], 'application/json; charset=utf-8')
+    t.same(res.json(), { statusCode: 403, code, error: 'Forbidden', message }, 'the body the error handler sends for that error')
+  }
+  t.same(seen, [], 'a refusal is an answer, not an error: the host\'s onError hooks see none')
+})
+
 t.test('an error without a code from a host hook on the plugin\'s route is a 500 that does not echo its message', async (t) => {
   const app = Fastify({ logger: false })
   t.teardown(() => app.close())

@@ -47,7 +47,7 @@ t.test('without it, the tracing functions hand back what they are given', async 
   t.equal(tracedChannels(channels), channels)
   const deliver = async (): Promise<string> => ''
   t.equal(tracedDelivery(deliver), deliver)
-  const check = (): void => {}
+  const check = (): undefined => undefined
   t.equal(tracedCheck(check), check)
   t.doesNotThrow(() => { signatureRejected('mismatch', new Error('forged')) })
 })

@@ -26,7 +26,12 @@ function readParam (params: FormParams, names: readonly string[]): string | unde
 export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: Deliver) {
   const { statusParams: statusNames, sidParams: sidNames } = FAMILIES[channel.channel]
 
-  return async function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): Promise<string> {
+  /**
+   * Synchronous while the delivery is (the memory store and plain callbacks): Fastify sends a
+   * value a handler returns, so the usual event costs no promise and no microtask hop; a throw
+   * reaches the error handler as a rejection would.
+   */
+  return function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): string | Promise<string> {
     const { params: event, repeated } = parsedOf(request)
     for (const name of repeated) {
       if (isSingleValued(channel.channel, name)) throw new InvalidParamError(name)
@@ -42,9 +47,8 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
     if (!channel.known.has(status)) {
       request.log.warn({ sid, status }, 'fastify-twilio-status: unknown status, acknowledged and passed to onAny only')
     }
-    const twiml = await deliver({ channel, status, sid, event, request })
     reply.type('text/xml')
-    return twiml
+    return deliver({ channel, status, sid, event, request })
   }
 }
 

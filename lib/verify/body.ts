@@ -4,12 +4,12 @@
  * parameters, or the raw JSON text for `bodySHA256`. `verifyTwilioSignature` is the preHandler
  * of every plugin route: nothing runs before the signature is checked.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { type FormParams, parseForm } from './form'
 import { jsonParams } from './json-params'
 import { targetOf } from './public-url'
 import type { Params } from './signature'
-import type { createSignatureCheck } from './check'
+import type { SignatureCheck } from './check'
 
 /** What the plugin's parsers read, beside `request.body` (which is the parameters alone). */
 export interface Parsed {
@@ -40,7 +40,7 @@ export interface TwilioBodies {
 }
 
 /** Install the parsers in the plugin's (encapsulated) context and build its hook. */
-export function twilioBodies (fastify: FastifyInstance, maxParams: number, checkSignature: ReturnType<typeof createSignatureCheck> | null): TwilioBodies {
+export function twilioBodies (fastify: FastifyInstance, maxParams: number, checkSignature: SignatureCheck | null): TwilioBodies {
   function formParsed (text: string, signed: boolean): Parsed {
     const repeated: string[] = []
     const params = parseForm(text, maxParams, repeated)
@@ -87,18 +87,25 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
       })
     })
 
-  function verifyTwilioSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  /**
+   * A refused signature (always a coded 403) is answered here, with the body the plugin's error
+   * handler would send: a forged request then costs about what a real one does, not a trip
+   * through Fastify's error path (onError hooks, the error handler, serialization). The check has
+   * already logged it at warn.
+   */
+  function refuse (reply: FastifyReply, { code, message }: FastifyError): void {
+    reply.code(403).header('content-type', 'application/json; charset=utf-8')
+      .send(`{"statusCode":403,"code":${JSON.stringify(code)},"error":"Forbidden","message":${JSON.stringify(message)}}`)
+  }
+
+  function verifyTwilioSignature (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const parsed = parsedOf(request)
-    let checked: void | Promise<void>
-    try {
-      checked = (checkSignature as NonNullable<typeof checkSignature>)(request, {
-        target: targetOf(request), signed: parsed.signed, raw: parsed.raw, accountSid: parsed.params.AccountSid
-      })
-    } catch (err) {
-      return done(err as Error)
-    }
+    const checked = (checkSignature as SignatureCheck)(request, {
+      target: targetOf(request), signed: parsed.signed, raw: parsed.raw, accountSid: parsed.params.AccountSid
+    })
     if (checked === undefined) done()
-    else checked.then(() => { done() }, done)
+    else if (checked instanceof Error) refuse(reply, checked as FastifyError)
+    else checked.then((refused) => { refused === undefined ? done() : refuse(reply, refused as FastifyError) }, done)
   }
 
   return { parsedOf, verifyTwilioSignature: checkSignature === null ? null : verifyTwilioSignature }

@@ -54,19 +54,14 @@ export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatu
       // Without the raw text the body could not be bound to the signature: refuse, do not guess.
       if (raw === undefined) return done(new RawBodyMissingError())
     }
-    let checked: void | Promise<void>
-    try {
-      checked = check(request, {
-        target: targetOf(request),
-        signed: request.method === 'GET' || json ? null : params,
-        raw,
-        accountSid: json || request.method === 'GET' ? (request.query as Record<string, unknown> | undefined)?.AccountSid ?? params.AccountSid : params.AccountSid
-      })
-    } catch (err) {
-      return done(err as Error)
-    }
-    if (checked === undefined) done()
-    else checked.then(() => { done() }, done)
+    const checked = check(request, {
+      target: targetOf(request),
+      signed: request.method === 'GET' || json ? null : params,
+      raw,
+      accountSid: json || request.method === 'GET' ? (request.query as Record<string, unknown> | undefined)?.AccountSid ?? params.AccountSid : params.AccountSid
+    })
+    if (checked === undefined || checked instanceof Error) done(checked)
+    else checked.then(done, done)
   }
 
   return Object.assign(verifyTwilioSignature, { preParsing: keepRawJson })

@@ -128,13 +128,13 @@ t.test('SharedKey signatures, selected by the settings header', async (t) => {
 
   t.test('a signature of one SharedKey under the other key id is refused as a mismatch, with the warn log naming sharedKey', async (t) => {
     const { result, lines } = run(config, signedBy(SECRET_B, 'HMAC_SHA256', `key=${KEY_A},algorithm=HMAC_SHA256`))
-    t.throws(result, { code: 'FST_TWILIO_INVALID_SIGNATURE', statusCode: 403 })
+    t.match(result(), { code: 'FST_TWILIO_INVALID_SIGNATURE', statusCode: 403 })
     t.same(lines, [warnOf('mismatch', { urls: URLS, key: 'sharedKey' })])
   })
 
   t.test('an unknown key= id is refused with FST_TWILIO_UNKNOWN_SHARED_KEY, even when a configured secret signed it', async (t) => {
     const { result, lines } = run(config, signedBy(SECRET_A, 'HMAC_SHA1', 'key=webhooks_sharedkey_unknown,algorithm=HMAC_SHA1'))
-    t.throws(result, { code: 'FST_TWILIO_UNKNOWN_SHARED_KEY', statusCode: 403 })
+    t.match(result(), { code: 'FST_TWILIO_UNKNOWN_SHARED_KEY', statusCode: 403 })
     t.same(lines, [warnOf('unknown-key', { keyId: 'webhooks_sharedkey_unknown' })], 'the unknown id is named (ids are not secret)')
   })
 
@@ -150,44 +150,44 @@ t.test('SharedKey signatures, selected by the settings header', async (t) => {
 
   t.test('without a key= part a signature by none of the SharedKeys is refused as a mismatch', async (t) => {
     const { result, lines } = run(config, signedBy(TOKEN, 'HMAC_SHA256', 'algorithm=HMAC_SHA256'))
-    t.throws(result, { code: 'FST_TWILIO_INVALID_SIGNATURE' })
+    t.match(result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' })
     t.same(lines, [warnOf('mismatch', { urls: URLS, key: 'sharedKey' })])
   })
 
   t.test('an Auth Token signature under a settings header is refused: no fallback to the Auth Token', async (t) => {
     const { result } = run(config, signedBy(TOKEN, 'HMAC_SHA1', `key=${KEY_A},algorithm=HMAC_SHA1`))
-    t.throws(result, { code: 'FST_TWILIO_INVALID_SIGNATURE' })
+    t.match(result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' })
   })
 
   t.test('a SharedKey signature without the settings header is checked against the Auth Tokens, and refused', async (t) => {
     const { result, lines } = run(config, { 'x-twilio-signature': SK1 })
-    t.throws(result, { code: 'FST_TWILIO_INVALID_SIGNATURE' })
+    t.match(result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' })
     t.same(lines, [warnOf('mismatch', { urls: URLS, key: 'authToken' })])
   })
 
   t.test('a SHA-1 signature under algorithm=HMAC_SHA256 is refused as malformed (the wrong length)', async (t) => {
     const { result, lines } = run(config, { 'x-twilio-signature': SK1, 'x-twilio-webhooks-signature-settings': `key=${KEY_A},algorithm=HMAC_SHA256` })
-    t.throws(result, { code: 'FST_TWILIO_MALFORMED_SIGNATURE', statusCode: 403 })
+    t.match(result(), { code: 'FST_TWILIO_MALFORMED_SIGNATURE', statusCode: 403 })
     t.same(lines, [warnOf('malformed', { urls: URLS, key: 'sharedKey' })])
   })
 
   t.test('a SHA-256 signature under algorithm=HMAC_SHA1 is refused as malformed', async (t) => {
-    t.throws(run(config, { 'x-twilio-signature': SK2, 'x-twilio-webhooks-signature-settings': `key=${KEY_A},algorithm=HMAC_SHA1` }).result,
+    t.match(run(config, { 'x-twilio-signature': SK2, 'x-twilio-webhooks-signature-settings': `key=${KEY_A},algorithm=HMAC_SHA1` }).result(),
       { code: 'FST_TWILIO_MALFORMED_SIGNATURE' })
   })
 
   t.test('a settings header when no SharedKey is configured refuses every request, whatever its signature', async (t) => {
     const noShared = configOf()
     const sha1 = run(noShared, signedBy(TOKEN, 'HMAC_SHA1', 'algorithm=HMAC_SHA1'))
-    t.throws(sha1.result, { code: 'FST_TWILIO_UNKNOWN_SHARED_KEY' }, 'no SharedKey to try: no fallback to the Auth Token')
+    t.match(sha1.result(), { code: 'FST_TWILIO_UNKNOWN_SHARED_KEY' }, 'no SharedKey to try: no fallback to the Auth Token')
     t.same(sha1.lines, [warnOf('unknown-key', { keyId: null })])
-    t.throws(run(noShared, signedBy(TOKEN, 'HMAC_SHA256', 'algorithm=HMAC_SHA256')).result, { code: 'FST_TWILIO_UNKNOWN_SHARED_KEY', statusCode: 403 })
-    t.throws(run(noShared, signedBy(TOKEN, 'HMAC_SHA1', `key=${KEY_A}`)).result, { code: 'FST_TWILIO_UNKNOWN_SHARED_KEY' })
+    t.match(run(noShared, signedBy(TOKEN, 'HMAC_SHA256', 'algorithm=HMAC_SHA256')).result(), { code: 'FST_TWILIO_UNKNOWN_SHARED_KEY', statusCode: 403 })
+    t.match(run(noShared, signedBy(TOKEN, 'HMAC_SHA1', `key=${KEY_A}`)).result(), { code: 'FST_TWILIO_UNKNOWN_SHARED_KEY' })
   })
 
   t.test('a SharedKey-signed request without X-Twilio-Signature is refused as missing', async (t) => {
     const { result, lines } = run(config, { 'x-twilio-webhooks-signature-settings': `key=${KEY_A},algorithm=HMAC_SHA256` })
-    t.throws(result, { code: 'FST_TWILIO_MISSING_SIGNATURE' })
+    t.match(result(), { code: 'FST_TWILIO_MISSING_SIGNATURE' })
     t.same(lines, [warnOf('missing', { urls: URLS, key: 'sharedKey' })])
   })
 })
@@ -197,7 +197,8 @@ t.test('an unsupported algorithm', async (t) => {
 
   t.test('HMAC_SHA512 is refused with FST_TWILIO_UNSUPPORTED_ALGORITHM, naming it, and logged as unsupported-algorithm', async (t) => {
     const { result, lines } = run(config, signedBy(SECRET_A, 'HMAC_SHA256', `key=${KEY_A},algorithm=HMAC_SHA512`))
-    const err = t.throws(result, { code: 'FST_TWILIO_UNSUPPORTED_ALGORITHM', statusCode: 403 }) as Error
+    const err = result() as Error
+    t.match(err, { code: 'FST_TWILIO_UNSUPPORTED_ALGORITHM', statusCode: 403 })
     t.match(err.message, /HMAC_SHA512/)
     t.same(lines, [warnOf('unsupported-algorithm', { algorithm: 'HMAC_SHA512' })])
   })
@@ -205,7 +206,8 @@ t.test('an unsupported algorithm', async (t) => {
   t.test('the algorithm is checked before the key id, and its name is cut to 64 characters in the error and the log', async (t) => {
     const name = 'HMAC_' + 'X'.repeat(100)
     const { result, lines } = run(config, signedBy(SECRET_A, 'HMAC_SHA1', `key=webhooks_sharedkey_unknown,algorithm=${name}`))
-    const err = t.throws(result, { code: 'FST_TWILIO_UNSUPPORTED_ALGORITHM' }) as Error
+    const err = result() as Error
+    t.match(err, { code: 'FST_TWILIO_UNSUPPORTED_ALGORITHM' })
     t.ok(err.message.includes(name.slice(0, 64) + '…'))
     t.notOk(err.message.includes(name.slice(0, 65)), 'no more than 64 characters of it')
     t.same(lines, [warnOf('unsupported-algorithm', { algorithm: name.slice(0, 64) + '…' })])
@@ -219,7 +221,7 @@ t.test('requireSharedKey', async (t) => {
 
   t.test('refuses a valid Auth Token signature with FST_TWILIO_SHARED_KEY_REQUIRED, before any token lookup', async (t) => {
     const { result, lines } = run(config, signedBy(TOKEN))
-    t.throws(result, { code: 'FST_TWILIO_SHARED_KEY_REQUIRED', statusCode: 403 })
+    t.match(result(), { code: 'FST_TWILIO_SHARED_KEY_REQUIRED', statusCode: 403 })
     t.same(lines, [warnOf('shared-key-required')])
     t.equal(asked, 0, 'the lookup is not asked')
   })
@@ -252,27 +254,27 @@ t.test('the static Auth Token list (no settings header)', async (t) => {
 
   t.test('a request without X-Twilio-Signature is refused with FST_TWILIO_MISSING_SIGNATURE', async (t) => {
     const { result, lines } = run(config, {})
-    t.throws(result, { code: 'FST_TWILIO_MISSING_SIGNATURE', statusCode: 403 })
+    t.match(result(), { code: 'FST_TWILIO_MISSING_SIGNATURE', statusCode: 403 })
     t.same(lines, [warnOf('missing', { urls: URLS, key: 'authToken' })])
   })
 
   t.test('a signature that is not a base64 SHA-1 HMAC is refused with FST_TWILIO_MALFORMED_SIGNATURE', async (t) => {
     for (const signature of ['', 'x', SK2, [SK1]]) {
       const { result, lines } = run(config, { 'x-twilio-signature': signature })
-      t.throws(result, { code: 'FST_TWILIO_MALFORMED_SIGNATURE' }, JSON.stringify(signature))
+      t.match(result(), { code: 'FST_TWILIO_MALFORMED_SIGNATURE' }, JSON.stringify(signature))
       t.same(lines, [warnOf('malformed', { urls: URLS, key: 'authToken' })])
     }
   })
 
   t.test('a signature by a token not in the list is refused with FST_TWILIO_INVALID_SIGNATURE', async (t) => {
     const { result, lines } = run(config, signedBy(SUB_TOKEN))
-    t.throws(result, { code: 'FST_TWILIO_INVALID_SIGNATURE', statusCode: 403 })
+    t.match(result(), { code: 'FST_TWILIO_INVALID_SIGNATURE', statusCode: 403 })
     t.same(lines, [warnOf('mismatch', { urls: URLS, key: 'authToken' })])
   })
 
   t.test('a changed parameter is refused with FST_TWILIO_INVALID_SIGNATURE', async (t) => {
     const { result } = run(config, signedBy(TOKEN), { ...PARTS, signed: { ...Q, MessageStatus: 'failed' } })
-    t.throws(result, { code: 'FST_TWILIO_INVALID_SIGNATURE' })
+    t.match(result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' })
   })
 
   t.test('a JSON body verifies against the bodySHA256 of the signed URL; a tampered one is refused with FST_TWILIO_BODY_HASH_MISMATCH', async (t) => {
@@ -283,7 +285,7 @@ t.test('the static Auth Token list (no settings header)', async (t) => {
     const parts: SignedParts = { target, signed: null, raw: body, accountSid: undefined }
     t.equal(run(config, headers, parts).result(), undefined)
     const { result, lines } = run(config, headers, { ...parts, raw: body.replace(':', ': ') })
-    t.throws(result, { code: 'FST_TWILIO_BODY_HASH_MISMATCH', statusCode: 403 })
+    t.match(result(), { code: 'FST_TWILIO_BODY_HASH_MISMATCH', statusCode: 403 })
     t.same(lines, [warnOf('body-hash', { urls: [`https://${HOST}${target}`, `https://${HOST}:443${target}`], key: 'authToken' })])
   })
 
@@ -296,7 +298,7 @@ t.test('the static Auth Token list (no settings header)', async (t) => {
     }
     const parts: SignedParts = { target, signed: null, raw: body, accountSid: undefined }
     t.equal(run(config, headers, parts).result(), undefined)
-    t.throws(run(config, headers, { ...parts, raw: body + ' ' }).result, { code: 'FST_TWILIO_BODY_HASH_MISMATCH' })
+    t.match(run(config, headers, { ...parts, raw: body + ' ' }).result(), { code: 'FST_TWILIO_BODY_HASH_MISMATCH' })
   })
 
   t.test('publicUrl replaces the request protocol and host in the signed URL', async (t) => {
@@ -304,12 +306,12 @@ t.test('the static Auth Token list (no settings header)', async (t) => {
     const headers = { 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, publicUrl + TARGET, Q) }
     t.equal(run(configOf({ publicUrl }), headers).result(), undefined)
     const { result, lines } = run(configOf({ publicUrl }), signedBy(TOKEN))
-    t.throws(result, { code: 'FST_TWILIO_INVALID_SIGNATURE' }, 'a signature over the request own origin is refused')
+    t.match(result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' }, 'a signature over the request own origin is refused')
     t.match(lines, [{ obj: { urls: [publicUrl + TARGET, 'https://public.example.org:443/base' + TARGET] } }])
   })
 
   t.test('an empty token list (SharedKeys only) refuses every Auth Token signature', async (t) => {
-    t.throws(run(configOf({ tokens: [], sharedKeys: SHARED }), signedBy(TOKEN)).result, { code: 'FST_TWILIO_INVALID_SIGNATURE' })
+    t.match(run(configOf({ tokens: [], sharedKeys: SHARED }), signedBy(TOKEN)).result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' })
   })
 })
 
@@ -373,7 +375,7 @@ t.test('a token lookup (AccountSid → Auth Token or tokens)', async (t) => {
   t.test('the lookup replaces the static token list: a token of the list is refused', async (t) => {
     const { lookup } = lookupOf(() => SUB_TOKEN)
     const { result, lines } = run(configOf({ tokens: [TOKEN], tokenLookup: lookup }), signedBy(TOKEN))
-    t.throws(result, { code: 'FST_TWILIO_INVALID_SIGNATURE' })
+    t.match(result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' })
     t.same(lines, [warnOf('mismatch', { urls: URLS, key: 'authToken' })])
   })
 
@@ -383,7 +385,7 @@ t.test('a token lookup (AccountSid → Auth Token or tokens)', async (t) => {
     const { result, lines } = run(config, signedBy(SUB_TOKEN))
     t.equal(result(), undefined)
     t.same(lines, [])
-    t.throws(run(config, signedBy(TOKEN)).result, { code: 'FST_TWILIO_INVALID_SIGNATURE' })
+    t.match(run(config, signedBy(TOKEN)).result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' })
   })
 
   t.test('non-string and empty entries of an answered array are skipped', async (t) => {
@@ -403,7 +405,7 @@ t.test('a token lookup (AccountSid → Auth Token or tokens)', async (t) => {
   t.test('an async lookup whose token does not match rejects with FST_TWILIO_INVALID_SIGNATURE', async (t) => {
     const { lookup } = lookupOf(async () => SUB_TOKEN)
     const { result, lines } = run(configOf({ tokens: [], tokenLookup: lookup }), signedBy(OLD_TOKEN))
-    await t.rejects(result() as Promise<void>, { code: 'FST_TWILIO_INVALID_SIGNATURE', statusCode: 403 })
+    t.match(await result(), { code: 'FST_TWILIO_INVALID_SIGNATURE', statusCode: 403 })
     t.same(lines, [warnOf('mismatch', { urls: URLS, key: 'authToken' })])
   })
 
@@ -424,11 +426,11 @@ t.test('a token lookup (AccountSid → Auth Token or tokens)', async (t) => {
     for (const [name, answer] of answers) {
       const sync = lookupOf(() => answer)
       const syncRun = run(configOf({ tokens: [], tokenLookup: sync.lookup }), signedBy(SUB_TOKEN))
-      t.throws(syncRun.result, { code: 'FST_TWILIO_UNKNOWN_ACCOUNT', statusCode: 403 }, `${name}, sync`)
+      t.match(syncRun.result(), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT', statusCode: 403 }, `${name}, sync`)
       t.same(syncRun.lines, [warnOf('unknown-account', { accountSid: ACCOUNT })])
       const async = lookupOf(async () => answer)
       const asyncRun = run(configOf({ tokens: [], tokenLookup: async.lookup }), signedBy(SUB_TOKEN))
-      await t.rejects(asyncRun.result() as Promise<void>, { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' }, `${name}, async`)
+      t.match(await asyncRun.result(), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' }, `${name}, async`)
       t.same(asyncRun.lines, [warnOf('unknown-account', { accountSid: ACCOUNT })])
     }
   })
@@ -437,7 +439,7 @@ t.test('a token lookup (AccountSid → Auth Token or tokens)', async (t) => {
     const failure = new Error('token store down')
     const { lookup } = lookupOf(() => { throw failure })
     const { result, lines } = run(configOf({ tokens: [], tokenLookup: lookup }), signedBy(SUB_TOKEN))
-    t.throws(result, { code: 'FST_TWILIO_UNKNOWN_ACCOUNT', statusCode: 403 })
+    t.match(result(), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT', statusCode: 403 })
     t.same(lines, [
       { level: 'error', obj: { err: failure, accountSid: ACCOUNT }, msg: 'fastify-twilio-status: authToken lookup failed' },
       warnOf('unknown-account', { accountSid: ACCOUNT })
@@ -449,7 +451,7 @@ t.test('a token lookup (AccountSid → Auth Token or tokens)', async (t) => {
     const failure = new Error('token store timeout')
     const { lookup } = lookupOf(async () => { throw failure })
     const { result, lines } = run(configOf({ tokens: [], tokenLookup: lookup }), signedBy(SUB_TOKEN))
-    await t.rejects(result() as Promise<void>, { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' })
+    t.match(await result(), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' })
     t.same(lines, [
       { level: 'error', obj: { err: failure, accountSid: ACCOUNT }, msg: 'fastify-twilio-status: authToken lookup failed' },
       warnOf('unknown-account', { accountSid: ACCOUNT })
@@ -468,7 +470,7 @@ t.test('a token lookup (AccountSid → Auth Token or tokens)', async (t) => {
   t.test('a lookup that gives no token for an undefined AccountSid logs it as undefined', async (t) => {
     const { lookup } = lookupOf(() => undefined)
     const { result, lines } = run(configOf({ tokens: [], tokenLookup: lookup }), signedBy(SUB_TOKEN), { ...PARTS, accountSid: 7 })
-    t.throws(result, { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' })
+    t.match(result(), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' })
     t.same(lines, [warnOf('unknown-account', { accountSid: undefined })])
   })
 
@@ -476,7 +478,7 @@ t.test('a token lookup (AccountSid → Auth Token or tokens)', async (t) => {
     const { lookup, asked } = lookupOf(() => SUB_TOKEN)
     const config = configOf({ tokens: [], tokenLookup: lookup, sharedKeys: SHARED })
     t.equal(run(config, signedBy(SECRET_A, 'HMAC_SHA256', `key=${KEY_A},algorithm=HMAC_SHA256`)).result(), undefined)
-    t.throws(run(config, signedBy(SUB_TOKEN, 'HMAC_SHA1', `key=${KEY_A}`)).result, { code: 'FST_TWILIO_INVALID_SIGNATURE' })
+    t.match(run(config, signedBy(SUB_TOKEN, 'HMAC_SHA1', `key=${KEY_A}`)).result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' })
     t.equal(asked.length, 0)
   })
 })
@@ -491,7 +493,7 @@ t.test('the rejection warn log says why, which URLs were tried and which kind of
   ]
   for (const [headers, expected] of cases) {
     const { result, lines } = run(config, headers)
-    t.throws(result)
+    t.type(result(), Error)
     t.same(lines, [expected], expected.obj.reason as string)
     const logged = JSON.stringify(lines)
     for (const secret of SECRETS) t.notOk(logged.includes(secret), 'no secret in the log')
@@ -504,4 +506,13 @@ t.test('no log line of this file contains an Auth Token or a SharedKey secret', 
   const logged = JSON.stringify(ALL_LINES, (_key, value: unknown) =>
     value instanceof Error ? { message: value.message, stack: value.stack } : value)
   for (const secret of SECRETS) t.notOk(logged.includes(secret), 'the secret appears nowhere')
+})
+
+t.test('a refusal is returned as the coded error, never thrown: refusing a forged request costs no exception', async (t) => {
+  const { result, lines } = run(configOf({ tokens: [TOKEN] }), signedBy(OLD_TOKEN))
+  let refused: unknown
+  t.doesNotThrow(() => { refused = result() })
+  t.type(refused, Error)
+  t.match(refused, { code: 'FST_TWILIO_INVALID_SIGNATURE', statusCode: 403 })
+  t.same(lines, [warnOf('mismatch', { urls: URLS, key: 'authToken' })])
 })
