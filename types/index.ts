@@ -590,7 +590,8 @@ export interface Stats {
 
 /** The outcome of claiming an event key. */
 export type Claim =
-  | { readonly state: 'claimed' }
+  /** Yours to process. From `claimInOrder`, `stale` says whether a later event of the subject was seen. */
+  | { readonly state: 'claimed', readonly stale?: boolean }
   | { readonly state: 'pending' }
   /** Handled already; `reply` is the TwiML that was sent the first time. */
   | { readonly state: 'done', readonly reply: string }
@@ -610,6 +611,12 @@ export interface StatusStore {
    * stale (a later one was seen). Atomic.
    */
   advance (subject: string, rank: number, ttlMs: number): Awaitable<boolean>
+  /**
+   * Optional: `claim`, then `advance` when the claim is this caller's, as one atomic step (one
+   * round trip to a shared store instead of two). A claimed answer carries `stale`. Without it,
+   * an ordered event costs a `claim` and an `advance`.
+   */
+  claimInOrder? (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number): Awaitable<Claim>
 }
 
 export interface MemoryStoreOptions {

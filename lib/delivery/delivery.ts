@@ -41,6 +41,11 @@ export function eventKey ({ channel, status, sid, event }: Delivery): string | n
   return sid === '' ? null : keyOf(channel.channel, sid, status, event)
 }
 
+/** The ordering subject of an event: its family and Sid. */
+function subjectOf ({ channel, sid }: Delivery): string {
+  return `o:${channel.channel}:${sid}`
+}
+
 /** A delivery function: the reply, synchronously when the store and the callbacks answered so. */
 export type Deliver = (delivery: Delivery) => string | Promise<string>
 
@@ -130,12 +135,23 @@ export function createDeliver (config: DeliveryConfig): Deliver {
     }
   }
 
-  /** Claim the event (when it has a key), run its callbacks, then mark it handled or release it. */
+  /** Where the event stands in its subject's order; `undefined` when ordering is off or cannot apply. */
+  function rankFor ({ channel, status, sid, event }: Delivery): number | undefined {
+    return orderingTtl === null || sid === '' ? undefined : rankOf(channel.channel, status, event)
+  }
+
+  /**
+   * Claim the event (when it has a key; with the store's `claimInOrder`, ordered in the same
+   * step), run its callbacks, then mark it handled or release it.
+   */
   function run (delivery: Delivery, key: string | null): string | Promise<string> {
     if (key === null) return proceed(delivery, null, false, null)
+    const rank = store.claimInOrder === undefined ? undefined : rankFor(delivery)
     let claim: Claim | PromiseLike<Claim> | typeof FAILED
     try {
-      claim = store.claim(key, pendingTtl)
+      claim = rank === undefined
+        ? store.claim(key, pendingTtl)
+        : (store.claimInOrder as NonNullable<typeof store.claimInOrder>)(key, pendingTtl, subjectOf(delivery), rank, orderingTtl as number)
     } catch (err) {
       claim = failed('claim', delivery.request.log, err)
     }
@@ -157,15 +173,15 @@ export function createDeliver (config: DeliveryConfig): Deliver {
       stats.inProgress++
       throw new InProgressError(delivery.sid, delivery.status)
     }
+    if (claim.stale !== undefined) return dispatchEvent(delivery, key, true, null, !claim.stale)
     return proceed(delivery, key, true, null)
   }
 
   /** Ordering (when on), then the callbacks. */
   function proceed (delivery: Delivery, key: string | null, claimed: boolean, unclaimed: Unclaimed | null): string | Promise<string> {
-    const { channel, status, sid, event, request } = delivery
-    const rank = orderingTtl === null || sid === '' ? undefined : rankOf(channel.channel, status, event)
+    const rank = rankFor(delivery)
     if (rank === undefined) return dispatchEvent(delivery, key, claimed, unclaimed, true)
-    const advanced = safely('advance', request.log, () => store.advance(`o:${channel.channel}:${sid}`, rank, orderingTtl as number))
+    const advanced = safely('advance', delivery.request.log, () => store.advance(subjectOf(delivery), rank, orderingTtl as number))
     if (isThenable(advanced)) return advanceLater(delivery, key, claimed, unclaimed, advanced)
     return dispatchEvent(delivery, key, claimed, unclaimed, advanced !== false)
   }

@@ -1,6 +1,7 @@
 /**
  * A store shared by several instances through Redis. Each operation is one Lua script, so a
- * claim or an ordering check is atomic on the server, and every key expires on the server.
+ * claim or an ordering check is atomic on the server, and every key expires on the server; an
+ * ordered event is claimed and ordered by one script, in one round trip.
  * Takes any ioredis-compatible client (ioredis itself is not a dependency).
  */
 import { createHash } from 'node:crypto'
@@ -20,6 +21,14 @@ const ADVANCE = `local cur = tonumber(redis.call('GET', KEYS[1]))
 if cur and cur > tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`
+// CLAIM, then ADVANCE when the claim is ours: 1 fresh, 0 stale, or the value already there.
+const CLAIM_IN_ORDER = `local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], 'p', 'PX', ARGV[1])
+local cur = tonumber(redis.call('GET', KEYS[2]))
+if cur and cur > tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1`
 const COMPLETE = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`
 
@@ -34,11 +43,18 @@ function script (source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') }
 }
 
-const SCRIPTS = { claim: script(CLAIM), release: script(RELEASE), advance: script(ADVANCE), complete: script(COMPLETE) }
+const SCRIPTS = {
+  claim: script(CLAIM), claimInOrder: script(CLAIM_IN_ORDER), release: script(RELEASE), advance: script(ADVANCE), complete: script(COMPLETE)
+}
+
+const FRESH: Claim = Object.freeze({ state: 'claimed', stale: false })
+const STALE: Claim = Object.freeze({ state: 'claimed', stale: true })
 
 export class RedisStore implements StatusStore {
   readonly #client: RedisClient
   readonly #prefix: string
+  /** A Redis Cluster keeps an event and its subject in different slots: no script may touch both. */
+  readonly #cluster: boolean
 
   constructor (options: RedisStoreOptions) {
     const client = options?.client
@@ -47,32 +63,45 @@ export class RedisStore implements StatusStore {
     }
     this.#client = client
     this.#prefix = options.prefix ?? 'twilio-status:'
+    this.#cluster = (client as { isCluster?: unknown }).isCluster === true
   }
 
-  /** EVALSHA, loading the script on first use on this server (NOSCRIPT). */
-  async #run ({ source, sha }: Script, key: string, ...args: Array<string | number>): Promise<unknown> {
+  /** EVALSHA, loading the script on first use on this server (NOSCRIPT). `keys` are prefixed here. */
+  async #run ({ source, sha }: Script, keys: readonly string[], ...args: Array<string | number>): Promise<unknown> {
+    const named = keys.map((key) => this.#prefix + key)
     try {
-      return await this.#client.evalsha(sha, 1, this.#prefix + key, ...args)
+      return await this.#client.evalsha(sha, named.length, ...named, ...args)
     } catch (err) {
       if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err
-      return await this.#client.eval(source, 1, this.#prefix + key, ...args)
+      return await this.#client.eval(source, named.length, ...named, ...args)
     }
   }
 
   async claim (key: string, ttlMs: number): Promise<Claim> {
-    const value = await this.#run(SCRIPTS.claim, key, ttlMs)
+    const value = await this.#run(SCRIPTS.claim, [key], ttlMs)
     return typeof value === 'string' ? claimOf(value) : CLAIMED
   }
 
+  /** One round trip for an ordered event; on a Cluster, a claim then an advance. */
+  async claimInOrder (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number): Promise<Claim> {
+    if (this.#cluster) {
+      const claim = await this.claim(key, ttlMs)
+      if (claim.state !== 'claimed') return claim
+      return await this.advance(subject, rank, orderTtlMs) ? FRESH : STALE
+    }
+    const value = await this.#run(SCRIPTS.claimInOrder, [key, subject], ttlMs, rank, orderTtlMs)
+    return typeof value === 'string' ? claimOf(value) : value === 1 ? FRESH : STALE
+  }
+
   async complete (key: string, reply: string, ttlMs: number): Promise<void> {
-    await this.#run(SCRIPTS.complete, key, 'd' + reply, ttlMs)
+    await this.#run(SCRIPTS.complete, [key], 'd' + reply, ttlMs)
   }
 
   async release (key: string): Promise<void> {
-    await this.#run(SCRIPTS.release, key)
+    await this.#run(SCRIPTS.release, [key])
   }
 
   async advance (subject: string, rank: number, ttlMs: number): Promise<boolean> {
-    return await this.#run(SCRIPTS.advance, subject, rank, ttlMs) === 1
+    return await this.#run(SCRIPTS.advance, [subject], rank, ttlMs) === 1
   }
 }

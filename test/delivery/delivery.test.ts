@@ -221,6 +221,53 @@ t.test('idempotency', async (t) => {
   })
 })
 
+t.test('a store with claimInOrder claims and orders an ordered event in one call', async (t) => {
+  const seen: unknown[][] = []
+  const inner = new MemoryStore()
+  const store: StatusStore = {
+    claim: (key, ttl) => { seen.push(['claim', key]); return inner.claim(key, ttl) },
+    complete: (key, reply, ttl) => { seen.push(['complete', key]); return inner.complete(key, reply, ttl) },
+    release: (key) => inner.release(key),
+    advance: (subject, rank, ttl) => { seen.push(['advance', subject]); return inner.advance(subject, rank, ttl) },
+    claimInOrder: async (key, ttl, subject, rank, orderTtl) => {
+      seen.push(['claimInOrder', key, ttl, subject, typeof rank, orderTtl])
+      const claim = inner.claim(key, ttl)
+      return claim.state === 'claimed' ? { state: 'claimed', stale: !inner.advance(subject, rank, orderTtl) } : claim
+    }
+  }
+  const { deliver, stats, calls, rec, delivery } = setup({ store, pendingTtl: 700, orderingTtl: 9000 })
+  const channel = channelOf('sms', { delivered: rec('delivered'), sent: rec('sent'), onStale: rec('stale') })
+  await deliver(delivery(channel, 'delivered', 'SM1'))
+  t.same(seen, [['claimInOrder', 'sms:SM1:delivered', 700, 'o:sms:SM1', 'number', 9000], ['complete', 'sms:SM1:delivered']], 'no separate advance')
+  seen.length = 0
+  await deliver(delivery(channel, 'sent', 'SM1'))
+  t.same(seen, [['claimInOrder', 'sms:SM1:sent', 700, 'o:sms:SM1', 'number', 9000], ['complete', 'sms:SM1:sent']])
+  t.same(calls, ['delivered', 'stale'], 'the store said stale: onStale, not onSent')
+  t.match(stats, { stale: 1, dispatched: 2 })
+  seen.length = 0
+  t.equal(await deliver(delivery(channel, 'sent', 'SM1')), EMPTY_TWIML)
+  t.same(seen, [['claimInOrder', 'sms:SM1:sent', 700, 'o:sms:SM1', 'number', 9000]], 'a duplicate: answered from the claim')
+  t.match(stats, { duplicates: 1 })
+  seen.length = 0
+  await deliver(delivery(channel, 'no-such-status', 'SM1'))
+  t.same(seen, [['claim', 'sms:SM1:no-such-status'], ['complete', 'sms:SM1:no-such-status']], 'an event without a rank: a plain claim')
+})
+
+t.test('with ordering off, a store\'s claimInOrder is not used', async (t) => {
+  const inner = new MemoryStore()
+  const used: string[] = []
+  const store: StatusStore = {
+    claim: (key, ttl) => { used.push('claim'); return inner.claim(key, ttl) },
+    complete: (key, reply, ttl) => inner.complete(key, reply, ttl),
+    release: (key) => inner.release(key),
+    advance: (subject, rank, ttl) => inner.advance(subject, rank, ttl),
+    claimInOrder: () => { throw new Error('must not be called') }
+  }
+  const { deliver, delivery } = setup({ store })
+  await deliver(delivery(sms, 'delivered', 'SM1'))
+  t.same(used, ['claim'])
+})
+
 t.test('a duplicate arriving while the first runs, in this process', async (t) => {
   t.test('waits for it and shares its success', async (t) => {
     const { deliver, stats, calls, rec, delivery } = setup()

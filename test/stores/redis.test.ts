@@ -145,7 +145,8 @@ t.test('NOSCRIPT: after SCRIPT FLUSH the store loads its scripts again', async (
     () => store.release('k2'),
     async () => t.equal(await own.exists('twilio-status:k2'), 0),
     async () => t.equal(await store.advance('s', 2, 60_000), true),
-    async () => t.equal(await store.advance('s', 1, 60_000), false)
+    async () => t.equal(await store.advance('s', 1, 60_000), false),
+    async () => t.same(await store.claimInOrder('k3', 60_000, 's', 3, 60_000), { state: 'claimed', stale: false })
   ]) {
     await own.script('FLUSH')
     counted.calls.length = 0
@@ -231,4 +232,53 @@ t.test('claimOf reads a stored Redis value: p is a live claim, d + reply a handl
   t.same(claimOf('d'), { state: 'done', reply: '' })
   t.same(claimOf('dp'), { state: 'done', reply: 'p' })
   t.same(claimOf('d<Response/>'), { state: 'done', reply: '<Response/>' })
+})
+
+t.test('claimInOrder claims and orders an event in one round trip', async (t) => {
+  const counted = counting(client)
+  const store = new RedisStore({ client: counted, prefix: prefix() })
+  await store.claim('warm', 60_000)
+  await store.claimInOrder('warm', 60_000, 'o:warm', 1, 60_000)
+  counted.calls.length = 0
+  t.same(await store.claimInOrder('call:CA1:ringing', 60_000, 'o:call:CA1', 2, 120_000), { state: 'claimed', stale: false }, 'first event of the subject: fresh')
+  t.same(counted.calls, ['evalsha'], 'one command')
+  t.same(await store.claimInOrder('call:CA1:ringing', 60_000, 'o:call:CA1', 2, 120_000), { state: 'pending' }, 'the same event again: pending, as claim says')
+  t.same(await store.claimInOrder('call:CA1:completed', 60_000, 'o:call:CA1', 9, 120_000), { state: 'claimed', stale: false }, 'a later status: fresh')
+  t.same(await store.claimInOrder('call:CA1:in-progress', 60_000, 'o:call:CA1', 5, 120_000), { state: 'claimed', stale: true }, 'an earlier status after it: claimed, but stale')
+  t.equal(await store.advance('o:call:CA1', 8, 120_000), false, 'the subject holds the highest rank, 9')
+  await store.complete('call:CA1:completed', 'r', 60_000)
+  t.same(await store.claimInOrder('call:CA1:completed', 60_000, 'o:call:CA1', 9, 120_000), { state: 'done', reply: 'r' }, 'handled: done with its reply')
+})
+
+t.test('claimInOrder sets both expiries on the server and leaves the subject alone unless it claims', async (t) => {
+  const p = prefix()
+  const store = new RedisStore({ client, prefix: p })
+  await store.claimInOrder('sms:SM1:sent', 60_000, 'o:sms:SM1', 3, 120_000)
+  const [claimTtl, subjectTtl] = await Promise.all([client.pttl(`${p}sms:SM1:sent`), client.pttl(`${p}o:sms:SM1`)])
+  t.ok(claimTtl > 59_000 && claimTtl <= 60_000, `claim PX ${claimTtl}`)
+  t.ok(subjectTtl > 119_000 && subjectTtl <= 120_000, `subject PX ${subjectTtl}`)
+  t.same(await store.claimInOrder('sms:SM1:sent', 60_000, 'o:sms:SM1', 7, 120_000), { state: 'pending' })
+  t.equal(await client.get(`${p}o:sms:SM1`), '3', 'a claim that is not ours records no rank')
+})
+
+t.test('claimInOrder is atomic: 100 concurrent calls from two clients, exactly one claims', async (t) => {
+  const p = prefix()
+  const stores = [new RedisStore({ client, prefix: p }), new RedisStore({ client: other, prefix: p })]
+  const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => stores[i % 2].claimInOrder('call:CA2:completed', 60_000, 'o:call:CA2', 9, 60_000)))
+  t.equal(claims.filter((c) => c.state === 'claimed').length, 1, 'one claimed')
+  t.equal(claims.filter((c) => c.state === 'pending').length, 99, 'the rest pending')
+})
+
+t.test('on a Redis Cluster client claimInOrder is a claim then an advance (the two keys may live in different slots)', async (t) => {
+  const counted = Object.assign(counting(client), { isCluster: true })
+  const store = new RedisStore({ client: counted, prefix: prefix() })
+  await store.claim('warm', 60_000)
+  await store.advance('o:warm', 1, 60_000)
+  counted.calls.length = 0
+  t.same(await store.claimInOrder('call:CA3:completed', 60_000, 'o:call:CA3', 9, 60_000), { state: 'claimed', stale: false })
+  t.same(counted.calls, ['evalsha', 'evalsha'], 'two commands, one key each')
+  t.same(await store.claimInOrder('call:CA3:ringing', 60_000, 'o:call:CA3', 2, 60_000), { state: 'claimed', stale: true })
+  counted.calls.length = 0
+  t.same(await store.claimInOrder('call:CA3:ringing', 60_000, 'o:call:CA3', 2, 60_000), { state: 'pending' })
+  t.same(counted.calls, ['evalsha'], 'no advance for a claim that is not ours')
 })
