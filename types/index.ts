@@ -620,7 +620,10 @@ export interface StatusStore {
 }
 
 export interface MemoryStoreOptions {
-  /** Most keys kept (events and ordering subjects each); the oldest go first. Default 100000. */
+  /**
+   * Most keys kept (events and ordering subjects each); the first stored go first. Default
+   * 100000. About 40 bytes per key, allocated when the store is made.
+   */
   readonly maxEntries?: number
 }
 

@@ -2,7 +2,7 @@ import { mock } from 'node:test'
 import { getHeapStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
-import { MemoryStore } from '../../lib/stores/memory'
+import { hashKey, lastHash, MemoryStore } from '../../lib/stores/memory'
 import { storeContract } from '../helpers/store-contract'
 
 const T0 = 1_700_000_000_000
@@ -102,28 +102,42 @@ t.test('eviction keeps size at maxEntries, oldest first', async (t) => {
   t.equal(store.size, 3)
 })
 
-t.test('a key set again moves to the young end', async (t) => {
+t.test('eviction goes by when a key was first stored: completing it or raising its rank updates it in place', async (t) => {
   fakeDate(t)
   const store = new MemoryStore({ maxEntries: 3 })
   store.claim('a', 60_000)
   store.claim('b', 60_000)
   store.claim('c', 60_000)
-  store.complete('a', 'r', 60_000) // a is now the youngest: order b, c, a
-  store.claim('d', 60_000) // evicts b
-  t.same(store.claim('a', 60_000), { state: 'done', reply: 'r' }, 'a survived')
+  store.complete('a', 'r', 60_000) // in place: the order stays a, b, c
+  store.claim('d', 60_000) // evicts a
+  t.same(store.claim('b', 60_000), { state: 'pending' }, 'b survived')
   t.same(store.claim('c', 60_000), { state: 'pending' })
   t.same(store.claim('d', 60_000), { state: 'pending' })
   t.equal(store.size, 3)
-  t.same(store.claim('b', 60_000), { state: 'claimed' }, 'b was evicted')
+  t.same(store.claim('a', 60_000), { state: 'claimed' }, 'a, stored first, went first, although completed last')
 
-  // A fresh rank moves its subject too; a claim that finds a key does not.
+  // A fresh rank is recorded in place too; a key replaced after it expired moves to the young end.
   const ranks = new MemoryStore({ maxEntries: 2 })
   ranks.advance('x', 1, 60_000)
   ranks.advance('y', 1, 60_000)
-  ranks.advance('x', 2, 60_000) // order y, x
-  ranks.advance('z', 1, 60_000) // evicts y
-  t.equal(ranks.advance('x', 1, 60_000), false, 'x kept its rank')
-  t.equal(ranks.advance('y', 0, 60_000), true, 'y was evicted')
+  ranks.advance('x', 2, 60_000) // order stays x, y
+  ranks.advance('z', 1, 60_000) // evicts x
+  t.equal(ranks.advance('y', 0, 60_000), false, 'y kept its rank')
+  t.equal(ranks.advance('x', 0, 60_000), true, 'x was evicted')
+})
+
+t.test('a key replaced after it expired moves to the young end', async (t) => {
+  fakeDate(t)
+  const store = new MemoryStore({ maxEntries: 3 })
+  store.claim('a', 1000)
+  store.claim('b', 60_000)
+  store.claim('c', 60_000)
+  await tick(1000)
+  t.same(store.claim('a', 60_000), { state: 'claimed' }, 'expired: claimed again, at the young end (order b, c, a)')
+  store.claim('d', 60_000) // evicts b
+  t.same(store.claim('a', 60_000), { state: 'pending' }, 'a survived')
+  t.same(store.claim('b', 60_000), { state: 'claimed' }, 'b was evicted')
+  t.equal(store.size, 3)
 })
 
 t.test('a stale advance does not refresh its subject', async (t) => {
@@ -229,5 +243,43 @@ t.test('a stored key or reply does not keep the bigger string it was cut from al
       // Kept alive, the bodies would take at least 16 MiB.
       t.ok(grown < 1 << 20, `${name}, ${twoByte ? 'two' : 'one'}-byte bodies: the heap grew ${grown} bytes for ${PARENTS} entries`)
     }
+  }
+})
+
+t.test('a key is stored as 96 bits of seeded hash: no collision among 300,000 Sid-like keys, each word spread evenly', async (t) => {
+  const seeds = new Int32Array([0x1234567, -0x7654321, 0x0badf00d])
+  const whole = new Set<string>()
+  const words = [new Set<number>(), new Set<number>(), new Set<number>()]
+  const N = 300_000
+  for (let i = 0; i < N; i++) {
+    hashKey(`sms:SM${i.toString(16).padStart(32, '0')}:delivered`, seeds)
+    const hash = lastHash()
+    whole.add(hash.join())
+    hash.forEach((word, w) => words[w].add(word))
+  }
+  t.equal(whole.size, N, 'no two keys share the 96 bits')
+  // Birthday bound for one 32-bit word: about N²/2³³ ≈ 10 repeats expected; far more would mean a poor spread.
+  for (const [w, set] of words.entries()) t.ok(N - set.size < 60, `word ${w}: ${N - set.size} repeats`)
+  hashKey('sms:SM1:delivered', seeds)
+  const once = lastHash()
+  hashKey('sms:SM1:delivered', new Int32Array([1, 2, 3]))
+  t.notSame(lastHash(), once, 'other seeds, other hash: each store draws its own')
+})
+
+t.test('a full store keeps answering: 250,000 events through 1,000 positions, each found or refused as it should be', async (t) => {
+  const store = new MemoryStore({ maxEntries: 1000 })
+  let notClaimed = 0
+  for (let i = 0; i < 250_000; i++) {
+    const key = `call:CA${i}:completed`
+    if (i % 7 === 0) store.release(`call:CA${i - 1}:completed`)
+    if (store.claim(key, 60_000).state !== 'claimed') notClaimed++
+    if (i % 3 !== 0) store.complete(key, i % 5 === 0 ? `<Response>${i}</Response>` : '', 60_000)
+  }
+  t.equal(notClaimed, 0, 'every new event was claimed: no false duplicate')
+  t.ok(store.size <= 1000)
+  for (let i = 249_500; i < 250_000; i++) {
+    const expected = i % 3 === 0 ? { state: 'pending' } : { state: 'done', reply: i % 5 === 0 ? `<Response>${i}</Response>` : '' }
+    if (i % 7 === 6 && i % 3 === 0) continue // released by the next event
+    t.same(store.claim(`call:CA${i}:completed`, 60_000), expected)
   }
 })
