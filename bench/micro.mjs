@@ -76,3 +76,39 @@ const theirs = median(cases[2].samples)
 const theirsForged = median(cases[3].samples)
 console.log(`\nvalid: plugin ${(theirs / ours).toFixed(2)} × faster than twilio.validateRequest; ` +
   `forged: ${(theirsForged / oursForged).toFixed(2)} ×. Forged/valid cost: plugin ${(oursForged / ours).toFixed(2)}, twilio ${(theirsForged / theirs).toFixed(2)}`)
+
+// Cost as work grows: parse + verify (what a request costs before any callback) at 10, 50 and
+// 200 parameters, with 1, 2 and 5 Auth Tokens (rotation), valid (signed by the last token, the
+// worst case) and forged. It must grow linearly with parameters and at most linearly with tokens.
+const WRONG = '0000000000000000000000000000dead'
+const tokenLists = { 1: [AUTH_TOKEN], 2: [WRONG.replace('0', '1'), AUTH_TOKEN], 5: ['1', '2', '3', '4'].map((d) => WRONG.replace('0', d)).concat(AUTH_TOKEN) }
+const grid = []
+for (const count of [10, 50, 200]) {
+  const signedCallback = createCallbacks({ params: count })()
+  const forgedCallback = createCallbacks({ params: count, forged: true })()
+  for (const tokens of [1, 2, 5]) {
+    const verifyWith = createVerifier(tokenLists[tokens])
+    const run = (callback) => () => verifyWith({ signature: callback.headers['X-Twilio-Signature'], url: SIGNED_URL, params: parseForm(callback.body) }).valid
+    grid.push({ count, tokens, valid: run(signedCallback), forged: run(forgedCallback), samples: { valid: [], forged: [] } })
+  }
+}
+const gridBatch = Math.max(1, Math.floor(batch / 10))
+for (const cell of grid) {
+  if (cell.valid() !== true || cell.forged() !== false) throw new Error(`grid ${cell.count}/${cell.tokens}: wrong verdict`)
+}
+for (let r = 0; r < rounds; r++) {
+  for (const cell of grid) {
+    for (const kind of ['valid', 'forged']) {
+      const start = process.hrtime.bigint()
+      for (let i = 0; i < gridBatch; i++) if (cell[kind]()) sink++
+      cell.samples[kind].push(Number(process.hrtime.bigint() - start) / gridBatch / 1000)
+    }
+  }
+}
+console.log(`\nparse + verify, µs per request (median of ${rounds} rounds of ${gridBatch}): parameters × Auth Tokens`)
+console.log('params  tokens   valid  forged   valid µs/param  forged/valid')
+for (const cell of grid) {
+  const valid = median(cell.samples.valid)
+  const forgedCost = median(cell.samples.forged)
+  console.log(`${String(cell.count).padStart(6)}  ${String(cell.tokens).padStart(6)}  ${valid.toFixed(1).padStart(6)}  ${forgedCost.toFixed(1).padStart(6)}  ${(valid / cell.count).toFixed(3).padStart(15)}  ${(forgedCost / valid).toFixed(2).padStart(12)}`)
+}

@@ -165,6 +165,9 @@ function bodyHashMatches (url: string, rawBody: string): boolean {
   return expected !== null && sameText(expected, bodyHash(rawBody))
 }
 
+/** Past this many characters the signed parameters are encoded once for all the HMACs of a request. */
+const LONG_SUFFIX = 1024
+
 /**
  * Build a verifier for a list of auth tokens (the first is the current one; more are accepted
  * during rotation), or for the keys given with each request (SharedKeys, a subaccount's tokens).
@@ -198,11 +201,16 @@ export function createVerifier (authTokens: readonly string[] = []): (request: S
     const algorithm = keys.length === 0 ? 'HMAC_SHA1' : keys[0].algorithm
     if (typeof claimed !== 'string' || !SIGNATURE_SHAPES[algorithm].test(claimed)) return { valid: false, reason: 'malformed', urls }
     const hash = HASHES[algorithm]
-    // The parameters follow the URL in the signed string: build that suffix once.
+    // The parameters follow the URL in the signed string: build that suffix once, and when it is
+    // long, encode it once too, rather than join and encode it again for every HMAC.
     const suffix = signedPayload('', request.params)
+    const encoded = suffix.length > LONG_SUFFIX ? Buffer.from(suffix, 'utf8') : null
     for (const url of urls) {
       for (let i = 0; i < keys.length; i++) {
-        if (sameText(createHmac(hash, keys[i].key).update(url + suffix, 'utf8').digest('base64'), claimed)) {
+        const hmac = createHmac(hash, keys[i].key)
+        if (encoded === null) hmac.update(url + suffix, 'utf8')
+        else hmac.update(url, 'utf8').update(encoded)
+        if (sameText(hmac.digest('base64'), claimed)) {
           if (request.rawBody !== undefined && !bodyHashMatches(url, request.rawBody)) {
             return { valid: false, reason: 'body-hash', urls }
           }

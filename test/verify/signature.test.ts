@@ -1116,3 +1116,21 @@ t.test('property: with either algorithm our verdict equals twilio validateReques
   t.ok(counts.rejected > 200, `${counts.rejected} rejected`)
   t.ok(counts.twilioOnly > 0, `${counts.twilioOnly} accepted by twilio only (normalised URL)`)
 })
+
+t.test('a long body (its signed parameters encoded once for every HMAC) verifies and is refused exactly as twilio decides', async (t) => {
+  const params: Record<string, string> = { CallSid: 'CA1234567890ABCDE', Body: 'Grüße 👋 '.repeat(40) }
+  for (let i = 0; i < 120; i++) params[`X${String(i).padStart(3, '0')}`] = `v${i} ü`
+  t.ok(signedPayload('', params).length > 1024, 'signed parameters longer than 1024 characters: encoded once')
+  const tokens = ['11111111111111111111111111111111', '22222222222222222222222222222222', '33333333333333333333333333333333']
+  const verify = createVerifier(tokens)
+  const url = 'https://example.com/hook?x=1'
+  for (const [signedUrl, label] of [[url, 'the URL as given'], ['https://example.com:443/hook?x=1', 'the URL with its port']] as const) {
+    for (const [i, token] of tokens.entries()) {
+      const signature = getExpectedTwilioSignature(token, signedUrl, params)
+      t.ok(validateRequest(token, signature, url, params), `twilio accepts: ${label}, token ${i}`)
+      t.match(verify({ signature, url, params }), { valid: true, tokenIndex: i }, `ours accepts: ${label}, token ${i}`)
+      t.match(verify({ signature, url, params: { ...params, X000: 'v0 u' } }), { valid: false, reason: 'mismatch' }, `one changed value is refused: ${label}, token ${i}`)
+    }
+  }
+  t.match(verify({ signature: getExpectedTwilioSignature('44444444444444444444444444444444', url, params), url, params }), { valid: false, reason: 'mismatch', urls: [url, 'https://example.com:443/hook?x=1'] })
+})
