@@ -99,6 +99,26 @@ export function createRawRequests ({ forged = false, params = 9, duplicate = fal
   return () => once
 }
 
+/** The plugin's default `bodyLimit`. */
+const BODY_LIMIT = 64 * 1024
+
+/**
+ * The forged callback (a well-formed, wrong signature) with filler parameters after its nine own
+ * ones: up to `params` in all, or for `'fill'` as many 3-character names as fit in 64 KiB.
+ */
+export function createForgedBody (params) {
+  const { body, headers } = createCallbacks({ forged: true })()
+  const parts = [body]
+  let length = body.length
+  let count = body.split('&').length
+  for (let i = 0; params === 'fill' ? length + 5 <= BODY_LIMIT : count < params; i++, count++) {
+    const pair = `&${i.toString(36).padStart(3, '0')}=`
+    parts.push(pair)
+    length += pair.length
+  }
+  return { body: parts.join(''), headers, params: count }
+}
+
 /** The port a server script listens on: `PORT`, or any free one. */
 export function portFromEnv () {
   const port = Number(process.env.PORT ?? 0)

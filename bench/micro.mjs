@@ -112,3 +112,28 @@ for (const cell of grid) {
   const forgedCost = median(cell.samples.forged)
   console.log(`${String(cell.count).padStart(6)}  ${String(cell.tokens).padStart(6)}  ${valid.toFixed(1).padStart(6)}  ${forgedCost.toFixed(1).padStart(6)}  ${(valid / cell.count).toFixed(3).padStart(15)}  ${(forgedCost / valid).toFixed(2).padStart(12)}`)
 }
+
+// The memory store's cost per event as it grows: a claim and a completion of a new event (its
+// usual work) in a store already full at 1 000, 100 000 and 1 000 000 entries, so each new event
+// also evicts the oldest. It must not grow with the size.
+const { MemoryStore } = require('../dist/lib/stores/memory.js')
+const sizes = [1_000, 100_000, 1_000_000]
+const stores = sizes.map((size) => {
+  const store = new MemoryStore({ maxEntries: size })
+  for (let i = 0; i < size; i++) store.claim(`sms:SMfill${i}:delivered`, 86_400_000)
+  return { size, store, next: 0, samples: [] }
+})
+const storeBatch = batch * 5
+for (let r = 0; r < rounds; r++) {
+  for (const entry of stores) {
+    const start = process.hrtime.bigint()
+    for (let i = 0; i < storeBatch; i++) {
+      const key = `sms:SM${(entry.next++).toString(16).padStart(32, '0')}:delivered`
+      if (entry.store.claim(key, 60_000).state !== 'claimed') throw new Error('a new event was not claimed')
+      entry.store.complete(key, '', 86_400_000)
+    }
+    entry.samples.push(Number(process.hrtime.bigint() - start) / storeBatch)
+  }
+}
+console.log(`\nMemoryStore, a new event's claim + complete in a full store, ns (median of ${rounds} rounds of ${storeBatch}):`)
+for (const { size, store, samples } of stores) console.log(`${size.toLocaleString('en-US').padStart(10)} entries  ${median(samples).toFixed(0).padStart(5)} ns  (size ${store.size.toLocaleString('en-US')})`)

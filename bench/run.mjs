@@ -2,26 +2,28 @@
 // bare node:http, bare Fastify, a hand-written twilio.validateRequest preHandler and Express +
 // twilio.webhook(), side by side over loopback; prints the goal table with PASS/MISS per goal.
 //
-// Each measurement starts the variant's server (bench/servers/) as a child process pinned to
-// core 0, and the load generator (bench/lib-cannon.mjs, autocannon) as another pinned to core 1.
+// Every variant's server (bench/servers/) runs at once, each a child process pinned to core 0;
+// one load generator (bench/lib-load.mjs, plain sockets, 50 connections) pinned to core 1 stays
+// up for the whole run. After each server's warm-up, the generator loads one server at a time
+// for a slice of `--duration` seconds (default 1), going round all of them `--rounds` times
+// (default 15). This machine's speed drifts by up to 2× over seconds to minutes: measured five
+// seconds apart, two variants were not compared on the same machine; in slices next to each
+// other, round after round, they are. A goal's ratio is the median of its per-round ratios.
 // Every variant answers the same signed SMS status callback, each request with a fresh
-// MessageSid, so the plugin's idempotency store sees a new event every time. Rounds interleave
-// the variants; medians are reported, and ratios are the median of each round's ratio to (1).
+// MessageSid, so the plugin's idempotency store sees a new event every time.
 //
-//   node bench/run.mjs [--rounds 3] [--duration 5] [--warmup 2] [--connections 50]
+//   node bench/run.mjs [--rounds 15] [--duration 1] [--warmup 2] [--connections 50]
 //                      [--only 1,1b,2] [--all] [--quick] [--no-write]
 //
-// Server CPU per request is the server's own process.cpuUsage() over the measured part (it is
-// told when that starts on its stdin), divided by the responses. (2r) needs Redis: REDIS_URL, or
-// a redis-server on PATH started here (pinned to the load generator's core); skipped otherwise.
+// Server CPU per request is the server's CPU time (/proc) over its slices divided by its
+// responses. (2r) and (2q) need Redis: REDIS_URL, or a redis-server on PATH started here (pinned
+// to the load generator's core); skipped otherwise.
 //
 // The cost of forged requests as the body grows: (6d) a forged callback with exactly maxParams
 // (256) form parameters, which the plugin must sort and hash before it can answer 403, and (6e)
 // one of 64 KiB with as many distinct names as fit (about 13,000), which it answers 400
 // FST_TWILIO_TOO_MANY_PARAMS at the 257th, before any sorting or hashing. Both are printed as a
 // ratio to (6a), the small forged callback: `node bench/run.mjs --only 6a,6d,6e --no-write`.
-// Their load generator is this script itself (`--generate`, see generateConstant): a forged
-// request is never stored, so one constant request serves.
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
@@ -29,129 +31,14 @@ import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createCallbacks, TARGET, TWIML } from './lib-callback.mjs'
+import { createCallbacks, createForgedBody, TARGET, TWIML } from './lib-callback.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
-/** The plugin's default `maxParams` and `bodyLimit`. */
+/** The plugin's default `maxParams`. */
 const MAX_PARAMS = 256
-const BODY_LIMIT = 64 * 1024
 
-/**
- * The forged callback (a well-formed, wrong signature) with filler parameters after its nine own
- * ones: up to `params` in all, or for `'fill'` as many 3-character names as fit in 64 KiB.
- */
-function forgedRequest (params) {
-  const { body, headers } = createCallbacks({ forged: true })()
-  const parts = [body]
-  let length = body.length
-  let count = body.split('&').length
-  for (let i = 0; params === 'fill' ? length + 5 <= BODY_LIMIT : count < params; i++, count++) {
-    const pair = `&${i.toString(36).padStart(3, '0')}=`
-    parts.push(pair)
-    length += pair.length
-  }
-  return { body: parts.join(''), headers, params: count }
-}
-
-if (process.argv[2] === '--generate') {
-  await generateConstant(JSON.parse(process.argv[3]))
-  process.exit(0)
-}
-
-/**
- * The load generator for (6d) and (6e), run as `run.mjs --generate JSON` on its own core: what
- * lib-cannon.mjs does (warm-up, `measuring`, then one JSON line of the same fields), for one
- * constant forged request, over plain sockets. Not autocannon: the plugin's 400 closes the
- * connection (Fastify does so after any body-parser error), and autocannon writes its next request
- * onto the closing socket and then matches later responses to that lost request, which showed
- * seconds of made-up latency. Here each connection sends one request at a time and reconnects
- * when told to close; a request's time then includes its new connection.
- */
-async function generateConstant ({ port, connections, warmup, duration, big }) {
-  const { connect } = await import('node:net')
-  const { body, headers } = forgedRequest(big)
-  let head = `POST ${TARGET} HTTP/1.1\r\nConnection: keep-alive\r\n`
-  for (const name in headers) head += `${name}: ${headers[name]}\r\n`
-  const bytes = Buffer.from(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, 'latin1')
-  const BUCKET_MS = 0.01
-  const BUCKETS = 200_000
-  const HEAD_END = Buffer.from('\r\n\r\n')
-
-  function load (seconds) {
-    const histogram = new Uint32Array(BUCKETS + 1)
-    const codes = {}
-    let errors = 0
-    let open = connections
-    const started = performance.now()
-    const until = started + seconds * 1000
-    return new Promise((resolve) => {
-      function connection () {
-        const socket = connect(port, '127.0.0.1')
-        socket.setNoDelay(true)
-        let buffer = Buffer.alloc(0)
-        let sentAt = performance.now()
-        socket.on('connect', () => socket.write(bytes))
-        socket.on('data', (chunk) => {
-          buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk])
-          const end = buffer.indexOf(HEAD_END)
-          if (end === -1) return
-          const text = buffer.toString('latin1', 0, end)
-          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text)?.[1] ?? 0)
-          if (buffer.length < end + 4 + length) return
-          const now = performance.now()
-          const status = text.slice(9, 12)
-          codes[status] = (codes[status] ?? 0) + 1
-          histogram[Math.min(BUCKETS, Math.floor((now - sentAt) / BUCKET_MS))]++
-          buffer = buffer.subarray(end + 4 + length)
-          if (now >= until || /\r\nconnection: *close/i.test(text)) {
-            socket.destroy()
-          } else {
-            sentAt = now
-            socket.write(bytes)
-          }
-        })
-        socket.on('error', () => { errors++ })
-        socket.on('close', () => {
-          if (performance.now() < until) connection()
-          else if (--open === 0) resolve({ histogram, codes, errors, seconds: (performance.now() - started) / 1000 })
-        })
-      }
-      for (let i = 0; i < connections; i++) connection()
-    })
-  }
-
-  const percentile = (histogram, total, p) => {
-    const rank = Math.ceil(total * p)
-    let seen = 0
-    for (let i = 0; i < histogram.length; i++) {
-      seen += histogram[i]
-      if (seen >= rank) return (i + 0.5) * BUCKET_MS
-    }
-    return NaN
-  }
-  const warm = warmup > 0 ? await load(warmup) : { codes: {} }
-  process.stdout.write('measuring\n')
-  const cpu = process.cpuUsage()
-  const started = process.hrtime.bigint()
-  const result = await load(duration)
-  const wall = Number(process.hrtime.bigint() - started) / 1e6
-  const used = process.cpuUsage(cpu)
-  const responses = Object.values(result.codes).reduce((a, b) => a + b, 0)
-  process.stdout.write(JSON.stringify({
-    rps: responses / result.seconds,
-    p50: percentile(result.histogram, responses, 0.5),
-    p99: percentile(result.histogram, responses, 0.99),
-    responses,
-    codes: result.codes,
-    warmupCodes: warm.codes,
-    errors: result.errors,
-    timeouts: 0,
-    loadCpu: (used.user + used.system) / 1000 / wall
-  }) + '\n')
-}
-
-const FILLED = forgedRequest('fill').params
+const FILLED = createForgedBody('fill').params
 
 // `optional` variants run only with --all or --only. The order keeps each goal's two variants
 // close, so that they are measured within seconds of each other in every round (this machine's
@@ -193,8 +80,8 @@ const { values: args } = parseArgs({
     'no-write': { type: 'boolean', default: false }
   }
 })
-const rounds = Number(args.rounds ?? (args.quick ? 1 : 3))
-const duration = Number(args.duration ?? (args.quick ? 2 : 5))
+const rounds = Number(args.rounds ?? (args.quick ? 3 : 15))
+const duration = Number(args.duration ?? 1)
 const warmup = Number(args.warmup ?? (args.quick ? 1 : 2))
 const connections = Number(args.connections)
 const only = args.only?.split(',')
@@ -316,7 +203,7 @@ async function sanityCheck (variant, port) {
     if (wide.status !== 200) throw new Error(`${variant.server}: valid with ${variant.params} params → ${wide.status} ${wide.body.slice(0, 120)}`)
   }
   if (variant.big !== undefined) {
-    const big = forgedRequest(variant.big)
+    const big = createForgedBody(variant.big)
     const answer = await send(port, big)
     const code = answer.status === 400 ? JSON.parse(answer.body).code : undefined
     if (String(answer.status) !== variant.expect || (answer.status === 400 && code !== 'FST_TWILIO_TOO_MANY_PARAMS')) {
@@ -325,68 +212,50 @@ async function sanityCheck (variant, port) {
   }
 }
 
-/** Runs the load generator; `onMeasuring` is called when its warm-up is over. */
-function runLoad (port, variant, onMeasuring) {
-  const forged = variant.forged === true
-  const fill = variant.fill ?? 0
-  const params = variant.params ?? 9
-  const duplicate = variant.duplicate === true
-  const generator = variant.big === undefined
-    ? [join(here, 'lib-cannon.mjs'), JSON.stringify({ port, connections, warmup, duration, forged, fill, params, duplicate })]
-    : [fileURLToPath(import.meta.url), '--generate', JSON.stringify({ port, connections, warmup, duration, big: variant.big })]
-  const child = start(1, generator, {
-    stdio: ['ignore', 'pipe', 'inherit']
+/** The load generator (bench/lib-load.mjs), on core 1 for the whole run. */
+function startGenerator () {
+  const child = start(1, [join(here, 'lib-load.mjs'), String(connections)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const waiting = []
+  lines(child.stdout, (line) => waiting.shift()(JSON.parse(line)))
+  const ask = (command) => new Promise((resolve) => {
+    waiting.push(resolve)
+    child.stdin.write(JSON.stringify(command) + '\n')
   })
-  let result = null
-  lines(child.stdout, (line) => {
-    if (line === 'measuring') onMeasuring()
-    else if (line.startsWith('{')) result = JSON.parse(line)
-  })
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => code === 0 && result !== null ? resolve(result) : reject(new Error(`load generator exited with ${code}`)))
-  })
+  const loadOf = (v) => v.big !== undefined ? { big: v.big } : { forged: v.forged === true, params: v.params ?? 9, duplicate: v.duplicate === true }
+  return {
+    /** Load `variant` for `seconds`: its responses, status codes, socket errors and the generator's CPU share. */
+    slice: (variant, port, seconds, measure = true) => ask({ slice: variant.id, port, ms: seconds * 1000, measure, load: loadOf(variant) }),
+    /** p50 and p99 over every measured slice of `variant`. */
+    latencies: (variant) => ask({ report: variant.id }),
+    stop () { child.stdin.end() }
+  }
 }
 
-async function measure (variant) {
-  const server = await startServer(variant)
-  try {
-    await sanityCheck(variant, server.port)
-    let cpuStart = NaN
-    let wallStart = NaN
-    const load = await runLoad(server.port, variant, () => {
-      server.mark()
-      cpuStart = cpuSeconds(server.pid)
-      wallStart = performance.now()
-    })
-    // The server's CPU time over the measured part: the share of its core it got (near 100%
-    // means the server was the limit), and CPU µs per response, which contention on a shared
-    // machine disturbs far less than requests/s.
-    const cpu = cpuSeconds(server.pid) - cpuStart
-    const serverCpu = cpu / ((performance.now() - wallStart) / 1000)
-    const report = await server.stop()
-    // The server's own process.cpuUsage() since the mark; /proc when it gave none.
-    const cpuPerRequest = (Number.isFinite(report?.cpuUs) ? report.cpuUs : cpu * 1e6) / load.responses
-    const expected = variant.expect ?? (variant.forged ? '403' : '200')
-    const problems = []
-    if ((load.codes[expected] ?? 0) !== load.responses) problems.push(`status codes ${JSON.stringify(load.codes)}`)
-    if (load.errors > 0 || load.timeouts > 0) problems.push(`${load.errors} errors, ${load.timeouts} timeouts`)
-    // The application code ran once per valid request (the sanity check's, the warm-up's and the
-    // measured ones), plus at most one per connection and run still in flight when autocannon
-    // stopped: fewer would mean requests taken for duplicates, more would mean double dispatch.
-    // A duplicate run handles its one event once (plus the sanity check's).
-    const answered = variant.duplicate ? 2 : (variant.verifies === false ? 2 : 1) + (variant.params !== undefined ? 1 : 0) + (load.warmupCodes[expected] ?? 0) + (variant.forged ? 0 : load.responses)
-    const inFlight = (warmup > 0 ? 3 : 1) * connections
-    if (variant.duplicate && report !== null && report.handled !== answered) {
-      problems.push(`handled ${report.handled} events, expected ${answered}: duplicates ran again`)
-    } else if (!variant.duplicate && !variant.forged && report !== null && (report.handled < answered || report.handled > answered + inFlight)) {
-      problems.push(`handled ${report.handled} events for ${answered} 200 responses`)
-    }
-    if (variant.forged && report !== null && report.handled !== 1) problems.push(`a forged request reached the handler (${report.handled})`)
-    return { ...load, serverCpu, cpuPerRequest, rss: report?.rss, handled: report?.handled, problems }
-  } catch (err) {
-    await server.stop()
-    throw err
+function addCodes (into, codes) {
+  for (const [code, n] of Object.entries(codes)) into[code] = (into[code] ?? 0) + n
+}
+
+/**
+ * What went wrong with a variant over the run: a status code other than the expected one, socket
+ * errors, or an application that handled other than one event per valid request (the sanity
+ * check's, the warm-up's and the measured ones; a duplicate run handles its one event once, a
+ * forged request none). Every connection waits for its last answer, so nothing is left in flight.
+ */
+function problemsOf (variant, total, report) {
+  const expected = variant.expect ?? (variant.forged ? '403' : '200')
+  const problems = []
+  if ((total.codes[expected] ?? 0) !== total.responses) problems.push(`status codes ${JSON.stringify(total.codes)}`)
+  if (total.errors > 0) problems.push(`${total.errors} socket errors`)
+  if (report === null) return problems
+  if (variant.forged) {
+    if (report.handled !== 1) problems.push(`a forged request reached the handler (${report.handled})`)
+  } else if (variant.duplicate) {
+    if (report.handled !== 2) problems.push(`handled ${report.handled} events, expected 2: duplicates ran again`)
+  } else {
+    const answered = (variant.verifies === false ? 2 : 1) + (variant.params !== undefined ? 1 : 0) + (total.warmCodes[expected] ?? 0) + total.responses
+    if (report.handled !== answered) problems.push(`handled ${report.handled} events for ${answered} 200 responses`)
   }
+  return problems
 }
 
 function median (values) {
@@ -430,25 +299,58 @@ if (redis === null && variants.some((v) => v.redis)) {
   variants = variants.filter((v) => !v.redis)
 }
 
-console.log(`fastify-twilio-status benchmark: ${rounds} round(s) × ${variants.length} variants, ${warmup} s warm-up + ${duration} s each, ` +
+console.log(`fastify-twilio-status benchmark: ${variants.length} variants, each warmed up ${warmup} s, then ${rounds} rounds of a ${duration} s slice each, ` +
   `-c ${connections}, ${pinned ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)'}`)
 console.log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, load average ${machine.load}\n`)
 
 const samples = new Map(variants.map((v) => [v.id, []]))
+const totals = new Map(variants.map((v) => [v.id, { responses: 0, codes: {}, errors: 0, warm: 0, warmCodes: {} }]))
+const servers = new Map()
+const generator = startGenerator()
 try {
-  for (let round = 0; round < rounds; round++) {
-    // Rotate the order each round so no variant always follows the same neighbour.
-    const order = variants.map((_, i) => variants[(i + round) % variants.length])
-    for (const variant of order) {
-      const sample = await measure(variant)
-      sample.round = round
-      samples.get(variant.id).push(sample)
-      const warn = sample.problems.length > 0 ? `  !! ${sample.problems.join('; ')}` : ''
-      console.log(`round ${round + 1}/${rounds}  ${variant.id.padEnd(5)} ${variant.name.padEnd(48)} ${fmt.rps(sample.rps).padStart(7)} req/s  ` +
-        `p50 ${fmt.ms(sample.p50)} ms  p99 ${fmt.ms(sample.p99)} ms  server cpu ${fmt.pct(sample.serverCpu)} ${fmt.us(sample.cpuPerRequest)} µs/req  load cpu ${fmt.pct(sample.loadCpu)}${warn}`)
+  for (const variant of variants) {
+    const server = await startServer(variant)
+    servers.set(variant.id, server)
+    await sanityCheck(variant, server.port)
+    // `warmup` seconds, and for a store to be full, until `fill` events were answered.
+    const total = totals.get(variant.id)
+    for (let elapsed = 0; elapsed < warmup || total.warm < (variant.fill ?? 0);) {
+      const warm = await generator.slice(variant, server.port, 1, false)
+      total.warm += warm.responses
+      addCodes(total.warmCodes, warm.codes)
+      total.errors += warm.errors
+      elapsed += warm.seconds
     }
+    console.log(`warm   ${variant.id.padEnd(5)} ${variant.name.padEnd(48)} ${total.warm.toLocaleString('en-US')} requests`)
+  }
+  for (let round = 0; round < rounds; round++) {
+    const parts = []
+    for (const variant of variants) {
+      const server = servers.get(variant.id)
+      const before = cpuSeconds(server.pid)
+      const slice = await generator.slice(variant, server.port, duration)
+      const cpu = cpuSeconds(server.pid) - before
+      const total = totals.get(variant.id)
+      total.responses += slice.responses
+      addCodes(total.codes, slice.codes)
+      total.errors += slice.errors
+      const sample = { round, rps: slice.responses / slice.seconds, cpuPerRequest: (cpu * 1e6) / slice.responses, serverCpu: cpu / slice.seconds, loadCpu: slice.cpu, problems: [] }
+      samples.get(variant.id).push(sample)
+      parts.push(`${variant.id} ${fmt.rps(sample.rps)} ${fmt.us(sample.cpuPerRequest)}µs`)
+    }
+    console.log(`round ${String(round + 1).padStart(2)}/${rounds}  ${parts.join('  ')}`)
+  }
+  for (const variant of variants) {
+    const { p50, p99 } = await generator.latencies(variant)
+    const report = await servers.get(variant.id).stop()
+    servers.delete(variant.id)
+    const variantSamples = samples.get(variant.id)
+    for (const sample of variantSamples) Object.assign(sample, { p50, p99, rss: report?.rss })
+    variantSamples[0].problems = problemsOf(variant, totals.get(variant.id), report)
   }
 } finally {
+  generator.stop()
+  for (const server of servers.values()) await server.stop()
   redis?.stop()
 }
 
@@ -511,9 +413,9 @@ const goals = [
   return { ...t, value, cpuValue: t.cpu?.() ?? NaN, verdict: Number.isFinite(value) ? (pass ? 'PASS' : 'MISS') : '–' }
 })
 
-const header = ['', 'variant', 'req/s', 'p50 ms', 'p99 ms', `× (${BASE})`, 'req/s per round', 'server cpu', 'µs cpu/req', `× (${BASE}) by cpu`, 'RSS', 'load cpu']
+const header = ['', 'variant', 'req/s', 'p50 ms', 'p99 ms', `× (${BASE})`, 'req/s, rounds min–max', 'server cpu', 'µs cpu/req', `× (${BASE}) by cpu`, 'RSS', 'load cpu']
 const table = rows.map((r) => [r.id, r.name, fmt.rps(r.rps), fmt.ms(r.p50), fmt.ms(r.p99), fmt.ratio(r.ratio),
-  r.rounds.map(fmt.rps).join(' / '), fmt.pct(r.serverCpu), fmt.us(r.cpuPerRequest), fmt.ratio(r.cpuRatio), mib(r.rss), fmt.pct(r.loadCpu)])
+  `${fmt.rps(Math.min(...r.rounds))}–${fmt.rps(Math.max(...r.rounds))}`, fmt.pct(r.serverCpu), fmt.us(r.cpuPerRequest), fmt.ratio(r.cpuRatio), mib(r.rss), fmt.pct(r.loadCpu)])
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)))
 const line = (cells) => cells.map((c, i) => i <= 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join('  ')
 console.log('\n' + line(header))
@@ -537,8 +439,10 @@ if (!args['no-write']) {
     `Made by \`${command}\` on ${machine.date}.`,
     '',
     `Machine: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, Node ${machine.node}; load average ${machine.load} at the start. ` +
-      `${pinned ? 'Server pinned to core 0 and load generator (autocannon 9) to core 1 with `taskset`.' : 'Not pinned.'} ` +
-      `${rounds} interleaved round(s), ${warmup} s warm-up and ${duration} s measured per variant and round, ${connections} connections, loopback.`,
+      `${pinned ? 'Every server pinned to core 0 and the load generator (bench/lib-load.mjs, plain sockets) to core 1 with `taskset`.' : 'Not pinned.'} ` +
+      `All servers run at once; after each one's warm-up (${warmup} s, longer to fill a store), the generator loads one server at a time for ${duration} s, ` +
+      `round all of them ${rounds} times, ${connections} connections, loopback. This machine's speed drifts by up to 2× over seconds to minutes: ` +
+      'slices next to each other, round after round, compare variants on the same machine.',
     '',
     'Every request is the same realistic SMS status callback (a `delivered` message, nine form parameters, signed with ' +
       'HMAC-SHA1 as Twilio does), with a fresh `MessageSid` and `I-Twilio-Idempotency-Token`, so the plugin treats each one ' +
@@ -546,8 +450,8 @@ if (!args['no-write']) {
       'so all but the first are duplicates; the 50- and 200-parameter variants add filler parameters (`X000=v000`, …), signed. ' +
       'The default memory store keeps 100 000 events; (2), (2a) and (2r) are measured with it full (their warm-up lasts until 110 000 events ' +
       'were answered), the state of any receiver that has run for a while; the 50/200-parameter runs are not pre-filled. ' +
-      'Medians over rounds; a ratio is the median of each round\'s ratio. p50/p99 are measured per response in 10 µs steps. ' +
-      'Server CPU µs per request is the server\'s own `process.cpuUsage()` over the measured part divided by its responses; ' +
+      'Medians over rounds; a ratio is the median of each round\'s ratio. p50/p99 are measured per response in 10 µs steps, over all slices. ' +
+      'Server CPU µs per request is the server\'s CPU time (/proc) over a slice divided by its responses (median over slices); ' +
       'RSS is the server\'s at the end of its run.',
     '',
     `| | variant | req/s | p50 ms | p99 ms | × (${BASE}) | server CPU µs/req | × (${BASE}) by CPU | RSS |`,
@@ -572,7 +476,7 @@ if (!args['no-write']) {
     'Server CPU is the share of core 0 the server got during the measured part; near 100% means the server, not the ' +
       'load generator, was the limit. "By CPU" is the base\'s CPU µs per request over the variant\'s: what the req/s ratio would be ' +
       'with the server always on CPU, and less disturbed by other work on a shared machine. Figures drift 10–25% between runs: ' +
-      'compare ratios from one run. (6d) is driven by a plain-socket generator (see run.mjs), the others by autocannon.',
+      'compare ratios from one run.',
     ...(problems.length > 0 ? ['', '**Problems seen:** ' + problems.map((r) => `(${r.id}) ${r.problems.join('; ')}`).join('; ')] : []),
     ''
   ].join('\n')
