@@ -6,13 +6,13 @@
 // one load generator (bench/lib-load.mjs, plain sockets, 50 connections) pinned to core 1 stays
 // up for the whole run. After each server's warm-up, the generator loads one server at a time
 // for a slice of `--duration` seconds (default 1), going round all of them `--rounds` times
-// (default 15). This machine's speed drifts by up to 2× over seconds to minutes: measured five
+// (default 20). This machine's speed drifts by up to 2× over seconds to minutes: measured five
 // seconds apart, two variants were not compared on the same machine; in slices next to each
 // other, round after round, they are. A goal's ratio is the median of its per-round ratios.
 // Every variant answers the same signed SMS status callback, each request with a fresh
 // MessageSid, so the plugin's idempotency store sees a new event every time.
 //
-//   node bench/run.mjs [--rounds 15] [--duration 1] [--warmup 2] [--connections 50]
+//   node bench/run.mjs [--rounds 20] [--duration 1] [--warmup 2] [--connections 50]
 //                      [--only 1,1b,2] [--all] [--quick] [--no-write]
 //
 // Server CPU per request is the server's CPU time (/proc) over its slices divided by its
@@ -80,7 +80,7 @@ const { values: args } = parseArgs({
     'no-write': { type: 'boolean', default: false }
   }
 })
-const rounds = Number(args.rounds ?? (args.quick ? 3 : 15))
+const rounds = Number(args.rounds ?? (args.quick ? 3 : 20))
 const duration = Number(args.duration ?? 1)
 const warmup = Number(args.warmup ?? (args.quick ? 1 : 2))
 const connections = Number(args.connections)
@@ -269,6 +269,8 @@ const fmt = {
   rps: (n) => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–',
   ms: (n) => Number.isFinite(n) ? n.toFixed(2) : '–',
   ratio: (n) => Number.isFinite(n) ? n.toFixed(2) : '–',
+  /** A goal's ratio: three places, so a value just under its goal does not print as the goal. */
+  goal: (n) => Number.isFinite(n) ? n.toFixed(3) : '–',
   pct: (n) => Number.isFinite(n) ? `${Math.round(n * 100)}%` : '–',
   us: (n) => Number.isFinite(n) ? n.toFixed(1) : '–'
 }
@@ -423,8 +425,8 @@ for (const t of table) console.log(line(t))
 const goalText = (t) => `${t.below ? '≤' : '≥'} ${t.goal}`
 console.log('\ngoals (each a ratio of two variants of this run):')
 for (const t of goals) {
-  console.log(`${t.verdict.padEnd(4)}  ${(t.text + ' ' + goalText(t)).padEnd(50)} ${fmt.ratio(t.value).padStart(5)}` +
-    `${Number.isFinite(t.cpuValue) ? `  (by server CPU ${fmt.ratio(t.cpuValue)})` : ''}  ${t.compares}`)
+  console.log(`${t.verdict.padEnd(4)}  ${(t.text + ' ' + goalText(t)).padEnd(50)} ${fmt.goal(t.value).padStart(5)}` +
+    `${Number.isFinite(t.cpuValue) ? `  (by server CPU ${fmt.goal(t.cpuValue)})` : ''}  ${t.compares}`)
 }
 for (const s of skipped) console.log(`skip  ${s}`)
 const problems = rows.filter((r) => r.problems.length > 0)
@@ -462,7 +464,7 @@ if (!args['no-write']) {
     '',
     '| goal | compares | measured | by server CPU | |',
     '|---|---|--:|--:|---|',
-    ...goals.map((t) => `| ${t.text} ${goalText(t)} | ${t.compares} | ${fmt.ratio(t.value)} | ${fmt.ratio(t.cpuValue)} | ${t.verdict} |`),
+    ...goals.map((t) => `| ${t.text} ${goalText(t)} | ${t.compares} | ${fmt.goal(t.value)} | ${fmt.goal(t.cpuValue)} | ${t.verdict} |`),
     ...skipped.map((s) => `| ${s} | | | | skipped |`),
     '',
     '![Requests per second relative to the floor](ratios.svg)',
