@@ -2,8 +2,9 @@
 // the whole run and takes commands on stdin, one JSON line each, answering one JSON line:
 //
 //   {"slice": "2", "port": 3000, "ms": 1000, "load": {"forged": false, "params": 9}}
-//     → {"slice": "2", "responses": …, "seconds": …, "codes": {…}, "errors": 0, "cpu": …}
-//   {"report": "2"} → {"report": "2", "p50": …, "p99": …}  (over every slice of that variant)
+//     → {"slice": "2", "responses": …, "seconds": …, "codes": {…}, "errors": 0, "cpu": …, "p50": …, "p99": …}
+//
+// p50 and p99 are the slice's own, per response, in 10 µs steps.
 //
 // Each slice opens `connections` keep-alive sockets, each sending one request at a time and the
 // next as soon as its answer is complete, until `ms` have passed; then every socket closes once
@@ -19,8 +20,10 @@ const BUCKET_MS = 0.01
 const BUCKETS = 200_000
 const HEAD_END = Buffer.from('\r\n\r\n')
 
-/** Per variant: its request source and its latency histogram (10 µs buckets up to 2 s). */
+/** Per variant: its request source. */
 const variants = new Map()
+/** One slice's latencies, 10 µs buckets up to 2 s; slower responses fall in the last one. */
+const histogram = new Uint32Array(BUCKETS + 1)
 
 function variantOf (id, load) {
   let variant = variants.get(id)
@@ -35,7 +38,7 @@ function variantOf (id, load) {
       const bytes = Buffer.from(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, 'latin1')
       next = () => bytes
     }
-    variant = { next, histogram: new Uint32Array(BUCKETS + 1), total: 0 }
+    variant = { next }
     variants.set(id, variant)
   }
   return variant
@@ -46,6 +49,7 @@ function slice (variant, port, ms) {
   let responses = 0
   let errors = 0
   let open = connections
+  histogram.fill(0)
   const cpu = process.cpuUsage()
   const started = performance.now()
   const until = started + ms
@@ -68,8 +72,7 @@ function slice (variant, port, ms) {
           const status = text.slice(9, 12)
           codes[status] = (codes[status] ?? 0) + 1
           responses++
-          variant.histogram[Math.min(BUCKETS, Math.floor((now - sentAt) / BUCKET_MS))]++
-          variant.total++
+          histogram[Math.min(BUCKETS, Math.floor((now - sentAt) / BUCKET_MS))]++
           buffer = buffer.subarray(end + 4 + length)
           if (now >= until || /\r\nconnection: *close/i.test(text)) {
             socket.destroy()
@@ -86,7 +89,15 @@ function slice (variant, port, ms) {
         else if (--open === 0) {
           const seconds = (performance.now() - started) / 1000
           const used = process.cpuUsage(cpu)
-          resolve({ responses, seconds, codes, errors, cpu: (used.user + used.system) / 1e6 / seconds })
+          resolve({
+            responses,
+            seconds,
+            codes,
+            errors,
+            cpu: (used.user + used.system) / 1e6 / seconds,
+            p50: percentile(responses, 0.5),
+            p99: percentile(responses, 0.99)
+          })
         }
       })
     }
@@ -94,7 +105,7 @@ function slice (variant, port, ms) {
   })
 }
 
-function percentile ({ histogram, total }, p) {
+function percentile (total, p) {
   const rank = Math.ceil(total * p)
   let seen = 0
   for (let i = 0; i < histogram.length; i++) {
@@ -106,17 +117,6 @@ function percentile ({ histogram, total }, p) {
 
 for await (const line of createInterface({ input: process.stdin })) {
   const command = JSON.parse(line)
-  if (command.report !== undefined) {
-    const variant = variants.get(command.report)
-    process.stdout.write(JSON.stringify({ report: command.report, p50: percentile(variant, 0.5), p99: percentile(variant, 0.99) }) + '\n')
-  } else {
-    const variant = variantOf(command.slice, command.load)
-    const result = await slice(variant, command.port, command.ms)
-    // Warm-up slices come first; their latencies are not kept.
-    if (command.measure === false) {
-      variant.histogram.fill(0)
-      variant.total = 0
-    }
-    process.stdout.write(JSON.stringify({ slice: command.slice, ...result }) + '\n')
-  }
+  const result = await slice(variantOf(command.slice, command.load), command.port, command.ms)
+  process.stdout.write(JSON.stringify({ slice: command.slice, ...result }) + '\n')
 }
