@@ -127,25 +127,14 @@ export function portFromEnv () {
 }
 
 /**
- * The protocol between a server and bench/run.mjs: print `ready PORT` once listening; a `mark`
- * line on stdin starts the measured part (the server notes its own `process.cpuUsage()`); on
- * SIGTERM print how many events the application code handled, the CPU µs it used since the mark
- * and its RSS, then exit.
+ * The protocol between a server and bench/run.mjs: print `ready PORT` once listening; on SIGTERM
+ * print how many events the application code handled and its RSS, then exit. (Its CPU time is
+ * read from /proc by the runner.)
  */
 export function serve (server, close, handled) {
-  let mark = null
-  if (process.stdin.readable) {
-    process.stdin.setEncoding('utf8')
-    process.stdin.on('data', (chunk) => { if (chunk.includes('mark')) mark = process.cpuUsage() })
-  }
   process.stdout.write(`ready ${server.address().port}\n`)
   process.once('SIGTERM', () => {
-    const used = mark === null ? null : process.cpuUsage(mark)
-    process.stdout.write(JSON.stringify({
-      handled: handled(),
-      cpuUs: used === null ? null : used.user + used.system,
-      rss: process.memoryUsage.rss()
-    }) + '\n')
+    process.stdout.write(JSON.stringify({ handled: handled(), rss: process.memoryUsage.rss() }) + '\n')
     setTimeout(() => process.exit(0), 1000).unref()
     close().finally(() => process.exit(0))
   })

@@ -1,6 +1,6 @@
 // `npm run bench:profile`: where each microsecond of a request goes, for the floor (1b), the
 // plugin's whole path (2), its duplicate path (2d) and a forged request (6a). Each server runs
-// under `--cpu-prof` pinned to core 0 while bench/lib-cannon.mjs loads it from core 1; every
+// under `--cpu-prof` pinned to core 0 while bench/lib-load.mjs loads it from core 1; every
 // sample's own time (not its callees') is put in one bucket by the function and file it belongs
 // to, and the buckets are scaled to the server's CPU µs per request over the same run. The
 // profiler itself costs a few percent, so compare the columns, not these totals with
@@ -66,10 +66,11 @@ async function profile (variant) {
     server.once('exit', (code) => reject(new Error(`${variant.server} exited with ${code}`)))
   })
   const before = cpuSeconds(server.pid)
-  const load = start(1, [join(here, 'lib-cannon.mjs'), JSON.stringify({ port, connections: 50, warmup: 0, duration, ...variant.load })], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const load = start(1, [join(here, 'lib-load.mjs'), '50'], { stdio: ['pipe', 'pipe', 'inherit'] })
   let output = ''
   load.stdout.setEncoding('utf8')
   load.stdout.on('data', (chunk) => { output += chunk })
+  load.stdin.end(JSON.stringify({ slice: variant.id, port, ms: duration * 1000, load: { forged: false, params: 9, duplicate: false, ...variant.load } }) + '\n')
   await new Promise((resolve) => load.once('exit', resolve))
   const used = cpuSeconds(server.pid) - before
   const result = JSON.parse(output.trim().split('\n').pop())

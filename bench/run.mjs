@@ -165,8 +165,6 @@ async function startServer (variant) {
   return {
     port,
     pid: child.pid,
-    /** The measured part starts: the server notes its own CPU time. */
-    mark () { child.stdin.write('mark\n') },
     async stop () {
       child.kill('SIGTERM')
       await exited
