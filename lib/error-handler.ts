@@ -12,10 +12,10 @@ export function twilioErrorHandler (error: FastifyError, request: FastifyRequest
   const coded = typeof error.code === 'string' && error.code.startsWith('FST_')
   if (statusCode >= 500) request.log.error({ err: error }, error.message)
   else request.log.info({ err: error }, error.message)
-  reply.code(statusCode).send({
-    statusCode,
-    code: coded ? error.code : undefined,
-    error: STATUS_CODES[statusCode],
-    message: coded ? error.message : 'Internal Server Error'
-  })
+  reply.code(statusCode).send(errorBody(statusCode, coded ? error : null))
+}
+
+/** The body Twilio gets for an error: a coded one's code and message, else neither. */
+export function errorBody (statusCode: number, coded: { readonly code: string, readonly message: string } | null): Record<string, unknown> {
+  return { statusCode, code: coded?.code, error: STATUS_CODES[statusCode], message: coded?.message ?? 'Internal Server Error' }
 }

@@ -52,12 +52,16 @@ function messageOf (err: unknown): string {
   return typeof err === 'object' && err !== null ? 'a non-Error object' : String(err)
 }
 
+/** `inSpan`'s failure readers: a returned value is never a failure, or is the failure itself. */
+const noFailure = (): undefined => undefined
+const itself = (value: unknown): unknown => value
+
 /**
  * `fn` run in a new span, child of `parent`, ended when `fn` returns or its promise settles. A
  * synchronous `fn` stays synchronous. A throw or rejection is an error status (`record`: and an
  * exception event); so is a value that `failedOf` names as a failure.
  */
-function inSpan<T> (otel: Api, name: string, attributes: Attributes, parent: OtelApi.Context, record: boolean, fn: () => T, failedOf: (value: unknown) => unknown = () => undefined): T {
+function inSpan<T> (otel: Api, name: string, attributes: Attributes, parent: OtelApi.Context, record: boolean, fn: () => T, failedOf: (value: unknown) => unknown = noFailure): T {
   const span = otel.trace.getTracer(TRACER_NAME).startSpan(name, { attributes }, parent)
   const failed = (err: unknown): void => {
     if (record) span.recordException(err instanceof Error ? err : messageOf(err))
@@ -94,12 +98,12 @@ export function tracedCheck<R, P> (check: (request: R, parts: P) => Error | unde
   return function checkSignatureTraced (request, parts) {
     const parent = otel.context.active()
     if (otel.trace.getSpan(parent) === undefined) return check(request, parts)
-    return inSpan(otel, 'twilio.verify', {}, parent, false, () => check(request, parts), (value) => value)
+    return inSpan(otel, 'twilio.verify', {}, parent, false, () => check(request, parts), itself)
   }
 }
 
 /**
- * A rejected signature (the log line's `reason`, and the coded 403 about to be thrown) as an event
+ * A rejected signature (the log line's `reason`, and the coded 403 about to be returned) as an event
  * of the active span: `twilio.verify`, when traced.
  */
 export function signatureRejected (reason: string, err: Error): void {

@@ -10,11 +10,11 @@ import { CHANNELS, type Channel, FAMILIES } from '../families/index'
 export const EXIT = {
   /** Sent and answered 2xx; signed; verifies. */
   ok: 0,
-  /** An answer other than 2xx; a request that does not verify. */
+  /** An answer other than 2xx; a request that does not verify; a command Redis refused (replay). */
   failed: 1,
   /** Bad arguments, an unreadable file. */
   usage: 2,
-  /** The app could not be reached, or did not answer in time. */
+  /** The app (or, for replay, Redis) could not be reached, or did not answer in time. */
   unreachable: 3,
   /** A bug in the command line itself (sysexits' EX_SOFTWARE). */
   software: 70

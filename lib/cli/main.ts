@@ -19,6 +19,9 @@ const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[], io: Io)
   replay: { run: runReplay, help: replayHelp }
 }
 
+/** `trigger, sign, explain and replay`, for messages naming them all. */
+const COMMAND_LIST = `${Object.keys(COMMANDS).slice(0, -1).join(', ')} and ${Object.keys(COMMANDS).at(-1) as string}`
+
 export function usage (): string {
   return `Usage: fastify-twilio-status <command> [options]
 
@@ -52,11 +55,11 @@ export async function main (argv: readonly string[], io: Io): Promise<number> {
     }
     if (name === '--help' || name === '-h' || name === 'help') {
       const topic = name === 'help' ? rest[0] : undefined
-      if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) throw new CliError(`no help for ${JSON.stringify(topic)}: the commands are trigger, sign, explain and replay`)
+      if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) throw new CliError(`no help for ${JSON.stringify(topic)}: the commands are ${COMMAND_LIST}`)
       io.stdout(topic === undefined ? usage() : COMMANDS[topic].help())
       return EXIT.ok
     }
-    if (!Object.hasOwn(COMMANDS, name)) throw new CliError(`unknown command ${JSON.stringify(name)}: the commands are trigger, sign, explain and replay`)
+    if (!Object.hasOwn(COMMANDS, name)) throw new CliError(`unknown command ${JSON.stringify(name)}: the commands are ${COMMAND_LIST}`)
     return await COMMANDS[name].run(rest, io)
   } catch (err) {
     if (!(err instanceof CliError)) {

@@ -60,7 +60,7 @@ Options:
 
 Needs bullmq and ioredis (npm install bullmq ioredis). A password in the URL is never printed.
 
-Exit status: 0 done, 1 Redis refused a command, 2 usage error or bullmq missing, 3 Redis could
+Exit status: 0 done, 1 Redis refused a command, 2 usage error or bullmq/ioredis missing, 3 Redis could
 not be reached or went away.
 
 Examples:

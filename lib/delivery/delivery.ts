@@ -72,6 +72,8 @@ export function createDeliver (config: DeliveryConfig): Deliver {
   const running = new Map<string, Promise<string>>()
 
   const deadlines = new Deadlines(config.deadline)
+  /** Claim and order in one step, when ordering is on and the store can. */
+  const claimInOrder = orderingTtl === null ? undefined : store.claimInOrder?.bind(store)
 
   function failed (name: string, log: FastifyBaseLogger, err: unknown): typeof FAILED {
     stats.storeErrors++
@@ -146,12 +148,12 @@ export function createDeliver (config: DeliveryConfig): Deliver {
    */
   function run (delivery: Delivery, key: string | null): string | Promise<string> {
     if (key === null) return proceed(delivery, null, false, null)
-    const rank = store.claimInOrder === undefined ? undefined : rankFor(delivery)
+    const rank = claimInOrder === undefined ? undefined : rankFor(delivery)
     let claim: Claim | PromiseLike<Claim> | typeof FAILED
     try {
       claim = rank === undefined
         ? store.claim(key, pendingTtl)
-        : (store.claimInOrder as NonNullable<typeof store.claimInOrder>)(key, pendingTtl, subjectOf(delivery), rank, orderingTtl as number)
+        : (claimInOrder as NonNullable<typeof claimInOrder>)(key, pendingTtl, subjectOf(delivery), rank, orderingTtl as number)
     } catch (err) {
       claim = failed('claim', delivery.request.log, err)
     }

@@ -59,12 +59,11 @@ export function dispatchNow (
       (errors ??= []).push(err)
     }
   }
-  if (isThenable(result)) {
-    // The usual asynchronous case, one callback: one derived promise, no async frame to unwind.
-    if (any === undefined && errors === null) return Promise.resolve(result).then(undefined, (err: unknown) => { throw failure(sid, status, [err]) })
-    return settleLater(result, any, errors ?? [], sid, status)
+  if (isThenable(result) && !isThenable(any) && errors === null) {
+    // The usual asynchronous case, only `own` pending and nothing failed: one derived promise.
+    return Promise.resolve(result).then(undefined, (err: unknown) => { throw failure(sid, status, [err]) })
   }
-  if (isThenable(any)) return settleLater(result, any, errors ?? [], sid, status)
+  if (isThenable(result) || isThenable(any)) return settleLater(result, any, errors ?? [], sid, status)
   if (errors !== null) throw failure(sid, status, errors)
   return result
 }

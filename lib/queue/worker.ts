@@ -6,11 +6,11 @@
  * Sid when an event is processed, as inline. A failing callback fails the job: BullMQ retries it
  * with the backoff the receiver set and keeps it in the failed set once the attempts are spent.
  *
- * bullmq is an optional peer dependency: it is required here, when a worker is created, and
- * nowhere else.
+ * bullmq is an optional peer dependency: it is required only when a worker is created (here) or
+ * `fastify-twilio-status replay` runs.
  */
 import { createDelivery, type Delivery } from '../delivery/delivery'
-import { InProgressError } from '../errors'
+import { DeadlineError, InProgressError } from '../errors'
 import { withTimeout } from '../delivery/timeout'
 import { RedisStore } from '../stores/redis'
 import type { RedisClient, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../../types/index'
@@ -46,13 +46,6 @@ function jobError (err: Error): Error {
   return wrapped
 }
 
-class CallbackTimeoutError extends Error {
-  constructor (sid: string, status: string, ms: number) {
-    super(`callbacks for ${sid} ${status} still running after ${ms} ms`)
-    this.name = 'CallbackTimeoutError'
-  }
-}
-
 export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker {
   const config = normalizeWorkerOptions(options)
   const bullmq = require('bullmq') as BullMQ
@@ -85,7 +78,7 @@ export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker 
     const delivery: Delivery = { channel: channelConfig, status, sid, event, request: context }
     try {
       // Past `timeout` the attempt fails; the callbacks go on, and the delivery records their outcome.
-      await withTimeout(deliver(delivery), timeout, () => new CallbackTimeoutError(sid, status, timeout))
+      await withTimeout(deliver(delivery), timeout, () => new DeadlineError(sid, status, timeout))
     } catch (err) {
       // Another worker holds the event (it runs it now, or died holding it until `pendingTtl`):
       // look again later without spending an attempt.

@@ -147,8 +147,9 @@ export class MemoryStore implements StatusStore {
     return -1
   }
 
-  /** Frees `position`, whose index entry is at `slot`: later entries of its probe run shift back. */
-  #remove (position: number, slot: number): void {
+  /** Frees `position`, just found by `#lookup` (its index entry at `#slot`): later entries of its probe run shift back. */
+  #remove (position: number): void {
+    const slot = this.#slot
     const index = this.#index
     const mask = this.#mask
     let hole = slot
@@ -179,7 +180,7 @@ export class MemoryStore implements StatusStore {
       H0 = hashes[at]
       H1 = hashes[at + 1]
       H2 = hashes[at + 2]
-      this.#remove(this.#lookup(), this.#slot)
+      this.#remove(this.#lookup())
       H0 = h0
       H1 = h1
       H2 = h2
@@ -214,7 +215,7 @@ export class MemoryStore implements StatusStore {
         }
       }
       // Expired, or a rank stored under the same name: replaced.
-      this.#remove(position, this.#slot)
+      this.#remove(position)
     }
     this.#insert(PENDING, now + ttlMs, 0)
     return CLAIMED
@@ -238,7 +239,7 @@ export class MemoryStore implements StatusStore {
   release (key: string): void {
     hashKey(key, this.#seeds)
     const position = this.#lookup()
-    if (position !== -1 && this.#kinds[position] === PENDING) this.#remove(position, this.#slot)
+    if (position !== -1 && this.#kinds[position] === PENDING) this.#remove(position)
   }
 
   advance (subject: string, rank: number, ttlMs: number): boolean {
@@ -252,7 +253,7 @@ export class MemoryStore implements StatusStore {
         this.#expires[position] = now + ttlMs
         return true
       }
-      this.#remove(position, this.#slot)
+      this.#remove(position)
     }
     this.#insert(RANK, now + ttlMs, rank)
     return true

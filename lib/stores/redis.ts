@@ -53,8 +53,6 @@ const STALE: Claim = Object.freeze({ state: 'claimed', stale: true })
 export class RedisStore implements StatusStore {
   readonly #client: RedisClient
   readonly #prefix: string
-  /** A Redis Cluster keeps an event and its subject in different slots: no script may touch both. */
-  readonly #cluster: boolean
 
   constructor (options: RedisStoreOptions) {
     const client = options?.client
@@ -63,7 +61,9 @@ export class RedisStore implements StatusStore {
     }
     this.#client = client
     this.#prefix = options.prefix ?? 'twilio-status:'
-    this.#cluster = (client as { isCluster?: unknown }).isCluster === true
+    if ((client as { isCluster?: unknown }).isCluster !== true) {
+      this.claimInOrder = async (key, ttlMs, subject, rank, orderTtlMs) => await this.#claimInOrder(key, ttlMs, subject, rank, orderTtlMs)
+    }
   }
 
   /** EVALSHA, loading the script on first use on this server (NOSCRIPT). `keys` are prefixed here. */
@@ -82,13 +82,13 @@ export class RedisStore implements StatusStore {
     return typeof value === 'string' ? claimOf(value) : CLAIMED
   }
 
-  /** One round trip for an ordered event; on a Cluster, a claim then an advance. */
-  async claimInOrder (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number): Promise<Claim> {
-    if (this.#cluster) {
-      const claim = await this.claim(key, ttlMs)
-      if (claim.state !== 'claimed') return claim
-      return await this.advance(subject, rank, orderTtlMs) ? FRESH : STALE
-    }
+  /**
+   * One round trip for an ordered event. Not offered on a Redis Cluster (`undefined` there), whose
+   * event and subject keys may live in different slots: the delivery then claims, then advances.
+   */
+  readonly claimInOrder?: (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number) => Promise<Claim>
+
+  async #claimInOrder (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number): Promise<Claim> {
     const value = await this.#run(SCRIPTS.claimInOrder, [key, subject], ttlMs, rank, orderTtlMs)
     return typeof value === 'string' ? claimOf(value) : value === 1 ? FRESH : STALE
   }

@@ -5,6 +5,7 @@
  * of every plugin route: nothing runs before the signature is checked.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { errorBody } from '../error-handler'
 import { type FormParams, parseForm } from './form'
 import { jsonParams } from './json-params'
 import { targetOf } from './public-url'
@@ -93,9 +94,8 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
    * through Fastify's error path (onError hooks, the error handler, serialization). The check has
    * already logged it at warn.
    */
-  function refuse (reply: FastifyReply, { code, message }: FastifyError): void {
-    reply.code(403).header('content-type', 'application/json; charset=utf-8')
-      .send(`{"statusCode":403,"code":${JSON.stringify(code)},"error":"Forbidden","message":${JSON.stringify(message)}}`)
+  function refuse (reply: FastifyReply, refused: FastifyError): void {
+    reply.code(403).send(errorBody(403, refused))
   }
 
   function verifyTwilioSignature (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
