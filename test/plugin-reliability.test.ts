@@ -33,9 +33,14 @@ function recorder (): { rec: (name: string) => () => void, names: () => string[]
   return { rec: (name) => () => { calls.push(name) }, names: () => calls }
 }
 
-/** Wait until `check` holds (the callback has started, say), polling the event loop. */
+/**
+ * Wait until `check` holds (the callback has started, say), polling the event loop for up to 10 s
+ * of real time: `setImmediate` and `performance.now()`, which the fake timers of one test leave
+ * alone. A bound by iterations failed on a loaded machine before a Redis round trip came back.
+ */
 async function until (check: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !check(); i++) await new Promise((resolve) => setImmediate(resolve))
+  const end = performance.now() + 10_000
+  while (!check() && performance.now() < end) await new Promise((resolve) => setImmediate(resolve))
   if (!check()) throw new Error('condition never held')
 }
 
