@@ -1,7 +1,7 @@
 /**
- * Every callback family beside message and call status, through the plugin over real HTTP:
- * requests signed by the twilio package reach the right typed callback once, with duplicates
- * and out-of-order deliveries mixed in.
+ * Every callback family beside message and call status (and, of messages, the inbound message
+ * without a status), through the plugin over real HTTP: requests signed by the twilio package
+ * reach the right typed callback once, with duplicates and out-of-order deliveries mixed in.
  */
 import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -148,4 +148,47 @@ t.test('an unknown status of a new family is acknowledged and reaches onAny only
   t.equal(await post(server, path, repeated), 400)
   t.equal(await post(server, path, sample('conference', 'participant-join', { ConferenceSid: '' })), 400, 'no Sid')
   t.same(calls, ['participant-whisper'])
+})
+
+t.test('regression: an inbound message without SmsStatus is received: onReceived answers it; a status callback without its status is still 400', async (t) => {
+  const calls: string[] = []
+  const server = await listen(t, {
+    sms: {
+      onReceived: (event) => { calls.push(`received:${event.MessageStatus}:${event.Body as string}`); return '<Response><Message>On its way</Message></Response>' },
+      onAny: (event) => { calls.push(`any:${event.MessageSid}`) }
+    }
+  })
+  const path = '/twilio/sms/status'
+  // Twilio's inbound table (docs/twilio-facts.md §2.4) has no status field.
+  const inbound = sample('sms', 'received')
+  delete inbound.SmsStatus
+  t.equal(inbound.MessageStatus, undefined)
+  const signed = (params: Params) => send(server.port, {
+    method: 'POST',
+    url: path,
+    headers: { host: HOST, 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, `http://${HOST}${path}`, params) },
+    payload: encodeForm(params)
+  })
+  const res = await signed(inbound)
+  t.equal(res.statusCode, 200)
+  t.equal(res.body, '<Response><Message>On its way</Message></Response>', 'the TwiML of onReceived')
+  t.equal(await post(server, path, inbound), 200, 'a redelivery')
+  const mediaOnly = sample('sms', 'received', { MessageSid: 'MM' + '5'.repeat(32), Body: '', NumMedia: '1', MediaUrl0: 'https://api.twilio.com/media/ME1' })
+  delete mediaOnly.SmsStatus
+  t.equal(await post(server, path, mediaOnly), 200, 'a picture with an empty Body')
+  t.same(calls, [`received:received:${inbound.Body as string}`, `any:${inbound.MessageSid as string}`, 'received:received:', 'any:MM' + '5'.repeat(32)],
+    'once each, duplicates dropped')
+
+  const outbound = sample('sms', 'delivered')
+  delete outbound.MessageStatus
+  delete outbound.SmsStatus
+  const noneAtAll = { ...inbound }
+  delete noneAtAll.Body
+  delete noneAtAll.NumMedia
+  for (const [params, what] of [[outbound, 'a status callback carries no Body or NumMedia: its status is required'], [noneAtAll, 'neither a status nor an inbound message']] as const) {
+    const refused = await signed(params)
+    t.equal(refused.statusCode, 400, what)
+    t.match(JSON.parse(refused.body), { code: 'FST_TWILIO_MISSING_STATUS', message: 'No MessageStatus parameter in the request' }, what)
+  }
+  t.equal(calls.length, 4, 'nothing more ran')
 })

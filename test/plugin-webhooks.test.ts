@@ -88,6 +88,29 @@ t.test('a declared webhook by GET; a handler that returns nothing, or sends its 
   t.equal((await app.inject(formPost(callParams('ringing'), { target: '/voice/own' }))).statusCode, 204)
 })
 
+t.test('a JSON value that is not text is refused with 400 FST_TWILIO_INVALID_PARAM on status and webhook routes, after the signature (403 when forged)', async (t) => {
+  const ran: string[] = []
+  const app = await build(t, {
+    authToken: TOKEN,
+    call: { onAny: () => { ran.push('status') } },
+    webhooks: [{ url: GATHER, handler: () => { ran.push('webhook') } }]
+  })
+  for (const digits of [{ pressed: '1' }, ['1', { pressed: '2' }]]) {
+    const nested = JSON.stringify({ ...callParams('in-progress'), Digits: digits })
+    for (const path of [GATHER, '/twilio/call/status']) {
+      const res = await app.inject(jsonPost(nested, { path }))
+      t.equal(res.statusCode, 400, path)
+      t.equal(codeOf(res.body), 'FST_TWILIO_INVALID_PARAM', path)
+      t.match(JSON.parse(res.body), { message: 'Parameter Digits must be given once, as text' }, path)
+      const forged = await app.inject(jsonPost(nested, { path, token: OLD_TOKEN }))
+      t.equal(codeOf(forged.body), 'FST_TWILIO_INVALID_SIGNATURE', `${path}: forged, refused before its parameters are read`)
+    }
+  }
+  t.same(ran, [])
+  t.equal((await app.inject(jsonPost(JSON.stringify(callParams('in-progress', { Digits: '1' })), { path: GATHER }))).statusCode, 200, 'the same request with text')
+  t.same(ran, ['webhook'])
+})
+
 t.test('webhooks options are checked at register', async (t) => {
   const cases: Array<[unknown, RegExp]> = [
     ['x', /option webhooks must be an array/],

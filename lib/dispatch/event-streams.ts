@@ -1,10 +1,11 @@
 /**
  * The handler of an Event Streams sink (docs/twilio-facts.md §10): a verified JSON array of
- * CloudEvents. Each event is delivered on its own (dispatched by `type`, deduplicated by `id`),
- * all at once, within Event Streams' 5-second wait. The reply is 204 when every event was
- * handled (or was a duplicate); otherwise 500 (or 503 when the only trouble was the deadline)
- * with each event's outcome, so that Event Streams retries the batch and, the handled events
- * being recorded, the retry runs only the ones that failed.
+ * CloudEvents, or one CloudEvent labelled `application/cloudevents+json`. Each event is delivered
+ * on its own (dispatched by `type`, deduplicated by `id`), all at once, within Event Streams'
+ * 5-second wait. The reply is 204 when every event was handled (or was a duplicate); otherwise
+ * 500 (or 503 when the only trouble was the deadline) with each event's outcome, so that Event
+ * Streams retries the batch and, the handled events being recorded, the retry runs only the ones
+ * that failed.
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
@@ -21,10 +22,25 @@ interface Outcome {
   readonly code?: string
 }
 
-function isEvent (value: unknown): value is Record<string, unknown> & { id: string, type: string } {
+const SINGLE_EVENT = /^application\/cloudevents\+json\s*(?:;|$)/i
+
+type Event = Record<string, unknown> & { id: string, type: string }
+
+function isEvent (value: unknown): value is Event {
   return typeof value === 'object' && value !== null && !Array.isArray(value) &&
     typeof (value as { id?: unknown }).id === 'string' && (value as { id: string }).id !== '' &&
     typeof (value as { type?: unknown }).type === 'string'
+}
+
+/**
+ * The events of a body: Event Streams posts an array (§10.1); the CloudEvents JSON format's own
+ * media type carries one event (structured mode), a batch of one here. Any other object is not
+ * a batch, whatever it holds.
+ */
+function eventsOf (request: FastifyRequest, json: unknown): readonly unknown[] {
+  if (Array.isArray(json)) return json
+  if (typeof json === 'object' && json !== null && SINGLE_EVENT.test(request.headers['content-type'] as string)) return [json]
+  throw new InvalidEventsError('the body is not a JSON array')
 }
 
 /** `data` is an object in current events, a JSON string in older ones (§10.2): callbacks get the object. */
@@ -39,11 +55,10 @@ function withData (event: Record<string, unknown>): Record<string, unknown> {
 
 export function eventStreamsHandler (channel: ChannelConfig, parsedOf: (request: FastifyRequest) => Parsed, deliver: ReturnType<typeof createDelivery>) {
   return async function handleTwilioEventStreams (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const batch = parsedOf(request).json
-    if (!Array.isArray(batch)) throw new InvalidEventsError('the body is not a JSON array')
+    const batch = eventsOf(request, parsedOf(request).json)
     const bad = batch.findIndex((event) => !isEvent(event))
     if (bad !== -1) throw new InvalidEventsError(`event ${bad} has no text id and type`)
-    const outcomes = await Promise.all(batch.map(async (raw: Record<string, unknown> & { id: string, type: string }): Promise<Outcome> => {
+    const outcomes = await Promise.all((batch as readonly Event[]).map(async (raw): Promise<Outcome> => {
       const { id, type } = raw
       if (!channel.known.has(type)) request.log.info({ id, type }, 'fastify-twilio-status: Event Streams type without a callback of its own, passed to onAny')
       try {

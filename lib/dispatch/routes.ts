@@ -10,6 +10,7 @@ import { InvalidParamError, MissingSidError, MissingStatusError } from '../error
 import type { FormParams } from '../verify/form'
 import type { Parsed } from '../verify/body'
 import { FAMILIES, isSingleValued } from '../families/index'
+import type { Family } from '../families/family'
 import { EMPTY_TWIML, twimlOf } from './twiml'
 
 type ParsedOf = (request: FastifyRequest) => Parsed
@@ -23,8 +24,20 @@ function readParam (params: FormParams, names: readonly string[]): string | unde
   return undefined
 }
 
+/** A JSON body's nested value is not a Twilio parameter (`../verify/json-params`). */
+function refuseNotText ({ notText }: Parsed): void {
+  if (notText !== undefined) throw new InvalidParamError(notText)
+}
+
 export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: Deliver) {
-  const { statusParams: statusNames, sidParams: sidNames } = FAMILIES[channel.channel]
+  const { statusParams: statusNames, sidParams: sidNames, statusless }: Family = FAMILIES[channel.channel]
+
+  /** The status sent, or what a request without one is (an inbound message is `received`). */
+  function statusOf (event: FormParams): string | undefined {
+    const status = readParam(event, statusNames)
+    if (status !== undefined || statusless === undefined) return status
+    return statusless.by.some((name) => event[name] !== undefined) ? statusless.status : undefined
+  }
 
   /**
    * Synchronous while the delivery is (the memory store and plain callbacks): Fastify sends a
@@ -32,15 +45,17 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
    * reaches the error handler as a rejection would.
    */
   return function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): string | Promise<string> {
-    const { params: event, repeated } = parsedOf(request)
+    const parsed = parsedOf(request)
+    refuseNotText(parsed)
+    const { params: event, repeated } = parsed
     for (const name of repeated) {
       if (isSingleValued(channel.channel, name)) throw new InvalidParamError(name)
     }
-    const status = readParam(event, statusNames)
+    const status = statusOf(event)
     if (status === undefined) throw new MissingStatusError(statusNames[0])
     const sid = readParam(event, sidNames)
     if (sid === undefined) throw new MissingSidError(sidNames[0])
-    // Callbacks rely on `MessageStatus` and `MessageSid`; an inbound message carries only the
+    // Callbacks rely on `MessageStatus` and `MessageSid`; an inbound message carries at most the
     // legacy `SmsStatus` (docs/twilio-facts.md §2.3, §2.4).
     event[statusNames[0]] = status
     event[sidNames[0]] = sid
@@ -56,7 +71,7 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
 export function webhookHandler (webhook: WebhookConfig, parsedOf: ParsedOf) {
   const handler = webhook.handler as (request: FastifyRequest, reply: FastifyReply) => unknown
   return async function handleTwilioWebhook (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    parsedOf(request)
+    refuseNotText(parsedOf(request))
     const result = await handler(request, reply)
     if (reply.sent) return reply
     reply.type('text/xml')

@@ -9,6 +9,11 @@ export interface Family {
   readonly path: string
   /** The parameters that carry the status, in the order read; the first is the canonical one. */
   readonly statusParams: readonly string[]
+  /**
+   * The status of a request that carries none of `statusParams` but one of `by`: what a request
+   * of this family with no status field is (an inbound message, docs/twilio-facts.md §2.4).
+   */
+  readonly statusless?: { readonly status: string, readonly by: readonly string[] }
   /** The parameters that carry the subject's Sid, in the order read; the first is canonical. */
   readonly sidParams: readonly string[]
   /** Every documented status; each gets a callback named after it (`no-answer` → `onNoAnswer`). */

@@ -47,6 +47,9 @@ export const messages = {
   path: '/twilio/sms/status',
   // `SmsStatus` and `SmsSid` are the legacy twins, read only when the new names are absent (§2.3).
   statusParams: ['MessageStatus', 'SmsStatus'],
+  // Twilio's inbound-message table has no status field, and a status callback carries neither
+  // `Body` nor `NumMedia`, which every inbound message has (§2.3, §2.4).
+  statusless: { status: 'received', by: ['Body', 'NumMedia'] },
   sidParams: ['MessageSid', 'SmsSid'],
   statuses: MESSAGE_STATUSES,
   fields: MESSAGE_FIELDS,

@@ -23,6 +23,8 @@ export interface Parsed {
   readonly repeated: readonly string[]
   /** JSON only: the parsed body (an Event Streams batch is an array, with no parameters). */
   readonly json?: unknown
+  /** JSON only: the first name whose value is not text (nested), left out of `params`; the routes refuse it. */
+  readonly notText?: string
 }
 
 const kParsed = Symbol('fastify-twilio-status.parsed')
@@ -71,19 +73,20 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
       done(null, parsed.params)
     })
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
-  // Event Streams' batches may also be labelled as CloudEvents (docs/twilio-facts.md §10.2).
+  // Event Streams' batches may also be labelled as CloudEvents, one event or a batch (docs/twilio-facts.md §10.1).
   fastify.addContentTypeParser(['application/json', 'application/cloudevents-batch+json', 'application/cloudevents+json'], { parseAs: 'string' },
     function parseJsonBody (request, body, done) {
       parseJson(request, body as string, (err, json) => {
         if (err !== null) return done(err, undefined)
         const repeated: string[] = []
+        const notText: string[] = []
         let params: FormParams
         try {
-          params = jsonParams(json, maxParams, repeated)
+          params = jsonParams(json, maxParams, repeated, notText)
         } catch (invalid) {
           return done(invalid as Error, undefined)
         }
-        ;(request as TwilioRequest)[kParsed] = { params, signed: null, raw: body as string, repeated, json }
+        ;(request as TwilioRequest)[kParsed] = { params, signed: null, raw: body as string, repeated, json, notText: notText[0] }
         done(null, params)
       })
     })

@@ -108,6 +108,26 @@ t.test('a batch that is not an array of CloudEvents is refused with 400; a forge
   t.same(calls, [delivered(1).id])
 })
 
+t.test('regression: one CloudEvent labelled application/cloudevents+json is a batch of one; as JSON or a batch type it is 400 FST_TWILIO_INVALID_EVENTS, not FST_TWILIO_INVALID_PARAM', async (t) => {
+  const seen: unknown[] = []
+  const post = await sink(t, { onMessageDelivered: (event) => { seen.push(event.data.messageSid) } })
+  const one = delivered(8)
+  t.type(one.data, 'object', 'its data is an object, as in current events')
+  for (const contentType of ['application/json', 'application/cloudevents-batch+json', 'application/json; charset=utf-8']) {
+    const res = await post(one, { contentType })
+    t.equal(res.status, 400, contentType)
+    t.match(res.body, { code: 'FST_TWILIO_INVALID_EVENTS', message: 'Not an Event Streams batch: the body is not a JSON array' }, contentType)
+  }
+  t.same(seen, [], 'refused: nothing ran')
+  t.equal((await post(one, { contentType: 'application/cloudevents+json' })).status, 204)
+  t.equal((await post(one, { contentType: 'Application/CloudEvents+JSON; charset=utf-8' })).status, 204, 'a redelivery, the type in any case with a charset')
+  t.same(seen, [(one.data as { messageSid: string }).messageSid], 'delivered once, deduplicated by its id')
+  const bare = await post({ data: { messageSid: 'SM1' } }, { contentType: 'application/cloudevents+json' })
+  t.equal(bare.status, 400)
+  t.match(bare.body, { code: 'FST_TWILIO_INVALID_EVENTS', message: 'Not an Event Streams batch: event 0 has no text id and type' })
+  t.equal((await post(one, { contentType: 'application/cloudevents+json', token: OTHER_TOKEN })).status, 403, 'forged: refused before its shape is read')
+})
+
 t.test('events still running at the shorter deadline: 503 "late"; they finish and a redelivery runs nothing', async (t) => {
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
