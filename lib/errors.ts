@@ -38,6 +38,10 @@ export const SharedKeyRequiredError = createError(
 export const UnknownAccountError = createError(
   'FST_TWILIO_UNKNOWN_ACCOUNT', 'No Auth Token for the account this request names', 403, Error, false)
 
+/** Without `publicUrl`: the request's Host (or trusted X-Forwarded-Host) is not `host[:port]`, so the signed URL cannot be rebuilt. */
+export const InvalidHostError = createError(
+  'FST_TWILIO_INVALID_HOST', 'The Host header is not host[:port]: no signed URL can be built from it', 403, Error, false)
+
 /** A host route verifies a JSON body without `preParsing: verify.preParsing`: the raw text is gone. */
 export const RawBodyMissingError = createError(
   'FST_TWILIO_RAW_BODY_MISSING', 'JSON route without the preParsing hook of twilioSignature(): the raw body needed for bodySHA256 was not kept', 500)

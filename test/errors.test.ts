@@ -14,6 +14,7 @@ const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status:
   RawBodyMissingError: [[], 'FST_TWILIO_RAW_BODY_MISSING', 500, 'JSON route without the preParsing hook of twilioSignature(): the raw body needed for bodySHA256 was not kept'],
   InvalidEventsError: [['the body is not a JSON array'], 'FST_TWILIO_INVALID_EVENTS', 400, 'Not an Event Streams batch: the body is not a JSON array'],
   UnknownAccountError: [[], 'FST_TWILIO_UNKNOWN_ACCOUNT', 403, 'No Auth Token for the account this request names'],
+  InvalidHostError: [[], 'FST_TWILIO_INVALID_HOST', 403, 'The Host header is not host[:port]: no signed URL can be built from it'],
   InvalidSignatureError: [[], 'FST_TWILIO_INVALID_SIGNATURE', 403, 'X-Twilio-Signature does not match the request'],
   BodyHashMismatchError: [[], 'FST_TWILIO_BODY_HASH_MISMATCH', 403, 'Request body does not match the signed bodySHA256'],
   MalformedBodyError: [['bad %zz'], 'FST_TWILIO_MALFORMED_BODY', 400, 'Malformed form encoding: bad %zz'],

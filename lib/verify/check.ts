@@ -2,18 +2,20 @@
  * Verification as a Fastify hook: which secrets a request must be signed with (the Auth Token
  * list, a subaccount's tokens looked up by `AccountSid`, or a SharedKey named in
  * `X-Twilio-Webhooks-Signature-Settings`), the URL Twilio signed, and the coded 403 with a warn
- * log when it does not verify. The HMACs themselves are in `./signature` (pure).
+ * log (clipped, a few a minute per reason: `./log-limit`) when it does not verify. The HMACs
+ * themselves are in `./signature` (pure).
  */
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import {
-  BodyHashMismatchError, InvalidSignatureError, MalformedSignatureError, MissingSignatureError, SharedKeyRequiredError,
-  UnknownAccountError, UnknownSharedKeyError, UnsupportedAlgorithmError
+  BodyHashMismatchError, InvalidHostError, InvalidSignatureError, MalformedSignatureError, MissingSignatureError,
+  SharedKeyRequiredError, UnknownAccountError, UnknownSharedKeyError, UnsupportedAlgorithmError
 } from '../errors'
 import { signatureRejected, tracedCheck } from '../tracing'
-import { signedUrl } from './public-url'
+import { clip, createLogLimiter } from './log-limit'
+import { requestUrl } from './public-url'
 import {
-  type Algorithm, algorithmOf, createVerifier, type Params, parseSignatureSettings, type RejectReason, signingKey,
-  type SigningKey
+  type Algorithm, algorithmOf, createVerifier, type Params, parseSignatureSettings, type RejectReason, type SignatureSettings,
+  signatureShape, signingKey, type SigningKey
 } from './signature'
 
 /** A host's token lookup: the Auth Token(s) of the account a request claims to come from. */
@@ -49,24 +51,13 @@ const REJECTIONS: Record<RejectReason, new () => Error> = {
   'body-hash': BodyHashMismatchError
 }
 
-/** How often, at most, a request validated by an old token of the rotation list is logged. */
-const ROTATION_LOG_INTERVAL = 60_000
+const REFUSED = 'fastify-twilio-status: signature rejected (run `npx fastify-twilio-status explain` with the request to see why)'
 
-/**
- * A refusal: logged at warn (`fields` starts with the reason) and returned, not thrown. A throw
- * costs V8 a stack walk for the exception message even when caught, about as much as an HMAC:
- * a forged request must not cost more than a real one.
- */
-function reject (log: FastifyBaseLogger, fields: { readonly reason: string } & Record<string, unknown>, err: Error): Error {
-  log.warn(fields, 'fastify-twilio-status: signature rejected (run `npx fastify-twilio-status explain` with the request to see why)')
-  signatureRejected(fields.reason, err)
-  return err
-}
+/** Refusals logged a minute, per reason; the next line logged says how many were left out. */
+const REFUSAL_LOG_BURST = 5
 
-/** Header text in a log line or an error message, bounded: the sender chooses its length. */
-function clip (text: string): string {
-  return text.length > 64 ? text.slice(0, 64) + '…' : text
-}
+/** A URL in a refusal's log line is cut after this many characters: the sender chooses its length. */
+const LOGGED_URL_LENGTH = 1024
 
 /** A lookup's answer as tokens, or `null` when it gave none. */
 function tokensOf (value: unknown): string[] | null {
@@ -82,7 +73,9 @@ export type SignatureCheck = (request: FastifyRequest, parts: SignedParts) => Ch
 
 /**
  * A check that returns the coded 403 (after a warn log) when `parts` are not signed by a secret
- * the config accepts. Synchronous unless a token lookup answers with a promise.
+ * the config accepts. Synchronous unless a token lookup answers with a promise. The cheap refusals
+ * come first: a missing or malformed signature costs no settings parsing, URL or token lookup,
+ * and a Host that is not `host[:port]` no lookup or HMAC.
  */
 export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
   const verify = createVerifier(config.tokens)
@@ -90,50 +83,66 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
   for (const [id, secret] of config.sharedKeys) {
     shared.set(id, { HMAC_SHA1: signingKey(secret, 'HMAC_SHA1'), HMAC_SHA256: signingKey(secret, 'HMAC_SHA256') })
   }
-  const lastRotationLog = new Map<number, number>()
+  const admitLine = createLogLimiter(REFUSAL_LOG_BURST)
+  const admitRotation = createLogLimiter(1)
 
-  function check (request: FastifyRequest, parts: SignedParts, keys: readonly SigningKey[] | undefined, keyName: string): CheckResult {
-    const verdict = verify({
-      signature: request.headers['x-twilio-signature'],
-      url: signedUrl(config.publicUrl, request, parts.target),
-      params: parts.signed,
-      rawBody: parts.raw
-    }, keys)
-    if (!verdict.valid) return reject(request.log, { reason: verdict.reason, urls: verdict.urls, key: keyName }, new REJECTIONS[verdict.reason]())
-    if (verdict.tokenIndex > 0 && keys === undefined) {
-      const now = Date.now()
-      if (now - (lastRotationLog.get(verdict.tokenIndex) ?? -Infinity) >= ROTATION_LOG_INTERVAL) {
-        lastRotationLog.set(verdict.tokenIndex, now)
-        request.log.info({ tokenIndex: verdict.tokenIndex }, `fastify-twilio-status: a request was signed with authToken[${verdict.tokenIndex}], not the current token: the rotation is not finished`)
-      }
+  /** A line a sender can cause, unless past this minute's burst of its kind; says how many were left out. */
+  function logLimited (log: FastifyBaseLogger, level: 'warn' | 'error', kind: string, fields: Record<string, unknown>, message: string): void {
+    const leftOut = admitLine(kind)
+    if (leftOut !== -1) log[level](leftOut === 0 ? fields : { ...fields, suppressed: leftOut }, message)
+  }
+
+  /**
+   * A refusal: logged at warn (`reason` first) within the burst and returned, not thrown. A throw
+   * costs V8 a stack walk for the exception message even when caught, about as much as an HMAC:
+   * a forged request must not cost more than a real one.
+   */
+  function reject (request: FastifyRequest, reason: string, err: Error, details?: Record<string, unknown>): Error {
+    logLimited(request.log, 'warn', reason, { reason, ...details }, REFUSED)
+    signatureRejected(reason, err)
+    return err
+  }
+
+  function check (request: FastifyRequest, parts: SignedParts, url: string, keys: readonly SigningKey[] | undefined, keyName: string): CheckResult {
+    const verdict = verify({ signature: request.headers['x-twilio-signature'], url, params: parts.signed, rawBody: parts.raw }, keys)
+    if (!verdict.valid) {
+      const urls = verdict.urls.map((candidate) => clip(candidate, LOGGED_URL_LENGTH))
+      return reject(request, verdict.reason, new REJECTIONS[verdict.reason](), { urls, key: keyName })
+    }
+    if (verdict.tokenIndex > 0 && keys === undefined && admitRotation(verdict.tokenIndex) !== -1) {
+      request.log.info({ tokenIndex: verdict.tokenIndex }, `fastify-twilio-status: a request was signed with authToken[${verdict.tokenIndex}], not the current token: the rotation is not finished`)
     }
     return undefined
   }
 
   /** The keys a SharedKey-signed request must verify with, or the refusal. */
-  function sharedKeysFor (request: FastifyRequest, key: string | undefined, algorithmName: string): SigningKey[] | Error {
-    const algorithm = algorithmOf(algorithmName)
-    const named = clip(algorithmName)
-    if (algorithm === null) return reject(request.log, { reason: 'unsupported-algorithm', algorithm: named }, new UnsupportedAlgorithmError(named))
-    if (key === undefined && shared.size > 0) return Array.from(shared.values(), (byAlgorithm) => byAlgorithm[algorithm])
-    const known = key === undefined ? undefined : shared.get(key)
+  function sharedKeysFor (request: FastifyRequest, settings: SignatureSettings, shape: Algorithm): SigningKey[] | Error {
+    const algorithm = algorithmOf(settings.algorithm)
+    if (algorithm === null) {
+      const named = clip(settings.algorithm)
+      return reject(request, 'unsupported-algorithm', new UnsupportedAlgorithmError(named), { algorithm: named })
+    }
+    // A SHA-1 signature under algorithm=HMAC_SHA256 (or the reverse) has the wrong length.
+    if (algorithm !== shape) return reject(request, 'malformed', new MalformedSignatureError(), { algorithm })
+    if (settings.key === undefined && shared.size > 0) return Array.from(shared.values(), (byAlgorithm) => byAlgorithm[algorithm])
+    const known = settings.key === undefined ? undefined : shared.get(settings.key)
     // Key ids are not secret: naming the unknown one helps an operator in the middle of a rotation.
-    if (known === undefined) return reject(request.log, { reason: 'unknown-key', keyId: key === undefined ? null : clip(key) }, new UnknownSharedKeyError())
+    if (known === undefined) return reject(request, 'unknown-key', new UnknownSharedKeyError(), { keyId: settings.key === undefined ? null : clip(settings.key) })
     return [known[algorithm]]
   }
 
-  function withLookup (request: FastifyRequest, parts: SignedParts, lookup: TokenLookup): CheckResult | Promise<CheckResult> {
+  function withLookup (request: FastifyRequest, parts: SignedParts, url: string, lookup: TokenLookup): CheckResult | Promise<CheckResult> {
     const accountSid = typeof parts.accountSid === 'string' ? parts.accountSid : undefined
     const logged = accountSid === undefined ? null : clip(accountSid)
-    const unknown = (): Error => reject(request.log, { reason: 'unknown-account', accountSid: logged }, new UnknownAccountError())
+    const unknown = (): Error => reject(request, 'unknown-account', new UnknownAccountError(), { accountSid: logged })
     const failed = (err: unknown): Error => {
-      request.log.error({ err, accountSid: logged }, 'fastify-twilio-status: authToken lookup failed')
+      logLimited(request.log, 'error', 'lookup-failed', { err, accountSid: logged }, 'fastify-twilio-status: authToken lookup failed')
       return unknown()
     }
     const verifyWith = (answer: unknown): CheckResult => {
       const tokens = tokensOf(answer)
       if (tokens === null) return unknown()
-      return check(request, parts, tokens.map((token) => signingKey(token)), 'authToken')
+      return check(request, parts, url, tokens.map((token) => signingKey(token)), 'authToken')
     }
     let answer: unknown
     try {
@@ -146,13 +155,26 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
   }
 
   return tracedCheck(function checkSignature (request: FastifyRequest, parts: SignedParts) {
+    const signature = request.headers['x-twilio-signature']
+    if (signature === undefined) return reject(request, 'missing', new MissingSignatureError())
+    // The algorithm the signature's length says; the settings header must name the same one.
+    const shape = typeof signature === 'string' ? signatureShape(signature) : null
+    if (shape === null) return reject(request, 'malformed', new MalformedSignatureError())
     const settings = parseSignatureSettings(request.headers['x-twilio-webhooks-signature-settings'])
+    let keys: SigningKey[] | undefined
     if (settings !== null) {
-      const keys = sharedKeysFor(request, settings.key, settings.algorithm)
-      return keys instanceof Error ? keys : check(request, parts, keys, 'sharedKey')
+      const chosen = sharedKeysFor(request, settings, shape)
+      if (chosen instanceof Error) return chosen
+      keys = chosen
+    } else if (config.requireSharedKey) {
+      return reject(request, 'shared-key-required', new SharedKeyRequiredError())
+    } else if (shape !== 'HMAC_SHA1') {
+      return reject(request, 'malformed', new MalformedSignatureError())
     }
-    if (config.requireSharedKey) return reject(request.log, { reason: 'shared-key-required' }, new SharedKeyRequiredError())
-    if (config.tokenLookup !== null) return withLookup(request, parts, config.tokenLookup)
-    return check(request, parts, undefined, 'authToken')
+    const url = requestUrl(config.publicUrl, request, parts.target)
+    if (url === null) return reject(request, 'invalid-host', new InvalidHostError(), { host: clip(request.host) })
+    if (keys !== undefined) return check(request, parts, url, keys, 'sharedKey')
+    if (config.tokenLookup !== null) return withLookup(request, parts, url, config.tokenLookup)
+    return check(request, parts, url, undefined, 'authToken')
   })
 }

@@ -9,11 +9,27 @@ export interface UrlSource {
 }
 
 /**
- * `source` is the Fastify request itself: its `protocol` and `host` getters (which weigh
- * `trustProxy`) are read only when there is no `publicUrl`. `target` is the raw request target.
+ * `host[:port]` (RFC 3986 §3.2.2–3.2.3): a name or IPv4 address of letters, digits, `-`, `.`, `_`
+ * and `~`, or a bracketed IPv6 literal, then an optional numeric port. Anything else in Host or
+ * X-Forwarded-Host (`/`, `?`, `#`, `@`, `%`, a space) could move part of the path into the host
+ * of the signed URL, so that a signature captured on one route verifies on another.
  */
+const AUTHORITY = /^(?:[\w.~-]+|\[[\dA-Fa-f:.]+\])(?::\d{1,5})?$/
+
+/** The URL for a `publicUrl`, or for a protocol and host the caller vouches for, and a raw target. */
 export function signedUrl (publicUrl: string | null, source: UrlSource, target: string): string {
   return publicUrl === null ? `${source.protocol}://${source.host}${target}` : publicUrl + target
+}
+
+/**
+ * The URL a request was signed over, or `null` when, without `publicUrl`, its host is not
+ * `host[:port]`. `request` is the Fastify request: its `protocol` and `host` getters (which weigh
+ * `trustProxy`) are read once each, and only when there is no `publicUrl`.
+ */
+export function requestUrl (publicUrl: string | null, request: UrlSource, target: string): string | null {
+  if (publicUrl !== null) return publicUrl + target
+  const host = request.host
+  return AUTHORITY.test(host) ? `${request.protocol}://${host}${target}` : null
 }
 
 /** The raw request target Twilio requested: before any `rewriteUrl` of the host's. */

@@ -148,6 +148,12 @@ const SIGNATURE_SHAPES: Readonly<Record<Algorithm, RegExp>> = {
   HMAC_SHA256: /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/
 }
 
+/** The algorithm whose HMAC `signature` has the shape of, or `null`: told before any secret is chosen or looked up. */
+export function signatureShape (signature: string): Algorithm | null {
+  if (SIGNATURE_SHAPES.HMAC_SHA1.test(signature)) return 'HMAC_SHA1'
+  return SIGNATURE_SHAPES.HMAC_SHA256.test(signature) ? 'HMAC_SHA256' : null
+}
+
 /**
  * Constant-time comparison of two ASCII strings after a length check (as `scmp`, which
  * twilio-node used): every character is visited, whatever differs.

@@ -168,7 +168,7 @@ t.test('SharedKey signatures, selected by the settings header', async (t) => {
   t.test('a SHA-1 signature under algorithm=HMAC_SHA256 is refused as malformed (the wrong length)', async (t) => {
     const { result, lines } = run(config, { 'x-twilio-signature': SK1, 'x-twilio-webhooks-signature-settings': `key=${KEY_A},algorithm=HMAC_SHA256` })
     t.match(result(), { code: 'FST_TWILIO_MALFORMED_SIGNATURE', statusCode: 403 })
-    t.same(lines, [warnOf('malformed', { urls: URLS, key: 'sharedKey' })])
+    t.same(lines, [warnOf('malformed', { algorithm: 'HMAC_SHA256' })], 'the algorithm the header named, no URL: none was built')
   })
 
   t.test('a SHA-256 signature under algorithm=HMAC_SHA1 is refused as malformed', async (t) => {
@@ -188,7 +188,7 @@ t.test('SharedKey signatures, selected by the settings header', async (t) => {
   t.test('a SharedKey-signed request without X-Twilio-Signature is refused as missing', async (t) => {
     const { result, lines } = run(config, { 'x-twilio-webhooks-signature-settings': `key=${KEY_A},algorithm=HMAC_SHA256` })
     t.match(result(), { code: 'FST_TWILIO_MISSING_SIGNATURE' })
-    t.same(lines, [warnOf('missing', { urls: URLS, key: 'sharedKey' })])
+    t.same(lines, [warnOf('missing')])
   })
 })
 
@@ -255,14 +255,14 @@ t.test('the static Auth Token list (no settings header)', async (t) => {
   t.test('a request without X-Twilio-Signature is refused with FST_TWILIO_MISSING_SIGNATURE', async (t) => {
     const { result, lines } = run(config, {})
     t.match(result(), { code: 'FST_TWILIO_MISSING_SIGNATURE', statusCode: 403 })
-    t.same(lines, [warnOf('missing', { urls: URLS, key: 'authToken' })])
+    t.same(lines, [warnOf('missing')], 'no URL: none was built')
   })
 
   t.test('a signature that is not a base64 SHA-1 HMAC is refused with FST_TWILIO_MALFORMED_SIGNATURE', async (t) => {
     for (const signature of ['', 'x', SK2, [SK1]]) {
       const { result, lines } = run(config, { 'x-twilio-signature': signature })
       t.match(result(), { code: 'FST_TWILIO_MALFORMED_SIGNATURE' }, JSON.stringify(signature))
-      t.same(lines, [warnOf('malformed', { urls: URLS, key: 'authToken' })])
+      t.same(lines, [warnOf('malformed')])
     }
   })
 
@@ -499,6 +499,142 @@ t.test('the rejection warn log says why, which URLs were tried and which kind of
     for (const secret of SECRETS) t.notOk(logged.includes(secret), 'no secret in the log')
     t.notOk(logged.includes(KEY_B), 'not even the key id')
   }
+})
+
+t.test('the cheap refusals come before any token lookup or settings header', async (t) => {
+  let asked = 0
+  const throwing: TokenLookup = () => {
+    asked++
+    throw new Error('token store down')
+  }
+
+  t.test('a missing or malformed signature is refused without asking the lookup: no error line, however the lookup fails', async (t) => {
+    const config = configOf({ tokens: [], tokenLookup: throwing })
+    const cases: ReadonlyArray<[Headers, string]> = [
+      [{}, 'FST_TWILIO_MISSING_SIGNATURE'], [{ 'x-twilio-signature': '' }, 'FST_TWILIO_MALFORMED_SIGNATURE'],
+      [{ 'x-twilio-signature': 'x'.repeat(28) }, 'FST_TWILIO_MALFORMED_SIGNATURE'], [{ 'x-twilio-signature': [SK1, SK1] }, 'FST_TWILIO_MALFORMED_SIGNATURE'],
+      [{ 'x-twilio-signature': SK2 }, 'FST_TWILIO_MALFORMED_SIGNATURE']
+    ]
+    for (const [headers, code] of cases) {
+      const { result, lines } = run(config, headers)
+      t.match(result(), { code, statusCode: 403 }, JSON.stringify(headers))
+      t.same(lines.map((line) => line.level), ['warn'])
+    }
+    t.equal(asked, 0, 'the lookup was never asked')
+    t.match(run(config, signedBy(SUB_TOKEN)).result(), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' }, 'a well-formed signature does reach it')
+    t.equal(asked, 1)
+  })
+
+  t.test('a missing signature is refused as missing before the settings header is read or requireSharedKey weighed', async (t) => {
+    const config = configOf({ sharedKeys: SHARED, requireSharedKey: true })
+    t.match(run(config, { 'x-twilio-webhooks-signature-settings': 'algorithm=HMAC_MD5' }).result(), { code: 'FST_TWILIO_MISSING_SIGNATURE' })
+    t.match(run(config, { 'x-twilio-signature': 'x', 'x-twilio-webhooks-signature-settings': 'algorithm=HMAC_MD5' }).result(), { code: 'FST_TWILIO_MALFORMED_SIGNATURE' })
+    t.match(run(config, {}).result(), { code: 'FST_TWILIO_MISSING_SIGNATURE' })
+  })
+})
+
+t.test('without publicUrl the Host must be host[:port]', async (t) => {
+  /** One check of `headers` on a request whose `host` (Fastify's, which weighs X-Forwarded-Host) is `host`. */
+  function withHost (config: VerifyConfig, host: string, headers: Headers = signedBy(TOKEN)) {
+    const { request, lines } = fakeRequest(headers)
+    Object.assign(request, { host })
+    return { result: createSignatureCheck(config)(request, PARTS), lines }
+  }
+
+  t.test('a Host with a path, query, fragment, userinfo, escape, space or a port that is not a number is refused with FST_TWILIO_INVALID_HOST, before any lookup', async (t) => {
+    let asked = 0
+    const lookup: TokenLookup = () => { asked++; return TOKEN }
+    const bad = [`${HOST}/voice`, `${HOST}?`, `${HOST}#x`, `user@${HOST}`, `${HOST}%2Fvoice`, `${HOST} x`, `${HOST}:`, `${HOST}:https`, `${HOST}:123456`,
+      '', '[::1', '[::1]x', '[::1]:8080/x', '[fe80::1%25eth0]', `${HOST}:443:443`, `${HOST},other`]
+    for (const host of bad) {
+      // Signed over the URL that Host forms: it verified before the rule.
+      const headers = { 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, `https://${host}${TARGET}`, Q) }
+      for (const config of [configOf(), configOf({ tokens: [], tokenLookup: lookup })]) {
+        const { result, lines } = withHost(config, host, headers)
+        t.match(result, { code: 'FST_TWILIO_INVALID_HOST', statusCode: 403 }, JSON.stringify(host))
+        t.same(lines, [warnOf('invalid-host', { host })])
+      }
+    }
+    t.equal(asked, 0, 'the lookup was never asked')
+  })
+
+  t.test('the refused Host is cut to 64 characters in the log', async (t) => {
+    const host = `${HOST}/${'v'.repeat(10_000)}`
+    t.same(withHost(configOf(), host).lines, [warnOf('invalid-host', { host: host.slice(0, 64) + '…' })])
+  })
+
+  t.test('names, IPv4 addresses and bracketed IPv6 literals, with or without a port, are checked as before', async (t) => {
+    for (const host of [HOST, `${HOST}:443`, `${HOST}:8443`, 'localhost', 'hooks_1.example.com', '203.0.113.7:3000', '[2001:db8::1]', '[::ffff:203.0.113.7]:8080']) {
+      const headers = { 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, `https://${host}${TARGET}`, Q) }
+      t.equal(withHost(configOf(), host, headers).result, undefined, host)
+    }
+  })
+
+  t.test('with publicUrl the Host is not read: whatever it holds, the signature is checked against publicUrl', async (t) => {
+    const publicUrl = 'https://public.example.org'
+    const headers = { 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, publicUrl + TARGET, Q) }
+    t.equal(withHost(configOf({ publicUrl }), `${HOST}/voice`, headers).result, undefined)
+  })
+})
+
+t.test('what a refusal logs is bounded', async (t) => {
+  t.test('each candidate URL is cut at 1024 characters, from its start', async (t) => {
+    const target = `${TARGET}&pad=${'a'.repeat(100_000)}`
+    const { result, lines } = run(configOf(), signedBy(SUB_TOKEN), { ...PARTS, target })
+    t.match(result(), { code: 'FST_TWILIO_INVALID_SIGNATURE' })
+    const urls = lines[0].obj.urls as string[]
+    t.same(urls, [URL + target.slice(TARGET.length), URL_443 + target.slice(TARGET.length)].map((url) => url.slice(0, 1024) + '…'))
+    t.ok(JSON.stringify(lines).length < 2_500, 'about two kilobytes for 200 sent')
+  })
+
+  t.test('refusals are logged at most five times a minute per reason; the next line logged says how many were left out', async (t) => {
+    mock.timers.enable({ apis: ['Date'] })
+    t.teardown(() => mock.timers.reset())
+    const check = createSignatureCheck(configOf())
+    const { request, lines } = fakeRequest({})
+    const refuse = (signature: string | undefined, times: number): void => {
+      request.headers['x-twilio-signature'] = signature
+      for (let i = 0; i < times; i++) t.type(check(request, PARTS), Error)
+    }
+    const forged = getExpectedTwilioSignature(SUB_TOKEN, URL, Q)
+    refuse(undefined, 100)
+    refuse(forged, 100)
+    t.same(lines, [...Array(5).fill(warnOf('missing')), ...Array(5).fill(warnOf('mismatch', { urls: URLS, key: 'authToken' }))], 'five of each reason')
+    mock.timers.tick(59_999)
+    refuse(undefined, 1)
+    t.equal(lines.length, 10, 'not within the minute')
+    mock.timers.tick(1)
+    refuse(undefined, 7)
+    refuse(forged, 1)
+    t.same(lines.slice(10), [
+      warnOf('missing', { suppressed: 96 }), ...Array(4).fill(warnOf('missing')),
+      warnOf('mismatch', { urls: URLS, key: 'authToken', suppressed: 95 })
+    ], 'a minute after the first line: five more, the first counting those left out')
+    t.same(lines.filter((line) => line.level !== 'warn'), [], 'only warn lines')
+  })
+
+  t.test('a failing token lookup is logged at error five times a minute at most, then counted', async (t) => {
+    mock.timers.enable({ apis: ['Date'] })
+    t.teardown(() => mock.timers.reset())
+    const failure = new Error('token store down')
+    const check = createSignatureCheck(configOf({ tokens: [], tokenLookup: () => { throw failure } }))
+    const { request, lines } = fakeRequest(signedBy(SUB_TOKEN))
+    for (let i = 0; i < 50; i++) t.match(check(request, PARTS), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' })
+    const errors = (): LogLine[] => lines.filter((line) => line.level === 'error')
+    t.equal(errors().length, 5)
+    mock.timers.tick(60_000)
+    check(request, PARTS)
+    t.same(errors()[5], { level: 'error', obj: { err: failure, accountSid: ACCOUNT, suppressed: 45 }, msg: 'fastify-twilio-status: authToken lookup failed' })
+  })
+
+  t.test('each check counts on its own: another plugin registration or hook logs its first refusals', async (t) => {
+    const config = configOf()
+    const first = createSignatureCheck(config)
+    const { request, lines } = fakeRequest({})
+    for (let i = 0; i < 10; i++) first(request, PARTS)
+    createSignatureCheck(config)(request, PARTS)
+    t.equal(lines.length, 6)
+  })
 })
 
 t.test('no log line of this file contains an Auth Token or a SharedKey secret', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { signedUrl } from '../../lib/verify/public-url'
+import { requestUrl, signedUrl } from '../../lib/verify/public-url'
 
 t.test('without publicUrl, joins the request protocol, host and target', async (t) => {
   t.equal(signedUrl(null, { protocol: 'https', host: 'hooks.example.com' }, '/twilio/sms/status'),
@@ -38,4 +38,32 @@ t.test('with publicUrl, never reads the request protocol or host (no work for tr
     get host (): string { throw new Error('host read') }
   }
   t.equal(signedUrl('https://public.example.com', request, '/x'), 'https://public.example.com/x')
+})
+
+t.test('requestUrl: without publicUrl, the request protocol, host[:port] and target', async (t) => {
+  for (const host of ['hooks.example.com', 'hooks.example.com:8443', 'HOOKS.example.com', 'my_host.local', 'a-b.c~d', '10.0.0.5:3000', '[::1]', '[2001:db8::1]:8080', '[::ffff:10.0.0.5]']) {
+    t.equal(requestUrl(null, { protocol: 'https', host }, '/x?y=1'), `https://${host}/x?y=1`, host)
+  }
+})
+
+t.test('requestUrl: without publicUrl, a host that is not host[:port] gives no URL', async (t) => {
+  const bad = ['hooks.example.com/voice', 'hooks.example.com?a', 'hooks.example.com#', 'user@hooks.example.com', 'user:pass@h',
+    'h%2Fvoice', 'h ', ' h', 'h\tx', 'h:', 'h:80:80', 'h:http', 'h:123456', '', '[::1', '::1', '[::1]x', '[::1]:', '[g::1]', '[fe80::1%25eth0]',
+    'a,b', 'h;x', "h'", 'h\u0000', 'h\n']
+  for (const host of bad) t.equal(requestUrl(null, { protocol: 'http', host }, '/menu'), null, JSON.stringify(host))
+})
+
+t.test('requestUrl: with publicUrl, never reads the request protocol or host, whatever the Host', async (t) => {
+  const request = {
+    get protocol (): string { throw new Error('protocol read') },
+    get host (): string { throw new Error('host read') }
+  }
+  t.equal(requestUrl('https://public.example.com/base', request, '/x'), 'https://public.example.com/base/x')
+})
+
+t.test('requestUrl reads the host getter once (trustProxy weighs X-Forwarded-Host in it)', async (t) => {
+  let reads = 0
+  const request = { protocol: 'http', get host (): string { reads++; return 'h.example' } }
+  t.equal(requestUrl(null, request, '/x'), 'http://h.example/x')
+  t.equal(reads, 1)
 })

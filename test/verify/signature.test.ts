@@ -8,7 +8,7 @@ import {
 } from 'twilio/lib/webhooks/webhooks'
 import {
   type Algorithm, algorithmOf, bodyHash, candidateUrls, computeSignature, createVerifier, type Params, parseSignatureSettings,
-  type SignatureSettings, signedPayload, signingKey
+  type SignatureSettings, signatureShape, signedPayload, signingKey
 } from '../../lib/verify/signature'
 
 /** The reference: HMAC-SHA1 over the UTF-8 bytes of the signed string, base64 (docs/twilio-facts.md §1.1). */
@@ -1133,4 +1133,13 @@ t.test('a long body (its signed parameters encoded once for every HMAC) verifies
     }
   }
   t.match(verify({ signature: getExpectedTwilioSignature('44444444444444444444444444444444', url, params), url, params }), { valid: false, reason: 'mismatch', urls: [url, 'https://example.com:443/hook?x=1'] })
+})
+
+t.test('signatureShape names the algorithm a signature\'s length and alphabet fit, or null: SHA-1 28 characters, SHA-256 44', async (t) => {
+  const url = 'https://example.com/hook'
+  t.equal(signatureShape(getExpectedTwilioSignature('token', url, {}, 'HMAC_SHA1')), 'HMAC_SHA1')
+  t.equal(signatureShape(getExpectedTwilioSignature('token', url, {}, 'HMAC_SHA256')), 'HMAC_SHA256')
+  for (const signature of ['', 'x', 'A'.repeat(28), 'A'.repeat(27) + '=\n', 'A'.repeat(26) + 'B=', '-'.repeat(27) + '=', 'A'.repeat(43) + '==', 'A'.repeat(27) + '= ']) {
+    t.equal(signatureShape(signature), null, JSON.stringify(signature))
+  }
 })
