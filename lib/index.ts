@@ -64,6 +64,15 @@ declare namespace fastifyTwilioStatus {
   export type AmdEvent<S extends string = Types.AmdResult | (string & {})> = Types.AmdEvent<S>
   export type ConferenceEvent<S extends string = Types.ConferenceEventName | (string & {})> = Types.ConferenceEvent<S>
   export type FallbackParams<P extends Types.TwilioParams = Types.TwilioParams> = Types.FallbackParams<P>
+  export type EventStreamsType = Types.EventStreamsType
+  export type EventStreamsOptions = Types.EventStreamsOptions
+  export type CloudEvent<T extends string = Types.EventStreamsType | (string & {})> = Types.CloudEvent<T>
+  export type EventStreamsData<T extends string> = Types.EventStreamsData<T>
+  export type MessageStatusData = Types.MessageStatusData
+  export type InboundMessageData = Types.InboundMessageData
+  export type VoiceWebhookData = Types.VoiceWebhookData
+  export type TestEventData = Types.TestEventData
+  export type FamilyOptions<Statuses extends string, Param extends string, E extends Types.TwilioParams> = Types.FamilyOptions<Statuses, Param, E>
   export type RecordingOptions = Types.RecordingOptions
   export type TranscriptionOptions = Types.TranscriptionOptions
   export type RealtimeTranscriptionOptions = Types.RealtimeTranscriptionOptions
@@ -71,6 +80,8 @@ declare namespace fastifyTwilioStatus {
   export type ConferenceOptions = Types.ConferenceOptions
   export type CallStatus = Types.CallStatus
   export type Channel = Types.Channel
+  export type ChannelStatuses = Types.ChannelStatuses
+  export type PascalStatus<S extends string> = Types.PascalStatus<S>
   export type CallbackName<S extends string> = Types.CallbackName<S>
   export type CallbackResult = Types.CallbackResult
   export type StatusCallback<E> = Types.StatusCallback<E>
@@ -84,11 +95,18 @@ declare namespace fastifyTwilioStatus {
   export type StatusStore = Types.StatusStore
   export type Claim = Types.Claim
   export type Stats = Types.Stats
+  export type Awaitable<T> = Types.Awaitable<T>
   export type MemoryStoreOptions = Types.MemoryStoreOptions
   export type RedisStoreOptions = Types.RedisStoreOptions
   export type RedisClient = Types.RedisClient
   export type ConnectionOverrides = Types.ConnectionOverrides
   export type VerifyOptions = Types.VerifyOptions
+  export type VerifyFields = Types.VerifyFields
+  export type PluginFields = Types.PluginFields
+  export type PluginVerifies = Types.PluginVerifies
+  export type PluginServes = Types.PluginServes
+  export type AuthToken = Types.AuthToken
+  export type SharedKeys = Types.SharedKeys
   export type AuthTokenLookup = Types.AuthTokenLookup
   export type TwilioSignatureOptions = Types.TwilioSignatureOptions
   export type TwilioWebhookRoute = Types.TwilioWebhookRoute

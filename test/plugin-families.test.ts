@@ -19,7 +19,7 @@ interface Server { port: number, app: FastifyInstance, calls: string[] }
 async function listen (t: tap.Test, options: Omit<FastifyTwilioStatusOptions, 'authToken'>): Promise<Server> {
   const app = Fastify()
   t.teardown(() => app.close())
-  await app.register(twilioStatus, { authToken: TOKEN, ...options })
+  await app.register(twilioStatus, { authToken: TOKEN, ...options } as FastifyTwilioStatusOptions)
   await app.listen({ host: '127.0.0.1', port: 0 })
   return { port: (app.server.address() as { port: number }).port, app, calls: [] }
 }

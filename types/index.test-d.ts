@@ -1,13 +1,19 @@
 /**
- * Type tests (tsd): the option types reject what `register` would reject at run time, and each
- * callback's event is narrowed to its status. `npm run build && npx tsd`.
+ * Type tests (tsd): the option types accept what `register` and `twilioSignature()` accept at
+ * run time and reject what they reject, each callback's event is narrowed to its status and
+ * names only Twilio's documented fields, and every public type is exported.
+ * `npm run build && npx tsd`.
  */
 import Fastify, { type FastifyRequest, type FastifyTypeProvider } from 'fastify'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
 import MessagingResponse = require('twilio/lib/twiml/MessagingResponse')
 // The three import forms: default, named, and the namespace that carries the types.
 import twilioStatus from '..'
-import { fastifyTwilioStatus, type CallEvent, type FastifyTwilioStatusOptions, type MessageEvent, type MessageStatus } from '..'
+import {
+  fastifyTwilioStatus, twilioSignature, type CallEvent, type CloudEvent, type EventStreamsData, type EventStreamsOptions,
+  type FastifyTwilioStatusOptions, type InboundMessageData, type MessageEvent, type MessageStatus, type MessageStatusData,
+  type TestEventData, type TwilioParams, type TwilioSignatureOptions, type VoiceWebhookData
+} from '..'
 import TwilioStatus = require('..')
 import { AMD_FIELDS } from '../lib/families/amd'
 import { CALL_FIELDS } from '../lib/families/calls'
@@ -31,8 +37,12 @@ app.register(twilioStatus, {
       expectType<string | undefined>(event.To)
       expectType<string | undefined>(event.From)
       expectType<string | undefined>(event.AccountSid)
-      // A name no type declares may be repeated: every value, in order.
-      expectType<string | readonly string[] | undefined>(event.SomethingNew)
+      // A misspelt field does not compile; a parameter no type names is read through TwilioParams,
+      // where a name may be repeated: every value, in order.
+      expectError(event.ErrorCod)
+      expectError(event.SomethingNew)
+      const params: TwilioParams = event
+      expectType<string | readonly string[] | undefined>(params.SomethingNew)
       expectType<string | undefined>(event.ErrorCode)
       expectType<string | undefined>(event.MediaUrl0)
       expectType<string | undefined>(event.MediaContentType3)
@@ -71,6 +81,8 @@ app.register(twilioStatus, {
     onCompleted: async (event) => {
       expectType<'completed'>(event.CallStatus)
       expectType<string | undefined>(event.CallDuration)
+      expectError(event.CallDuraton)
+      expectAssignable<TwilioParams>(event)
     },
     onAny: (event) => {
       expectType<TwilioStatus.CallStatus | (string & {})>(event.CallStatus)
@@ -81,6 +93,50 @@ app.register(twilioStatus, {
 // Rotation, `publicUrl`, `validate`, Fastify's own register options, one channel only.
 app.register(twilioStatus, { authToken: ['current', 'previous'], publicUrl: 'https://hooks.example.com', call: {} })
 app.register(twilioStatus, { authToken: 'x', validate: false, prefix: '/hooks', sms: { path: '/sms' } })
+
+// ---- How requests are verified: an authToken, or sharedKeys alone, or validation off; the
+// same for twilioSignature(), which has no validate option.
+
+const sharedKeys = { webhooks_sharedkey_1: 'secret' }
+const lookup = async (accountSid: string | undefined) => accountSid === 'AC1' ? ['a', 'b'] : null
+app.register(twilioStatus, { sharedKeys, sms: {} })
+app.register(twilioStatus, { sharedKeys, requireSharedKey: true, sms: {} })
+app.register(twilioStatus, { authToken: 'x', sharedKeys, requireSharedKey: true, call: {} })
+app.register(twilioStatus, { authToken: 'x', sharedKeys, requireSharedKey: false, call: {} })
+app.register(twilioStatus, { authToken: lookup, sms: {} })
+app.register(twilioStatus, { validate: false, sms: {} })
+app.register(twilioStatus, { validate: false, sharedKeys, requireSharedKey: true, sms: {} })
+// With validation off a token may be absent: one given (even undefined) is still checked when present.
+app.register(twilioStatus, { validate: false, authToken: process.env.TWILIO_AUTH_TOKEN, sms: {} })
+app.register(twilioStatus, { authToken: process.env.TWILIO_AUTH_TOKEN, sharedKeys, sms: {} })
+expectType<TwilioSignatureOptions>({} as Parameters<typeof twilioSignature>[0])
+twilioSignature({ authToken: 'x' })
+twilioSignature({ authToken: ['current', 'previous'], publicUrl: 'https://hooks.example.com' })
+twilioSignature({ authToken: lookup })
+twilioSignature({ sharedKeys })
+twilioSignature({ sharedKeys, requireSharedKey: true })
+twilioSignature({ authToken: 'x', sharedKeys, requireSharedKey: true })
+expectError(twilioSignature({}))
+expectError(twilioSignature({ publicUrl: 'https://hooks.example.com' }))
+expectError(twilioSignature({ authToken: process.env.TWILIO_AUTH_TOKEN }))
+expectError(twilioSignature({ authToken: 'x', requireSharedKey: true }))
+expectError(twilioSignature({ requireSharedKey: true }))
+expectError(twilioSignature({ authToken: 'x', validate: false }))
+expectError(twilioSignature({ validate: false }))
+
+// ---- What the plugin serves: any one family, or webhooks, is enough.
+
+app.register(twilioStatus, { authToken: 'x', recording: {} })
+app.register(twilioStatus, { authToken: 'x', transcription: {} })
+app.register(twilioStatus, { authToken: 'x', realtimeTranscription: {} })
+app.register(twilioStatus, { authToken: 'x', amd: {} })
+app.register(twilioStatus, { authToken: 'x', conference: {} })
+app.register(twilioStatus, { authToken: 'x', eventStreams: {} })
+app.register(twilioStatus, { authToken: 'x', webhooks: [{ url: '/voice/incoming', handler: () => '<Response/>' }] })
+app.register(twilioStatus, { sharedKeys, webhooks: [{ url: '/voice/menu', method: ['GET', 'POST'], handler: async (request) => request.body.Digits }] })
+// Every family the runtime knows is one of them.
+type ServedKeys<U> = U extends unknown ? keyof U : never
+expectType<ServedKeys<TwilioStatus.PluginServes>>(null as unknown as TwilioStatus.Channel | 'webhooks')
 
 // The plugin takes no part in the host's server or type provider: http2 and typed apps register it alike.
 Fastify({ http2: true }).register(twilioStatus, { authToken: 'x', sms: { onSent: (event) => { expectType<'sent'>(event.MessageStatus) } } })
@@ -101,6 +157,8 @@ expectError(app.register(twilioStatus, { authToken: 'x', call: { onBusy: (event)
 declare const someEvent: MessageEvent<'failed'>
 expectError(someEvent.ErrorCode = '30003')
 expectError(someEvent.AnyParamTwilioAddsLater = 'x')
+const someParams: TwilioParams = someEvent
+expectError(someParams.AnyParamTwilioAddsLater = 'x')
 
 // ---- What callbacks may return: void, TwiML as a string or an object with toString (such as
 // twilio's MessagingResponse), or a promise of those. onAny's result is ignored, whatever it is.
@@ -140,13 +198,25 @@ expectError(app.register(twilioStatus, { authToken: 'x', call: { onRinging: asyn
 expectError(app.register(twilioStatus, { authToken: 'x', call: { onDelivered: async () => {} } }))
 expectError(app.register(twilioStatus, { authToken: 'x', sms: { onNoAnswer: async () => {} } }))
 // A token that is not a string (or list of strings), or none at all.
-expectError(app.register(twilioStatus, { authToken: 123 }))
-expectError(app.register(twilioStatus, { authToken: [1] }))
-expectError(app.register(twilioStatus, { authToken: ['x', 2] }))
-expectError(app.register(twilioStatus, { authToken: process.env.TWILIO_AUTH_TOKEN }))
+expectError(app.register(twilioStatus, { authToken: 123, sms: {} }))
+expectError(app.register(twilioStatus, { authToken: [1], sms: {} }))
+expectError(app.register(twilioStatus, { authToken: ['x', 2], sms: {} }))
+expectError(app.register(twilioStatus, { authToken: process.env.TWILIO_AUTH_TOKEN, sms: {} }))
 expectError(app.register(twilioStatus, { sms: {} }))
+expectError(app.register(twilioStatus, { validate: true, sms: {} }))
 expectError(app.register(twilioStatus, {}))
 expectError(app.register(twilioStatus))
+// requireSharedKey without sharedKeys (with a token, or with validation off).
+expectError(app.register(twilioStatus, { authToken: 'x', requireSharedKey: true, sms: {} }))
+expectError(app.register(twilioStatus, { validate: false, requireSharedKey: true, sms: {} }))
+expectError(app.register(twilioStatus, { authToken: 'x', sharedKeys: 'secret', sms: {} }))
+expectError(app.register(twilioStatus, { sharedKeys: { webhooks_sharedkey_1: 1 }, sms: {} }))
+// Nothing to serve: no family and no webhooks.
+expectError(app.register(twilioStatus, { authToken: 'x' }))
+expectError(app.register(twilioStatus, { authToken: 'x', prefix: '/hooks', publicUrl: 'https://hooks.example.com' }))
+expectError(app.register(twilioStatus, { validate: false }))
+expectNotAssignable<FastifyTwilioStatusOptions>({ authToken: 'x' })
+expectNotAssignable<FastifyTwilioStatusOptions>({ authToken: 'x', sms: undefined })
 // A callback that is not a function, or whose parameters do not fit.
 expectError(app.register(twilioStatus, { authToken: 'x', sms: { onDelivered: 'nope' } }))
 expectError(app.register(twilioStatus, { authToken: 'x', sms: { onAny: true } }))
@@ -154,11 +224,11 @@ expectError(app.register(twilioStatus, { authToken: 'x', sms: { onDelivered: (ev
 // Wrong option types.
 expectError(app.register(twilioStatus, { authToken: 'x', sms: { path: 1 } }))
 expectError(app.register(twilioStatus, { authToken: 'x', call: { path: 1 } }))
-expectError(app.register(twilioStatus, { authToken: 'x', validate: 'no' }))
-expectError(app.register(twilioStatus, { authToken: 'x', publicUrl: new URL('https://hooks.example.com') }))
-expectError(app.register(twilioStatus, { authToken: 'x', bodyLimit: '64kb' }))
+expectError(app.register(twilioStatus, { authToken: 'x', validate: 'no', sms: {} }))
+expectError(app.register(twilioStatus, { authToken: 'x', publicUrl: new URL('https://hooks.example.com'), sms: {} }))
+expectError(app.register(twilioStatus, { authToken: 'x', bodyLimit: '64kb', sms: {} }))
 expectError(app.register(twilioStatus, { authToken: 'x', sms: 'yes' }))
-expectError(app.register(twilioStatus, { authToken: 'x', unknownOption: true }))
+expectError(app.register(twilioStatus, { authToken: 'x', unknownOption: true, sms: {} }))
 
 // ---- Exports: the default and named imports are the same plugin, and the namespace carries
 // the types and helpers.
@@ -173,8 +243,8 @@ expectError(app.register(fastifyTwilioStatus, { authToken: 'x', sms: { onDelivre
 declare const delivered: TwilioStatus.MessageEvent<'delivered'>
 expectType<'delivered'>(delivered.MessageStatus)
 expectType<MessageEvent<'delivered'>>(delivered)
-expectAssignable<TwilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x' })
-expectNotAssignable<TwilioStatus.FastifyTwilioStatusOptions>({ authToken: 1 })
+expectAssignable<TwilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x', sms: {} })
+expectNotAssignable<TwilioStatus.FastifyTwilioStatusOptions>({ authToken: 1, sms: {} })
 expectType<FastifyTwilioStatusOptions>({} as TwilioStatus.FastifyTwilioStatusOptions)
 expectType<TwilioStatus.StatusCallback<TwilioStatus.CallEvent<'no-answer'>> | undefined>(
   ({} as TwilioStatus.CallOptions).onNoAnswer)
@@ -200,7 +270,7 @@ expectType<typeof twilioStatus>(twilioStatus.default)
 expectType<typeof twilioStatus>(twilioStatus.fastifyTwilioStatus)
 declare const viaDefault: twilioStatus.MessageEvent<'delivered'>
 expectType<'delivered'>(viaDefault.MessageStatus)
-expectAssignable<twilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x' })
+expectAssignable<twilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x', call: {} })
 
 // Reliability options: stores, stats, ordering and the stale callback are typed too.
 {
@@ -240,6 +310,7 @@ app.register(twilioStatus, {
       expectType<'completed'>(event.RecordingStatus)
       expectType<string>(event.RecordingSid)
       expectType<string | undefined>(event.RecordingUrl)
+      expectError(event.RecordingURL)
     },
     onAbsent: (event) => { expectType<'absent'>(event.RecordingStatus) },
     onAny: (event) => { expectType<RecordingStatus | (string & {})>(event.RecordingStatus) }
@@ -248,6 +319,7 @@ app.register(twilioStatus, {
     onCompleted: (event) => {
       expectType<'completed'>(event.TranscriptionStatus)
       expectType<string | undefined>(event.TranscriptionText)
+      expectError(event.TranscriptionTxt)
     }
   },
   realtimeTranscription: {
@@ -255,12 +327,14 @@ app.register(twilioStatus, {
       expectType<'transcription-content'>(event.TranscriptionEvent)
       expectType<string | undefined>(event.TranscriptionData)
       expectType<string | undefined>(event.SequenceId)
+      expectError(event.SequenceID)
     }
   },
   amd: {
     onMachineEndBeep: (event) => {
       expectType<'machine_end_beep'>(event.AnsweredBy)
       expectType<string | undefined>(event.MachineDetectionDuration)
+      expectError(event.MachineDetectionDurration)
     },
     onHuman: (event) => { expectType<'human'>(event.AnsweredBy) }
   },
@@ -269,6 +343,10 @@ app.register(twilioStatus, {
       expectType<'participant-join'>(event.StatusCallbackEvent)
       expectType<string>(event.ConferenceSid)
       expectType<string | undefined>(event.CallSid)
+      expectError(event.ConferenceSId)
+      // Every event is a TwilioParams, through which a parameter no type names is read.
+      const params: TwilioParams = event
+      expectType<string | readonly string[] | undefined>(params.ParticipantRole)
     },
     onConferenceEnd: (event) => { expectType<'conference-end'>(event.StatusCallbackEvent) }
   }
@@ -297,3 +375,17 @@ app.register(twilioStatus, {
   }
 })
 expectError(app.register(twilioStatus, { authToken: 'x', eventStreams: { onMessageDelivred: () => {} } }))
+expectError(app.register(twilioStatus, { authToken: 'x', eventStreams: { onMessageDelivered: (event) => event.data.messageSdi } }))
+
+// The Event Streams types are exported: the sink's options, the CloudEvent and each type's data.
+declare const streamOptions: EventStreamsOptions
+expectType<TwilioStatus.AnyCallback<CloudEvent> | undefined>(streamOptions.onAny)
+declare const deliveredEvent: CloudEvent<'com.twilio.messaging.message.delivered'>
+expectType<MessageStatusData>(deliveredEvent.data)
+expectType<InboundMessageData>(null as unknown as EventStreamsData<'com.twilio.messaging.inbound-message.received'>)
+expectType<VoiceWebhookData>(null as unknown as EventStreamsData<'com.twilio.voice.status-callback.call.completed'>)
+expectType<TestEventData>(null as unknown as EventStreamsData<'com.twilio.eventstreams.test-event'>)
+// A field no data type names is read through a plain record.
+const deliveredData: Readonly<Record<string, unknown>> = deliveredEvent.data
+expectType<unknown>(deliveredData.channelToAddress)
+expectError(deliveredEvent.data.channelToAddress)

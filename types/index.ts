@@ -28,17 +28,33 @@ export type ConferenceEventName = typeof CONFERENCE_EVENTS[number]
 /** Event Streams types with a callback of their own. */
 export type EventStreamsType = typeof EVENT_STREAMS_TYPES[number][0]
 
+/** Each family's documented statuses, by option name (Event Streams' are its `EventStreamsType`s). */
+export interface ChannelStatuses {
+  readonly sms: MessageStatus
+  readonly call: CallStatus
+  readonly recording: RecordingStatus
+  readonly transcription: TranscriptionStatus
+  readonly realtimeTranscription: RealtimeTranscriptionEventName
+  readonly amd: AmdResult
+  readonly conference: ConferenceEventName
+  readonly eventStreams: EventStreamsType
+}
+
 /**
- * Parameters Twilio adds without notice still reach callbacks, as strings (or, for a name sent
- * more than once, every value in order). Every field an event type names is single-valued: a
- * request repeating one is refused with 400, so those are always one string.
+ * Every parameter of a request, by name. Parameters Twilio adds without notice still reach
+ * callbacks, as strings (or, for a name sent more than once, every value in order): read them
+ * through this type, which every event is (`const params: TwilioParams = event`). The event
+ * types name only documented fields, so a misspelt one does not compile; they are type aliases,
+ * not interfaces, because only an object type alias is assignable to an index signature
+ * without declaring one. Every field an event type names is single-valued: a request repeating
+ * one is refused with 400, so those are always one string.
  */
 export interface TwilioParams {
   readonly [param: string]: string | readonly string[] | undefined
 }
 
 /** Where the numbers are, when Twilio's lookup succeeds (messages and calls alike). */
-export interface GeoParams {
+export type GeoParams = {
   readonly FromCity?: string
   readonly FromState?: string
   readonly FromZip?: string
@@ -50,7 +66,7 @@ export interface GeoParams {
 }
 
 /** Parameters of an SMS/MMS/WhatsApp status callback (docs/twilio-facts.md §2.3) and of an inbound message (docs/twilio-facts.md §2.4). */
-export interface MessageEvent<S extends string = MessageStatus | (string & {})> extends TwilioParams, GeoParams {
+export type MessageEvent<S extends string = MessageStatus | (string & {})> = GeoParams & {
   /** The status this callback reports, never empty. Filled from the legacy `SmsStatus` when Twilio sends only that. */
   readonly MessageStatus: S
   /** Legacy twin of `MessageStatus`. */
@@ -128,7 +144,7 @@ export interface MessageEvent<S extends string = MessageStatus | (string & {})> 
 }
 
 /** Parameters of a voice call status callback (docs/twilio-facts.md §3.3). */
-export interface CallEvent<S extends string = CallStatus | (string & {})> extends TwilioParams, GeoParams {
+export type CallEvent<S extends string = CallStatus | (string & {})> = GeoParams & {
   readonly CallStatus: S
   readonly CallSid: string
   /** Twilio always sends it; typed optional because the plugin does not require it. */
@@ -182,7 +198,7 @@ export interface CallEvent<S extends string = CallStatus | (string & {})> extend
 }
 
 /** A recording status callback (`RecordingStatusCallback`, docs/twilio-facts.md §12). */
-export interface RecordingEvent<S extends string = RecordingStatus | (string & {})> extends TwilioParams {
+export type RecordingEvent<S extends string = RecordingStatus | (string & {})> = {
   readonly RecordingStatus: S
   readonly RecordingSid: string
   readonly AccountSid?: string
@@ -206,7 +222,7 @@ export interface RecordingEvent<S extends string = RecordingStatus | (string & {
 }
 
 /** The `<Record transcribeCallback>` callback, one per transcription (docs/twilio-facts.md §13.1). */
-export interface TranscriptionEvent<S extends string = TranscriptionStatus | (string & {})> extends TwilioParams {
+export type TranscriptionEvent<S extends string = TranscriptionStatus | (string & {})> = {
   readonly TranscriptionStatus: S
   readonly TranscriptionSid: string
   readonly TranscriptionText?: string
@@ -229,7 +245,7 @@ export interface TranscriptionEvent<S extends string = TranscriptionStatus | (st
 }
 
 /** A real-time transcription event (`<Start><Transcription statusCallbackUrl>`, docs/twilio-facts.md §13.2). */
-export interface RealtimeTranscriptionEvent<S extends string = RealtimeTranscriptionEventName | (string & {})> extends TwilioParams {
+export type RealtimeTranscriptionEvent<S extends string = RealtimeTranscriptionEventName | (string & {})> = {
   readonly TranscriptionEvent: S
   readonly TranscriptionSid: string
   readonly AccountSid?: string
@@ -261,7 +277,7 @@ export interface RealtimeTranscriptionEvent<S extends string = RealtimeTranscrip
 }
 
 /** An asynchronous answering-machine detection result (`AsyncAmdStatusCallback`, docs/twilio-facts.md §11). */
-export interface AmdEvent<S extends string = AmdResult | (string & {})> extends TwilioParams {
+export type AmdEvent<S extends string = AmdResult | (string & {})> = {
   readonly AnsweredBy: S
   readonly CallSid: string
   readonly AccountSid?: string
@@ -270,7 +286,7 @@ export interface AmdEvent<S extends string = AmdResult | (string & {})> extends 
 }
 
 /** A conference status callback (`<Conference statusCallback>`, docs/twilio-facts.md §9). */
-export interface ConferenceEvent<S extends string = ConferenceEventName | (string & {})> extends TwilioParams {
+export type ConferenceEvent<S extends string = ConferenceEventName | (string & {})> = {
   readonly StatusCallbackEvent: S
   readonly ConferenceSid: string
   /** The room name from the TwiML. */
@@ -305,7 +321,7 @@ export interface ConferenceEvent<S extends string = ConferenceEventName | (strin
 }
 
 /** `data` of a messaging status event (`Messaging.MessageStatus`, docs/twilio-facts.md §10.7): camelCase. */
-export interface MessageStatusData {
+export type MessageStatusData = {
   readonly messageSid: string
   readonly accountSid: string
   /** ISO 8601. */
@@ -319,11 +335,10 @@ export interface MessageStatusData {
   readonly messagingServiceSid?: string
   /** A number, on failures only. */
   readonly errorCode?: number
-  readonly [field: string]: unknown
 }
 
 /** `data` of an inbound message event (`Messaging.InboundMessageV1`). */
-export interface InboundMessageData {
+export type InboundMessageData = {
   readonly messageSid: string
   readonly accountSid: string
   readonly timestamp?: string
@@ -331,24 +346,21 @@ export interface InboundMessageData {
   readonly to?: string
   readonly body?: string
   readonly numMedia?: number
-  readonly [field: string]: unknown
 }
 
 /** `data` of a voice event (`Voice.WebhookEvent`): a record of the classic webhook exchange. */
-export interface VoiceWebhookData {
+export type VoiceWebhookData = {
   /** The CallSid. */
   readonly sid?: string
   readonly eventSid?: string
   readonly timestamp?: string
   /** The classic parameters (`CallStatus`, `SequenceNumber`, `AnsweredBy`, …) are in `request.parameters`. */
   readonly request?: { readonly method?: string, readonly url?: string, readonly parameters?: Readonly<Record<string, string>> }
-  readonly [field: string]: unknown
 }
 
 /** `data` of the test event Twilio sends when a sink is tested. */
-export interface TestEventData {
+export type TestEventData = {
   readonly test_id: string
-  readonly [field: string]: unknown
 }
 
 /** The `data` of each Event Streams type. */
@@ -483,19 +495,25 @@ export interface OrderingOptions {
 export type AuthTokenLookup = (accountSid: string | undefined, request: FastifyRequest) =>
   string | readonly string[] | null | undefined | Promise<string | readonly string[] | null | undefined>
 
-/** How a request's signature is checked: shared by the plugin and `twilioSignature()`. */
-export interface VerifyOptions {
+/** The Auth Token Twilio signs with, several during a rotation, or a lookup by `AccountSid`. */
+export type AuthToken = string | readonly string[] | AuthTokenLookup
+
+/** SharedKey secrets by key id (`webhooks_sharedkey_…`). */
+export type SharedKeys = Readonly<Record<string, string>>
+
+/** Every verification option, each optional: {@link VerifyOptions} says which are required together. */
+export interface VerifyFields {
   /**
    * The Auth Token Twilio signs with, or several during rotation (any one validates; put the
    * current one first), or a lookup by the request's `AccountSid` (subaccounts).
    */
-  readonly authToken: string | readonly string[] | AuthTokenLookup
+  readonly authToken?: AuthToken
   /**
    * SharedKey secrets by key id (`webhooks_sharedkey_…`), for webhooks Twilio signs with a
    * SharedKey (they carry `X-Twilio-Webhooks-Signature-Settings`). Several during a rotation.
    */
-  readonly sharedKeys?: Readonly<Record<string, string>>
-  /** Refuse Auth Token signatures: only SharedKey-signed requests verify. Default `false`. */
+  readonly sharedKeys?: SharedKeys
+  /** Refuse Auth Token signatures: only SharedKey-signed requests verify. Needs `sharedKeys`. Default `false`. */
   readonly requireSharedKey?: boolean
   /**
    * The origin (or base URL) Twilio calls, e.g. `https://hooks.example.com`, when the app sits
@@ -504,6 +522,16 @@ export interface VerifyOptions {
    */
   readonly publicUrl?: string
 }
+
+/**
+ * How a request's signature is checked, shared by the plugin and `twilioSignature()`: with
+ * `sharedKeys` (and an `authToken` too, unless `requireSharedKey`), or with an `authToken` alone.
+ * `requireSharedKey` needs `sharedKeys`. (The `authToken` case is written last: when options fit
+ * neither, the compiler's message names the last one.)
+ */
+export type VerifyOptions =
+  | VerifyFields & Required<Pick<VerifyFields, 'sharedKeys'>>
+  | VerifyFields & Required<Pick<VerifyFields, 'authToken'>> & { readonly requireSharedKey?: false }
 
 /** Options of `twilioSignature()`, the hook for a host's own Twilio routes. */
 export type TwilioSignatureOptions = VerifyOptions
@@ -520,7 +548,8 @@ export interface TwilioWebhookRoute {
   readonly handler: (request: FastifyRequest<{ Body: TwilioParams }>, reply: FastifyReply) => CallbackResult | Promise<CallbackResult>
 }
 
-export interface FastifyTwilioStatusOptions extends VerifyOptions {
+/** Every option of the plugin, each optional: {@link FastifyTwilioStatusOptions} says which are required. */
+export interface PluginFields extends VerifyFields {
   /** TwiML webhook routes served with the plugin's parser and verification. */
   readonly webhooks?: readonly TwilioWebhookRoute[]
   /** `false` turns signature checks off (a warning is logged at register time). Default `true`. */
@@ -566,6 +595,36 @@ export interface FastifyTwilioStatusOptions extends VerifyOptions {
    */
   readonly queue?: TwilioQueue | QueueOptions
 }
+
+/**
+ * What the plugin serves: at least one family, or `webhooks`. (Written out, `sms` last: when an
+ * options object fits none, the compiler's message names the last one.)
+ */
+export type PluginServes =
+  | Required<Pick<PluginFields, 'webhooks'>>
+  | Required<Pick<PluginFields, 'eventStreams'>>
+  | Required<Pick<PluginFields, 'conference'>>
+  | Required<Pick<PluginFields, 'amd'>>
+  | Required<Pick<PluginFields, 'realtimeTranscription'>>
+  | Required<Pick<PluginFields, 'transcription'>>
+  | Required<Pick<PluginFields, 'recording'>>
+  | Required<Pick<PluginFields, 'call'>>
+  | Required<Pick<PluginFields, 'sms'>>
+
+/**
+ * How the plugin verifies: not at all (`validate: false`), with `sharedKeys`, or with an
+ * `authToken` (written last, so that the message for options that fit none asks for it).
+ */
+export type PluginVerifies =
+  | { readonly validate: false, readonly requireSharedKey?: false }
+  | Required<Pick<VerifyFields, 'sharedKeys'>>
+  | Required<Pick<VerifyFields, 'authToken'>> & { readonly requireSharedKey?: false }
+
+/**
+ * The plugin's options: how to verify (an `authToken`, or `sharedKeys`, or `validate: false`)
+ * and at least one family (`sms`, `call`, …, `eventStreams`) or `webhooks`.
+ */
+export type FastifyTwilioStatusOptions = PluginFields & PluginVerifies & PluginServes
 
 // ---- Delivery: counters, stores, Twilio's connection overrides
 

@@ -7,7 +7,7 @@ import Fastify from 'fastify'
 import { expectAssignable, expectError, expectType } from 'tsd'
 import {
   sampleCallEvent, sampleMessageEvent, sampleSid, signedInject, signTwilioRequest,
-  type SignedJsonRequest, type TwilioFormParams, type TwilioInjectOptions
+  type NewStatus, type SignedInjectOptions, type SignedJsonRequest, type TwilioFormParams, type TwilioInjectOptions
 } from 'fastify-twilio-status/testing'
 
 const app = Fastify()
@@ -29,6 +29,24 @@ expectAssignable<PromiseLike<unknown>>(app.inject(injected))
 expectAssignable<PromiseLike<unknown>>(app.inject(signedInject({ authToken, channel: 'call', status: 'no-answer', sid: sampleSid('CA', 1), method: 'GET' })))
 signedInject({ authToken, channel: 'sms', status: 'some-new-status', json: true, prefix: '/hooks', protocol: 'https', params: { ErrorCode: undefined } })
 expectError(signedInject({ authToken, channel: 'fax', status: 'sent' }))
+expectError(signedInject({ authToken, channel: 'eventStreams', status: 'com.twilio.messaging.message.sent' }))
+// The status is the channel's own, or one no family documents (a status Twilio adds later):
+// another family's status does not compile.
+expectError(signedInject({ authToken, channel: 'call', status: 'delivered' }))
+expectError(signedInject({ authToken, channel: 'sms', status: 'no-answer' }))
+expectError(signedInject({ authToken, channel: 'amd', status: 'completed' }))
+expectError(signedInject({ authToken, channel: 'recording', status: 'participant-join' }))
+signedInject({ authToken, channel: 'call', status: 'brand_new' })
+signedInject({ authToken, channel: 'recording', status: 'absent' })
+signedInject({ authToken, channel: 'transcription', status: 'failed' })
+signedInject({ authToken, channel: 'realtimeTranscription', status: 'transcription-content' })
+signedInject({ authToken, channel: 'amd', status: 'machine_end_beep' })
+signedInject({ authToken, channel: 'conference', status: 'participant-join' })
+declare const someStatus: string
+signedInject({ authToken, channel: 'call', status: someStatus })
+expectType<SignedInjectOptions['status']>(someStatus)
+expectType<NewStatus<'delivered'>>(null as never)
+expectType<'brand_new'>(null as unknown as NewStatus<'brand_new'>)
 expectError(signedInject({ channel: 'sms', status: 'sent' }))
 expectError(signedInject({ authToken, channel: 'sms', status: 'sent', method: 'PUT' }))
 expectError(signedInject({ authToken, channel: 'sms', status: 'sent', protocol: 'ftp' }))

@@ -115,7 +115,7 @@ async function buildApp (t: T, options: Partial<FastifyTwilioStatusOptions> = {}
     call: recorder('call', CALL_STATUSES) as CallOptions,
     ...options,
     ...register
-  })
+  } as FastifyTwilioStatusOptions)
   t.teardown(() => app.close())
   return { app, seen }
 }
