@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { validateRequest } from 'twilio/lib/webhooks/webhooks'
 import twilioStatus from '../lib/index'
 import { isSingleValued } from '../lib/families/index'
+import { candidateUrls, respelledUrls } from '../lib/verify/signature'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 import {
   CALL_PATH, callParams, encodeForm, formPost, getRequest, jsonPost, OTHER_TOKEN, type Params, type RawResponse, send,
@@ -164,10 +165,11 @@ interface Case {
  * exactly as the server received it.
  *
  * Deliberate difference: twilio also accepts a signature over the `new URL()`-normalised URL
- * and its legacy-querystring re-encoding (its candidates 3 to 6). The plugin accepts only the
- * URL as received, with or without the port: Twilio signs the URL it requested, byte for byte
- * (docs/twilio-facts.md §1.1, §6), and each extra candidate is another HMAC for every forged request. So
- * when the signature is only valid for a normalised variant, twilio says yes and the plugin no.
+ * and its legacy-querystring re-encoding (its candidates 3 to 6). The plugin accepts the URL as
+ * received, with or without the port, and respells only `'`, `%27`, `%3A`, `%40` and the host's
+ * case (docs/twilio-facts.md §1.10): Twilio signs the URL it requested, byte for byte (§1.1, §6),
+ * and each extra candidate is another HMAC for every forged request. So when the signature is
+ * valid only for another normalised variant, twilio says yes and the plugin no.
  */
 function buildCase (port: number, params: Params, order: number[], query: string | undefined, variant: Variant, mutation: Mutation, at: number): Case {
   const target = query === undefined ? SMS_PATH : `${SMS_PATH}?${query}`
@@ -206,8 +208,8 @@ function buildCase (port: number, params: Params, order: number[], query: string
   // Node joins a repeated unknown header with ", ": that is the value twilio would be given.
   const twilioHeader = Array.isArray(header) ? header.join(', ') : header
   const twilio = validateRequest(TOKEN, twilioHeader as string, received, sentParams)
-  const asReceived = url === received || url === withoutPort(received)
-  const deliberate = twilio && !asReceived
+  const ours = [received, ...respelledUrls(received)].flatMap(candidateUrls).includes(url)
+  const deliberate = twilio && !ours
   return { request: { method: 'POST', url: target, headers: headers as Record<string, string>, payload: form.toString() }, twilio, deliberate, sent: sentParams }
 }
 
@@ -279,15 +281,18 @@ t.test('GET: the URL alone is signed; the verdict agrees with twilio\'s validate
   t.ok(seen.rejected > 20, `rejected ${seen.rejected}`)
 })
 
-t.test('the deliberate difference, by example: a signature over the new URL()-normalised form', async (t) => {
-  // docs/twilio-facts.md N1: Twilio signs `?name=William+O'hara` as sent; `new URL()` would write `%27`.
+t.test('the deliberate difference, by example: the new URL() form verifies, its querystring re-encoding does not', async (t) => {
+  // docs/twilio-facts.md N1: Twilio signs `?name=William+O'hara` as sent; `new URL()` writes `%27`
+  // (a respelling the plugin tries, §1.10), querystring then writes `+` as `%20` (which it does not).
   const server = await listen(t)
   const target = `${SMS_PATH}?name=William+O'hara`
   const received = `http://127.0.0.1:${server.port}${target}`
   const normalised = new URL(received).toString()
   t.not(normalised, received)
+  const legacy = signingUrl(received, 'legacy')
+  t.equal(legacy, `http://127.0.0.1${SMS_PATH}?name=William%20O'hara`)
   const params = smsParams('delivered')
-  for (const [url, plugin] of [[received, 200], [normalised, 403]] as const) {
+  for (const [url, plugin] of [[received, 200], [normalised, 200], [legacy, 403]] as const) {
     const request = formPost(params, { target, signedUrl: url, host: `127.0.0.1:${server.port}` })
     t.equal(validateRequest(TOKEN, request.headers['x-twilio-signature'], received, params), true, `twilio accepts ${url}`)
     const res = await send(server.port, request)

@@ -401,6 +401,23 @@ function urlFindings (seen: UrlParts, variant: UrlVariant, signedPort: string): 
   return { findings, publicUrl }
 }
 
+/**
+ * The respellings the plugin's verifier allowed for when it verified a URL (`seen`) as
+ * `signedUrl`: the host's case, and the query's `'`, `:` and `@` escaped one way by Twilio's
+ * signer and the other by its HTTP client (docs/twilio-facts.md §1.10).
+ */
+function respellingNotes (seen: UrlParts, signedUrl: string): string[] {
+  const signed = partsOf(signedUrl) as UrlParts
+  const notes: string[] = []
+  if (signed.host !== seen.host) notes.push(`It is signed with the host in lower case (${signed.host}): host names are case-insensitive, and the plugin tries that spelling too, as twilio-node does.`)
+  if (signed.query !== seen.query) {
+    notes.push(`The query arrived as ?${seen.query as string} but Twilio signed ?${signed.query as string}: Twilio's signer and its HTTP client ` +
+      'do not escape \', : and @ alike (\' or %27, : or %3A, @ or %40). The plugin tries both spellings, so nothing needs fixing in the app; ' +
+      'a validator of your own in front of it must try them too (twilio-node tries \' both ways, but not %3A or %40).')
+  }
+  return notes
+}
+
 /** Repairs for a header mangled in a copy: quotes, spaces for `+`, percent-encoding. */
 function repairs (signature: string): string[] {
   const unquoted = signature.trim().replace(/^["']|["']$/g, '')
@@ -468,7 +485,8 @@ export function diagnose (input: ExplainInput, tokens: readonly string[]): Diagn
   if (first.valid) {
     const damage = input.body !== undefined && input.params !== undefined && signed !== null ? damageOf(signed, input.params) : []
     findings.push(...damage)
-    if (first.url !== input.url) notes.push(`Twilio signed it as ${first.url}: the port differs, which the plugin allows for (it tries the URL with the port and without).`)
+    if ((partsOf(first.url) as UrlParts).port !== seen.port) notes.push(`Twilio signed it as ${first.url}: the port differs, which the plugin allows for (it tries the URL with the port and without).`)
+    notes.push(...respellingNotes(seen, first.url))
     noteToken(first.tokenIndex)
     if (damage.length === 0 && signed !== null) noteFragile(signed)
     return result({ verifies: damage.length === 0, reason: damage.length === 0 ? null : 'body-parser', signedUrl: first.url, tokenIndex: first.tokenIndex, tried })
@@ -529,6 +547,7 @@ export function diagnose (input: ExplainInput, tokens: readonly string[]): Diagn
       return result({ reason, signedUrl: full, tried, publicUrl })
     }
     if (input.body !== undefined && input.params !== undefined && signed !== null) findings.push(...damageOf(signed, input.params))
+    notes.push(...respellingNotes(partsOf(full) as UrlParts, verdict.url))
     noteToken(verdict.tokenIndex)
     return result({ reason, signedUrl: verdict.url, tokenIndex: verdict.tokenIndex, tried, publicUrl })
   }

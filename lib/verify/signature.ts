@@ -7,7 +7,8 @@
  * configuration API), with HMAC-SHA1 or HMAC-SHA256 keyed by the SharedKey secret, named in
  * `X-Twilio-Webhooks-Signature-Settings` (https://www.twilio.com/docs/usage/webhooks/webhooks-security). The URL is the one Twilio requested, byte for byte, so we
  * never re-encode it (docs/twilio-facts.md §6 #2, #3). Because Twilio keeps the port on some callbacks and drops it on
- * others (docs/twilio-facts.md §1.5), each URL is tried with any port removed and with the default port added.
+ * others (docs/twilio-facts.md §1.5), each URL is tried with any port removed and with the default port added; a URL
+ * with `'`, `%27`, `%3A` or `%40` in its query, or an upper-case host, is also tried spelled the other way (§1.10).
  */
 import { createHash, createHmac } from 'node:crypto'
 
@@ -139,6 +140,44 @@ export function candidateUrls (url: string): [string, string] {
 }
 
 /**
+ * The escapes Twilio's signer and its HTTP client do not write alike (docs/twilio-facts.md §1.10):
+ * the signer keeps `'`, `:` and `@` raw in the query where the client may send `%27`, `%3A` and
+ * `%40` (twilio-ruby#528, twilio-node PR #621).
+ */
+const CLIENT_ESCAPES = /%(?:27|3[Aa]|40)/g
+const UNESCAPED: Readonly<Record<string, string>> = { '%27': "'", '%3A': ':', '%3a': ':', '%40': '@' }
+const RESPELLABLE_QUERY = /'|%(?:27|3[Aa]|40)/
+const UPPER_CASE = /[A-Z]/
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i
+
+/**
+ * The other spellings of a URL Twilio may have signed (docs/twilio-facts.md §1.10), never more
+ * than two: the URL as twilio-node 6.3.1's `new URL()` writes it (scheme and host lower-cased, `'`
+ * as `%27` in the query: its spec vectors accept these), and the query with `%27`, `%3A` and `%40`
+ * unescaped. The path is never changed. None for a URL without these characters, so an ordinary
+ * URL costs no extra HMAC.
+ */
+export function respelledUrls (url: string): string[] {
+  const start = url.indexOf('?')
+  const head = start === -1 ? url : url.slice(0, start)
+  const query = start === -1 ? '' : url.slice(start)
+  const schemeEnd = SCHEME.test(head) ? head.indexOf('://') + 3 : 0
+  const end = schemeEnd === 0 ? 0 : authorityEnd(head, schemeEnd)
+  // The common case, checked first: nothing to respell.
+  if (!RESPELLABLE_QUERY.test(query) && !UPPER_CASE.test(head.slice(0, end))) return []
+  const authority = head.slice(schemeEnd, end)
+  // Userinfo keeps its case, as in `new URL()`: only the scheme and the host are case-insensitive.
+  const host = authority.lastIndexOf('@') + 1
+  const origin = head.slice(0, schemeEnd).toLowerCase() + authority.slice(0, host) + authority.slice(host).toLowerCase()
+  const spellings: string[] = []
+  const normalised = origin + head.slice(end) + query.replaceAll("'", '%27')
+  if (normalised !== url) spellings.push(normalised)
+  const unescaped = query.replace(CLIENT_ESCAPES, (escape) => UNESCAPED[escape])
+  if (unescaped !== query) spellings.push(head + unescaped)
+  return spellings
+}
+
+/**
  * An HMAC in canonical base64: SHA-1's 20 bytes are 27 characters and `=`, SHA-256's 32 bytes 43
  * and `=`, the last character carrying only zero bits past the digest. Anything else cannot be a
  * signature and costs no HMAC.
@@ -178,7 +217,9 @@ const LONG_SUFFIX = 1024
  * Build a verifier for a list of auth tokens (the first is the current one; more are accepted
  * during rotation), or for the keys given with each request (SharedKeys, a subaccount's tokens).
  * Every key of one call signs with the same algorithm. The verifier costs at most `2 × keys`
- * HMACs, valid or forged, and reports why a request failed and which URLs were tried.
+ * HMACs, valid or forged, for a URL with no upper-case scheme or host and none of `'`, `%27`,
+ * `%3A`, `%40` in its query, and at most `6 × keys` for one with them (each respelling with and
+ * without its port); it reports why a request failed and which URLs were tried.
  */
 export function createVerifier (authTokens: readonly string[] = []): (request: SignedRequest, keys?: readonly SigningKey[]) => Verdict {
   const defaults = authTokens.map((token) => signingKey(token))
@@ -186,10 +227,9 @@ export function createVerifier (authTokens: readonly string[] = []): (request: S
   // since the Host header is the client's to choose.
   const origins = new Map<string, [string, string]>()
 
-  function candidatesOf (url: string): [string, string] {
+  function portsOf (url: string, urls: string[]): void {
     const schemeEnd = url.indexOf('://')
-    if (schemeEnd === -1) return [url, url]
-    const end = authorityEnd(url, schemeEnd + 3)
+    const end = schemeEnd === -1 ? 0 : authorityEnd(url, schemeEnd + 3)
     const origin = url.slice(0, end)
     let pair = origins.get(origin)
     if (pair === undefined) {
@@ -197,7 +237,15 @@ export function createVerifier (authTokens: readonly string[] = []): (request: S
       if (origins.size < 64) origins.set(origin, pair)
     }
     const rest = url.slice(end)
-    return [pair[0] + rest, pair[1] + rest]
+    urls.push(pair[0] + rest, pair[1] + rest)
+  }
+
+  /** The URL as received, then its respellings, each without its port and with it. */
+  function candidatesOf (url: string): string[] {
+    const urls: string[] = []
+    portsOf(url, urls)
+    for (const respelled of respelledUrls(url)) portsOf(respelled, urls)
+    return urls
   }
 
   return function verifySignature (request, keys = defaults) {

@@ -60,10 +60,8 @@ t.test('the four required diagnoses', async (t) => {
 
   t.test('a re-encoded query', async (t) => {
     const cases: Array<[string, string]> = [
-      // Twilio sent the apostrophe raw; a proxy normalised it (twilio-node#1059).
-      ["?name=O'hara", '?name=O%27hara'],
-      // The other way round: percent-encoded by Twilio, decoded on the way.
-      ['?name=O%27hara+Jr', "?name=O'hara+Jr"],
+      // A proxy normalised the query beyond the respellings the plugin tries itself (§1.10).
+      ['?name=a~b', '?name=a%7Eb'],
       ['?a=1+2', '?a=1%202'],
       ['?a=1%202', '?a=1+2'],
       ['?a=%2b', '?a=%2B'],
@@ -98,6 +96,33 @@ t.test('the four required diagnoses', async (t) => {
     t.match(text, /✓ Verifies with --token #2 of 2/)
     t.notOk(text.includes(TOKEN) || text.includes(OLD_TOKEN), 'no token in the output')
   })
+})
+
+t.test("a query whose ', : or @ Twilio's signer and HTTP client escape differently verifies, and the note names the case", async (t) => {
+  const cases: Array<[string, string]> = [
+    // Signed with ', sent as %27 (twilio-ruby#528), and the reverse (twilio-node's spec vectors).
+    ["?name=O'hara", '?name=O%27hara'],
+    ['?name=O%27hara+Jr', "?name=O'hara+Jr"],
+    // A SIP caller: signed with : and @, sent as %3A and %40 (twilio-node PR #621).
+    ['?Caller=sip:1234@203.0.113.7', '?Caller=sip%3A1234%40203.0.113.7']
+  ]
+  for (const [signedQuery, seenQuery] of cases) {
+    const d = diagnose(post(`https://hooks.example.com${PATH}${seenQuery}`, `https://hooks.example.com${PATH}${signedQuery}`), [TOKEN])
+    t.equal(d.verifies, true, `${seenQuery} seen, ${signedQuery} signed`)
+    t.equal(d.signedUrl, `https://hooks.example.com${PATH}${signedQuery}`)
+    t.same(d.findings, [])
+    t.equal(d.notes.length, 1)
+    t.match(d.notes[0], /arrived as .* but Twilio signed .*signer and its HTTP client do not escape ', : and @ alike.*tries both spellings, so nothing needs fixing/)
+  }
+  // Behind a TLS proxy too: the scheme is the finding, the escapes a note.
+  const proxied = diagnose(post(`http://hooks.example.com${PATH}?name=O%27hara`, `https://hooks.example.com${PATH}?name=O'hara`), [TOKEN])
+  t.same(parts(proxied), ['scheme'])
+  t.match(proxied.notes, [/arrived as \?name=O%27hara but Twilio signed \?name=O'hara/])
+  // A host written in upper case, signed in lower case, as twilio-node accepts it.
+  const host = diagnose(post(`https://Hooks.Example.com:8443${PATH}`, `https://hooks.example.com${PATH}`), [TOKEN])
+  t.equal(host.verifies, true)
+  t.match(host.notes, [/the port differs/, /signed with the host in lower case \(hooks\.example\.com\)/])
+  t.match(render(host, styleOf(false)), /✓ Verifies with --token #1, as https:\/\/hooks\.example\.com\/twilio/)
 })
 
 t.test('port: Twilio keeps an explicit port the proxy drops', async (t) => {

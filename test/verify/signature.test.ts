@@ -8,8 +8,9 @@ import {
 } from 'twilio/lib/webhooks/webhooks'
 import {
   type Algorithm, algorithmOf, bodyHash, candidateUrls, computeSignature, createVerifier, type Params, parseSignatureSettings,
-  type SignatureSettings, signatureShape, signedPayload, signingKey
+  respelledUrls, type SignatureSettings, signatureShape, signedPayload, signingKey
 } from '../../lib/verify/signature'
+import { SDK_VECTORS } from '../helpers/sdk-vectors'
 
 /** The reference: HMAC-SHA1 over the UTF-8 bytes of the signed string, base64 (docs/twilio-facts.md §1.1). */
 function hmac (token: string, data: string): string {
@@ -602,11 +603,10 @@ t.test('the signed string has no separators: moving a character from a name to i
   t.equal(validateRequest('12345', sig, U, { ab: 'c' }), true, 'twilio agrees')
 })
 
-// The deliberate difference from twilio 6.x (docs/twilio-facts.md §1.6): after the URL as received (±port)
-// it also tries `new URL(url)` (which escapes `'` as %27, é as %C3%A9, …) and that URL with its
-// query re-encoded by the legacy `querystring` module (`+` → %20). We verify only what Twilio
-// requested, byte for byte, so these signatures are accepted by twilio and rejected by us.
-function twilioOnlyCandidates (url: string): string[] {
+// What twilio 6.x tries after the URL as received (±port), docs/twilio-facts.md §1.6:
+// `new URL(url)` (which lower-cases the host and escapes `'` as %27, é as %C3%A9, …) and that URL
+// with its query re-encoded by the legacy `querystring` module (`+` → %20, %27 → ', : → %3A).
+function twilioNormalisedCandidates (url: string): string[] {
   function legacy (u: string): string {
     const q = u.indexOf('?')
     return q === -1 || q === u.length - 1 ? u : u.slice(0, q) + '?' + stringifyQuery(parseQuery(u.slice(q + 1)))
@@ -615,41 +615,135 @@ function twilioOnlyCandidates (url: string): string[] {
   return [without, withPort, legacy(without), legacy(withPort)]
 }
 
-t.test('deliberate difference from twilio 6.x: only the URL as received (±port) is verified', async (t) => {
+/** Every URL our verifier tries for `url`, in order: as received, then its respellings, each ±port. */
+function ourCandidates (url: string): string[] {
+  return [url, ...respelledUrls(url)].flatMap(candidateUrls)
+}
+
+/** twilio's candidates that are not ours, and ours that are not twilio's (docs/twilio-facts.md §1.10). */
+function differences (url: string): { twilioOnly: string[], oursOnly: string[] } {
+  const ours = ourCandidates(url)
+  const theirs = [...candidateUrls(url), ...twilioNormalisedCandidates(url)]
+  return { twilioOnly: theirs.filter((c) => !ours.includes(c)), oursOnly: ours.filter((c) => !theirs.includes(c)) }
+}
+
+t.test('respelledUrls: the other spellings Twilio may have signed (docs/twilio-facts.md §1.10)', async (t) => {
+  const rows: ReadonlyArray<[string, string, string[]]> = [
+    ['none for an ordinary URL', 'https://h.example/twilio/sms/status?tenant=a%20b&x=1+2', []],
+    ['none without a query', 'https://h.example/twilio/sms/status', []],
+    ["none for ' : @ or %27 in the path: only the query is respelled", "https://h.example/O'hara/sip:a@b/%27%3A%40?x=1", []],
+    ["a raw ' escaped, as new URL() writes it", "https://h.example/p?name=O'hara", ['https://h.example/p?name=O%27hara']],
+    ["%27 unescaped, as Twilio's signer writes it", 'https://h.example/p?name=O%27hara', ["https://h.example/p?name=O'hara"]],
+    ['%3A and %40 unescaped, either case (twilio-node PR #621)', 'https://h.example/p?Caller=sip%3A1234%40h&x=%3a', ['https://h.example/p?Caller=sip:1234@h&x=:']],
+    ['raw : and @ are left as they are', 'https://h.example/p?Caller=sip:1234@h', []],
+    ["both ' and an escape: one spelling each way", "https://h.example/p?a='&b=%27", ['https://h.example/p?a=%27&b=%27', "https://h.example/p?a='&b='"]],
+    ['other escapes are kept', "https://h.example/p?a=%20%2B%2527'", ['https://h.example/p?a=%20%2B%2527%27']],
+    ['an upper-case scheme and host lower-cased, as new URL() does', 'HTTPS://Hooks.Example.COM:8443/P?Q=1', ['https://hooks.example.com:8443/P?Q=1']],
+    ['the userinfo keeps its case', 'https://User:Pass@MyCompany.com/x', ['https://User:Pass@mycompany.com/x']],
+    ["an upper-case host and a ': one spelling for both", "http://MyCompany.com/x?n=O'hara", ['http://mycompany.com/x?n=O%27hara']],
+    ['a URL without a scheme: only its query', "/twilio/x?n=O'hara&m=%40", ['/twilio/x?n=O%27hara&m=%40', "/twilio/x?n=O'hara&m=@"]]
+  ]
+  for (const [name, url, expected] of rows) t.same(respelledUrls(url), expected, name)
+})
+
+t.test("createVerifier: a query whose ', : or @ Twilio's signer and HTTP client escape differently (docs/twilio-facts.md §1.10)", async (t) => {
   const verify = createVerifier(['12345'])
+  const verifyS = createVerifier(['s3cr3t'])
+  const raw = "https://example.com/path?test=param'WithQuote"
+  const escaped = 'https://example.com/path?test=param%27WithQuote'
+  const s3 = 'GfI7onHX/KQ2k1oVS3cUTVk4IEw='
+  const s4 = 'HkuXLxVQ7zHv9LmGpzlLuGaxhJY='
 
-  t.test("rejects V8 (signed over %27) at the URL with a raw ' that twilio also accepts", async (t) => {
+  t.test("accepts S3 (signed with ') requested with %27, as twilio does", async (t) => {
+    t.same(verifyS({ signature: s3, url: escaped, params: null }), { valid: true, url: raw, tokenIndex: 0 })
+    t.equal(validateRequest('s3cr3t', s3, escaped, {}), true, 'twilio agrees')
+  })
+
+  t.test("accepts S4 (signed with %27) requested with ', as twilio does", async (t) => {
+    t.same(verifyS({ signature: s4, url: raw, params: null }), { valid: true, url: escaped, tokenIndex: 0 })
+    t.equal(validateRequest('s3cr3t', s4, raw, {}), true, 'twilio agrees')
+  })
+
+  t.test('accepts S3 and S4 at each spelling with :443 too, through the respelling without its port', async (t) => {
+    const at443 = (url: string): string => url.replace('example.com', 'example.com:443')
+    t.same(verifyS({ signature: s3, url: at443(escaped), params: null }), { valid: true, url: raw, tokenIndex: 0 })
+    t.same(verifyS({ signature: s4, url: at443(raw), params: null }), { valid: true, url: escaped, tokenIndex: 0 })
+  })
+
+  t.test("accepts V8 (Body=It%27s+amazing signed) requested as It's+amazing, as twilio does", async (t) => {
     const url = U + "&Body=It's+amazing"
-    t.match(verify({ signature: 'TfZzewPq8wqrGlMfyAud8+/IvJ0=', url, params: P }), { valid: false, reason: 'mismatch' })
-    t.equal(validateRequest('12345', 'TfZzewPq8wqrGlMfyAud8+/IvJ0=', url, P), true, 'twilio accepts via new URL()')
-    t.ok(twilioOnlyCandidates(url).includes(U + '&Body=It%27s+amazing'))
+    t.same(verify({ signature: 'TfZzewPq8wqrGlMfyAud8+/IvJ0=', url, params: P }), { valid: true, url: U + '&Body=It%27s+amazing', tokenIndex: 0 })
+    t.equal(validateRequest('12345', 'TfZzewPq8wqrGlMfyAud8+/IvJ0=', url, P), true, 'twilio agrees')
   })
 
-  t.test("accepts S3 only at the raw ' URL and S4 only at the %27 URL; twilio accepts both at both", async (t) => {
-    const raw = "https://example.com/path?test=param'WithQuote"
-    const escaped = 'https://example.com/path?test=param%27WithQuote'
-    const s3 = 'GfI7onHX/KQ2k1oVS3cUTVk4IEw='
-    const s4 = 'HkuXLxVQ7zHv9LmGpzlLuGaxhJY='
-    const verifyS = createVerifier(['s3cr3t'])
-    t.equal(verifyS({ signature: s3, url: raw, params: null }).valid, true)
-    t.equal(verifyS({ signature: s4, url: escaped, params: null }).valid, true)
-    t.equal(verifyS({ signature: s4, url: raw, params: null }).valid, false)
-    t.equal(verifyS({ signature: s3, url: escaped, params: null }).valid, false)
-    for (const url of [raw, escaped]) {
-      for (const sig of [s3, s4]) t.equal(validateRequest('s3cr3t', sig, url, {}), true, `twilio: ${sig} at ${url}`)
-    }
+  t.test("accepts an inbound SMS GET whose Body Twilio signed with ' and sent as %27 (twilio-ruby#528), which twilio refuses", async (t) => {
+    const sent = 'https://example.com/sms?AccountSid=AC123&Body=It%27s+here&From=%2B15551234567'
+    const signedUrl = "https://example.com/sms?AccountSid=AC123&Body=It's+here&From=%2B15551234567"
+    const signature = hmac('12345', signedUrl)
+    t.same(verify({ signature, url: sent, params: null }), { valid: true, url: signedUrl, tokenIndex: 0 })
+    // twilio's querystring candidate unescapes %27 but also writes the space as %20.
+    t.equal(validateRequest('12345', signature, sent, {}), false, 'twilio 6.3.1 refuses it')
   })
 
-  t.test('rejects a query sent as a+b when a%20b was signed, which twilio accepts via querystring', async (t) => {
+  t.test('accepts a SIP caller Twilio signed with : and @ and sent as %3A and %40 (twilio-node PR #621), which twilio refuses', async (t) => {
+    const sent = 'https://example.com/voice/audio?Caller=sip%3A1234567890%40209.182.172.181&CallSid=CA1'
+    const signedUrl = 'https://example.com/voice/audio?Caller=sip:1234567890@209.182.172.181&CallSid=CA1'
+    const signature = hmac('12345', signedUrl)
+    t.same(verify({ signature, url: sent, params: null }), { valid: true, url: signedUrl, tokenIndex: 0 })
+    t.equal(validateRequest('12345', signature, sent, {}), false, 'twilio 6.3.1 refuses it (PR #621 was reverted by #642)')
+  })
+
+  t.test('accepts a request to an upper-case host signed over the lower-case one, as twilio does (twilio-csharp vectors)', async (t) => {
+    const url = 'https://MyCompany.com:1234/myapp.php?foo=1&bar=2'
+    t.same(verify({ signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=', url, params: P }), { valid: true, url: U, tokenIndex: 0 })
+    t.equal(validateRequest('12345', 'RSOYDt4T1cUTdK1PDd93/VVr8B8=', url, P), true, 'twilio agrees')
+  })
+
+  t.test('reports every URL tried: two per spelling', async (t) => {
+    const forged = 'A'.repeat(27) + '='
+    const url = "https://h.example/p?a='&b=%3A"
+    t.same(verify({ signature: forged, url, params: null }), {
+      valid: false,
+      reason: 'mismatch',
+      urls: [url, "https://h.example:443/p?a='&b=%3A", 'https://h.example/p?a=%27&b=%3A', 'https://h.example:443/p?a=%27&b=%3A',
+        "https://h.example/p?a='&b=:", "https://h.example:443/p?a='&b=:"]
+    })
+    const ordinary = 'https://h.example/p?a=1+2&b=%20&c=%2B'
+    t.same(verify({ signature: forged, url: ordinary, params: null }),
+      { valid: false, reason: 'mismatch', urls: [ordinary, 'https://h.example:443/p?a=1+2&b=%20&c=%2B'] }, 'an ordinary URL: two')
+  })
+
+  t.test('never respells anything else: a+b for a%20b stays refused, which twilio accepts through querystring', async (t) => {
     const url = 'https://hooks.example.com/twilio/status?tenant=a+b'
     t.match(verify({ signature: 'bayrNQNP7adRhTeYKhYpZghfa/Q=', url, params: N3P }), { valid: false, reason: 'mismatch' })
     t.equal(validateRequest('12345', 'bayrNQNP7adRhTeYKhYpZghfa/Q=', url, N3P), true)
+    t.same(differences(url).twilioOnly.filter((c) => c.includes('a%20b')), ['https://hooks.example.com/twilio/status?tenant=a%20b', 'https://hooks.example.com:443/twilio/status?tenant=a%20b'])
+  })
+
+  t.test("never respells the path: /O%27hara for /O'hara stays refused, by us and by twilio", async (t) => {
+    const signature = hmac('12345', "https://h.example/O'hara?x=1")
+    t.match(verify({ signature, url: 'https://h.example/O%27hara?x=1', params: null }), { valid: false, reason: 'mismatch' })
+    t.equal(validateRequest('12345', signature, 'https://h.example/O%27hara?x=1', {}), false, 'twilio agrees')
   })
 
   t.test("accepts N1 (raw ' and +) at the URL as received, which twilio 5.x rejected", async (t) => {
     const url = "https://example.com/path?name=William+O'hara"
     t.same(verify({ signature: 'ByKSxmiR/doNx8CAbkMm0UbF1sE=', url, params: null }), { valid: true, url, tokenIndex: 0 })
   })
+})
+
+t.test('the official SDKs\' validator vectors: our verdict is twilio validateRequest\'s (test/helpers/sdk-vectors.ts)', async (t) => {
+  let accepted = 0
+  for (const v of SDK_VECTORS) {
+    const params = v.body !== undefined || Object.keys(v.params).length === 0 ? null : v.params
+    const verdict = createVerifier([v.token])({ signature: v.signature, url: v.url, params, rawBody: v.body })
+    const theirs = v.body === undefined ? validateRequest(v.token, v.signature, v.url, v.params as Params) : validateRequestWithBody(v.token, v.signature, v.url, v.body)
+    t.equal(verdict.valid, theirs, `${v.id}: ${theirs ? 'accepted' : 'refused'}`)
+    if (theirs) accepted++
+    // Two C# vectors expect a refusal of a lower-case-host signature that twilio-node accepts.
+    if (theirs !== v.sdk) t.match(v.id, /^csharp: TestValidateDictionaryMixedCase(WithPort)?WithIncorrectSignature$/, `${v.id}: only the C# host-case vectors part from twilio`)
+  }
+  t.ok(accepted > 90, `${accepted} of ${SDK_VECTORS.length} accepted`)
 })
 
 // Property tests against twilio's validateRequest.
@@ -672,19 +766,41 @@ const paramsArb = fc.array(fc.tuple(nameArb, paramValueArb), { maxLength: 8 }).m
 })
 const urlPartsArb = fc.record({
   scheme: fc.constantFrom('https', 'http', 'HTTPS', 'Http'),
-  host: fc.constantFrom('example.com', 'mycompany.com', 'hooks.example.com', '127.0.0.1', '[::1]', 'localhost'),
+  host: fc.constantFrom('example.com', 'mycompany.com', 'hooks.example.com', '127.0.0.1', '[::1]', 'localhost', 'MyCompany.com'),
   port: fc.constantFrom('', '', ':443', ':80', ':8080', ':1234'),
   path: fc.array(fc.constantFrom('twilio', 'sms', 'status', 'a%20b', "O'hara", 'user@host', 'sip:a', 'x+y', '~', 'é', ''), { maxLength: 3 })
     .map((segments) => '/' + segments.join('/')),
   query: fc.option(fc.array(fc.constantFrom(
     "name=William+O'hara", 'x=%20y', 'sip=user@example.com:5060', "q='+'", 'a=1', 'a=2', 'plus=%2B', 'empty=', 'flag',
-    '=', '', 'b=c=d', 'at=@', 'colon=:', 'star=*', 'excl=!', 'sp=a b', 'pct=%7e', 'u=é'
+    '=', '', 'b=c=d', 'at=@', 'colon=:', 'star=*', 'excl=!', 'sp=a b', 'pct=%7e', 'u=é', 'apos=It%27s+here',
+    'sip=sip%3A1234%40h', 'lc=%3a', 'quote=%2527'
   ), { maxLength: 5 }).map((pairs) => '?' + pairs.join('&')), { nil: '' })
 })
 const tokenArb = fc.oneof(fc.constantFrom('12345', 's3cr3t'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }))
 const MUTATIONS = [
-  'value', 'add', 'remove', 'name-case', 'token', 'url-char', 'trailing-slash', 'scheme', 'duplicate', 'normalised', 'legacy-querystring'
+  'value', 'add', 'remove', 'name-case', 'token', 'url-char', 'trailing-slash', 'scheme', 'duplicate', 'normalised', 'legacy-querystring',
+  'client-escaped'
 ] as const
+
+/** The URL Twilio's signer wrote when its HTTP client sent `url`'s %27, %3A and %40 (docs/twilio-facts.md §1.10). */
+function signerSpelling (url: string): string {
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q) + url.slice(q).replace(/%27/g, "'").replace(/%3a/gi, ':').replace(/%40/g, '@')
+}
+
+/**
+ * Our verdict is twilio's except where the candidates differ (docs/twilio-facts.md §1.10): a
+ * signature over one of twilio's normalised URLs that is not ours, or over one of our
+ * respellings that is not twilio's.
+ */
+function agrees (url: string, signature: string, sign: (url: string) => string, ours: boolean, theirs: boolean, counts: { twilioOnly: number, oursOnly: number }): boolean {
+  const { twilioOnly, oursOnly } = differences(url)
+  const onlyTwilio = twilioOnly.some((c) => sign(c) === signature)
+  const onlyOurs = oursOnly.some((c) => sign(c) === signature)
+  if (onlyTwilio) counts.twilioOnly++
+  if (onlyOurs) counts.oursOnly++
+  return ours === ((theirs && !onlyTwilio) || onlyOurs)
+}
 
 function withoutPort (parts: { scheme: string, host: string, path: string, query: string }): string {
   return `${parts.scheme}://${parts.host}${parts.path}${parts.query}`
@@ -718,9 +834,9 @@ t.test('property: a correctly signed request is accepted by us and by twilio', a
   t.pass('200 generated requests')
 })
 
-t.test('property: for a mutated request our verdict equals twilio, up to its normalised URL candidates', async (t) => {
+t.test('property: for a mutated request our verdict equals twilio, up to the candidates only one of us tries', async (t) => {
   let rejected = 0
-  let twilioOnly = 0
+  const counts = { twilioOnly: 0, oursOnly: 0 }
   fc.assert(fc.property(tokenArb, urlPartsArb, paramsArb, fc.constantFrom(...MUTATIONS), (token, parts, params, mutation) => {
     const url = `${parts.scheme}://${parts.host}${parts.port}${parts.path}${parts.query}`
     let signedUrl = url
@@ -755,20 +871,19 @@ t.test('property: for a mutated request our verdict equals twilio, up to its nor
         if (first !== undefined) signedParams[first] = [...[params[first]].flat(), [params[first]].flat()[0]]
         break
       case 'normalised': signedUrl = new URL(url).toString(); break
-      case 'legacy-querystring': signedUrl = twilioOnlyCandidates(url)[2]; break
+      case 'legacy-querystring': signedUrl = twilioNormalisedCandidates(url)[2]; break
+      case 'client-escaped': signedUrl = signerSpelling(url); break
     }
     const signature = getExpectedTwilioSignature(signedToken, signedUrl, signedParams)
     const ours = createVerifier([token])({ signature, url, params }).valid
     const theirs = validateRequest(token, signature, url, params)
-    const onlyTwilio = twilioOnlyCandidates(url).some((c) => getExpectedTwilioSignature(token, c, params) === signature)
     if (!ours) rejected++
-    if (theirs && !ours) twilioOnly++
-    // The exact difference: twilio accepts what we accept, plus its normalised candidates.
-    return theirs === (ours || onlyTwilio)
-  }), { numRuns: 200 })
-  // Not vacuous: most mutations are rejected, and some hit the documented difference.
-  t.ok(rejected > 100, `${rejected} of 200 mutated requests rejected`)
-  t.ok(twilioOnly > 0, `${twilioOnly} accepted by twilio only (normalised URL)`)
+    return agrees(url, signature, (c) => getExpectedTwilioSignature(token, c, params), ours, theirs, counts)
+  }), { numRuns: 300 })
+  // Not vacuous: most mutations are rejected, and each documented difference occurs.
+  t.ok(rejected > 150, `${rejected} of 300 mutated requests rejected`)
+  t.ok(counts.twilioOnly > 0, `${counts.twilioOnly} accepted by twilio only (its normalised URL)`)
+  t.ok(counts.oursOnly > 0, `${counts.oursOnly} accepted by us only (%3A, %40 unescaped)`)
 })
 
 t.test('a verifier keeps working past its cache of origins: any Host header, correct verdicts', async (t) => {
@@ -1061,7 +1176,7 @@ t.test('property: an absent or empty settings header is null, whatever shape it 
 })
 
 const ALGORITHMS = ['HMAC_SHA1', 'HMAC_SHA256'] as const
-const SK_MUTATIONS = ['none', 'flip-char', 'other-secret', 'other-algorithm', 'reshaped-other', 'value', 'normalised'] as const
+const SK_MUTATIONS = ['none', 'flip-char', 'other-secret', 'other-algorithm', 'reshaped-other', 'value', 'normalised', 'client-escaped'] as const
 
 /** A signature of the other algorithm cut or padded to `algorithm`'s length, keeping its base64 shape. */
 function reshaped (signature: string, algorithm: Algorithm): string {
@@ -1070,7 +1185,7 @@ function reshaped (signature: string, algorithm: Algorithm): string {
 }
 
 t.test('property: with either algorithm our verdict equals twilio validateRequest, up to its normalised URL candidates', async (t) => {
-  const counts = { accepted: 0, rejected: 0, twilioOnly: 0 }
+  const counts = { accepted: 0, rejected: 0, twilioOnly: 0, oursOnly: 0 }
   fc.assert(fc.property(tokenArb, urlPartsArb, paramsArb, fc.constantFrom(...ALGORITHMS), fc.constantFrom(...SK_MUTATIONS), fc.nat(),
     (secret, parts, params, algorithm, mutation, n) => {
       const url = `${parts.scheme}://${parts.host}${parts.port}${parts.path}${parts.query}`
@@ -1096,16 +1211,15 @@ t.test('property: with either algorithm our verdict equals twilio validateReques
           break
         }
         case 'normalised': signature = getExpectedTwilioSignature(secret, new URL(url).toString(), params, algorithm); break
+        case 'client-escaped': signature = getExpectedTwilioSignature(secret, signerSpelling(signedUrl), params, algorithm); break
       }
       const verdict = createVerifier()({ signature, url, params }, [signingKey(secret, algorithm)])
       const theirs = validateRequest(secret, signature, url, params, algorithm)
-      const onlyTwilio = twilioOnlyCandidates(url).some((c) => getExpectedTwilioSignature(secret, c, params, algorithm) === signature)
       if (verdict.valid) counts.accepted++
       else counts.rejected++
-      if (theirs && !verdict.valid) counts.twilioOnly++
       // The Auth Token path (default keys, SHA-1) gives the same verdict as an explicit SHA-1 key.
       const sameAsDefault = algorithm !== 'HMAC_SHA1' || createVerifier([secret])({ signature, url, params }).valid === verdict.valid
-      return theirs === (verdict.valid || onlyTwilio) &&
+      return agrees(url, signature, (c) => getExpectedTwilioSignature(secret, c, params, algorithm), verdict.valid, theirs, counts) &&
         sameAsDefault &&
         (mutation !== 'none' || verdict.valid) &&
         (mutation !== 'other-algorithm' || (!verdict.valid && verdict.reason === 'malformed')) &&
@@ -1114,7 +1228,8 @@ t.test('property: with either algorithm our verdict equals twilio validateReques
   // Not vacuous: both verdicts occur, and some requests hit the documented difference.
   t.ok(counts.accepted > 20, `${counts.accepted} accepted`)
   t.ok(counts.rejected > 200, `${counts.rejected} rejected`)
-  t.ok(counts.twilioOnly > 0, `${counts.twilioOnly} accepted by twilio only (normalised URL)`)
+  t.ok(counts.twilioOnly > 0, `${counts.twilioOnly} accepted by twilio only (its normalised URL)`)
+  t.ok(counts.oursOnly > 0, `${counts.oursOnly} accepted by us only (%3A, %40 unescaped)`)
 })
 
 t.test('a long body (its signed parameters encoded once for every HMAC) verifies and is refused exactly as twilio decides', async (t) => {
