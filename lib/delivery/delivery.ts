@@ -16,13 +16,18 @@ import { withTimeout } from './timeout'
 import { dispatchNow, isThenable } from '../dispatch/dispatch'
 import { CallbackFailedError, DeadlineError, InProgressError, StoreTimeoutError } from '../errors'
 import type { ChannelConfig, DeliveryConfig } from '../config'
-import { keyOf, rankOf } from '../families/index'
+import { accountSegment, keyOf, rankOf } from '../families/index'
 import type { Claim } from '../../types/index'
 import { EMPTY_TWIML, twimlOf } from '../dispatch/twiml'
 
 /** One verified event, ready for delivery. */
 export interface Delivery {
   readonly channel: ChannelConfig
+  /**
+   * The account the event belongs to (`accountOf`): part of its idempotency key and its ordering
+   * subject, so that whoever can sign for one account never touches another's events.
+   */
+  readonly account: string
   readonly status: string
   readonly sid: string
   readonly event: Record<string, unknown>
@@ -32,18 +37,18 @@ export interface Delivery {
 const FAILED = Symbol('store failed')
 
 /**
- * The idempotency key, from what Twilio signed: Sid, status and the family's key parameters
- * (a call's `SequenceNumber`, …).
+ * The idempotency key, from what Twilio signed: account, Sid, status and the family's key
+ * parameters (a call's `SequenceNumber`, …).
  * `I-Twilio-Idempotency-Token` is not covered by the signature, so it never takes part: a
  * replayed request with another token would otherwise run again.
  */
-export function eventKey ({ channel, status, sid, event }: Delivery): string | null {
-  return sid === '' ? null : keyOf(channel.channel, sid, status, event)
+export function eventKey ({ channel, account, status, sid, event }: Delivery): string | null {
+  return sid === '' ? null : keyOf(channel.channel, account, sid, status, event)
 }
 
-/** The ordering subject of an event: its family and Sid. */
-function subjectOf ({ channel, sid }: Delivery): string {
-  return `o:${channel.channel}:${sid}`
+/** The ordering subject of an event: its family, account and Sid. */
+function subjectOf ({ channel, account, sid }: Delivery): string {
+  return `o:${channel.channel}:${accountSegment(account)}:${sid}`
 }
 
 /** A delivery function: the reply, synchronously when the store and the callbacks answered so. */

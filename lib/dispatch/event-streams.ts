@@ -12,6 +12,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { ChannelConfig } from '../config'
 import type { createDelivery } from '../delivery/delivery'
 import { InvalidEventsError } from '../errors'
+import { accountOf } from '../families/index'
 import type { Parsed } from '../verify/body'
 
 /** One event's outcome in a reply that is not 204. */
@@ -62,7 +63,8 @@ export function eventStreamsHandler (channel: ChannelConfig, parsedOf: (request:
       const { id, type } = raw
       if (!channel.known.has(type)) request.log.info({ id, type }, 'fastify-twilio-status: Event Streams type without a callback of its own, passed to onAny')
       try {
-        await deliver({ channel, status: type, sid: id, event: withData(raw), request })
+        // The account the signature check read (a batch names none): see `accountOf`.
+        await deliver({ channel, account: accountOf(parsedOf(request).params), status: type, sid: id, event: withData(raw), request })
         return { id, type, outcome: 'handled' }
       } catch (err) {
         const code = (err as FastifyError).code

@@ -9,7 +9,7 @@ import type { Deliver } from '../delivery/delivery'
 import { InvalidParamError, MissingSidError, MissingStatusError } from '../errors'
 import type { FormParams } from '../verify/form'
 import type { Parsed } from '../verify/body'
-import { FAMILIES, isSingleValued } from '../families/index'
+import { accountOf, FAMILIES, isSingleValued } from '../families/index'
 import type { Family } from '../families/family'
 import { EMPTY_TWIML, twimlOf } from './twiml'
 
@@ -63,7 +63,7 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
       request.log.warn({ sid, status }, 'fastify-twilio-status: unknown status, acknowledged and passed to onAny only')
     }
     reply.type('text/xml')
-    return deliver({ channel, status, sid, event, request })
+    return deliver({ channel, account: accountOf(event), status, sid, event, request })
   }
 }
 

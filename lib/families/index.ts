@@ -61,12 +61,30 @@ export function rankOf (channel: Channel, status: string, event: Record<string, 
 }
 
 /**
- * The idempotency key from what Twilio signed: family, Sid, status and the family's key
- * parameters (an absent one is empty; trailing empties are dropped, so a call without a
- * `SequenceNumber` is `call:CA…:completed`).
+ * The account an event belongs to: the `AccountSid` of the parameters the signature check read
+ * (with a token lookup, the one it was asked about and whose token verified the request), '' when
+ * they name none. docs/security.md, "Account isolation".
  */
-export function keyOf (channel: Channel, sid: string, status: string, event: Record<string, unknown>): string {
-  let key = `${channel}:${sid}:${status}`
+export function accountOf (params: Record<string, unknown>): string {
+  const account = params.AccountSid
+  return typeof account === 'string' ? account : ''
+}
+
+/**
+ * `account` as one segment of a key: a ':' (and so '%') in it is escaped, so that no account's
+ * keys can begin like another's, whatever AccountSid a host's token lookup accepts.
+ */
+export function accountSegment (account: string): string {
+  return account.includes(':') || account.includes('%') ? account.replaceAll('%', '%25').replaceAll(':', '%3A') : account
+}
+
+/**
+ * The idempotency key from what Twilio signed: family, account, Sid, status and the family's key
+ * parameters (an absent one is empty; trailing empties are dropped, so a call without a
+ * `SequenceNumber` is `call:AC…:CA…:completed`).
+ */
+export function keyOf (channel: Channel, account: string, sid: string, status: string, event: Record<string, unknown>): string {
+  let key = `${channel}:${accountSegment(account)}:${sid}:${status}`
   let pending = ''
   for (const param of FAMILIES[channel].keyParams as readonly string[]) {
     const value = event[param]

@@ -12,6 +12,7 @@
 import { createDelivery, type Delivery } from '../delivery/delivery'
 import { DeadlineError, InProgressError } from '../errors'
 import { withTimeout } from '../delivery/timeout'
+import { accountOf } from '../families/index'
 import { RedisStore } from '../stores/redis'
 import type { RedisClient, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../../types/index'
 import { normalizeWorkerOptions } from './worker-options'
@@ -75,7 +76,8 @@ export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker 
     // Prototype-free, as the plugin's parser makes them: a `constructor` parameter is a parameter.
     const event = Object.assign(Object.create(null) as Record<string, unknown>, job.data.event)
     const context: TwilioJobContext = { log: logger.child({ jobId: job.id, sid, status }), id: job.id as string, attemptsMade: job.attemptsMade }
-    const delivery: Delivery = { channel: channelConfig, status, sid, event, request: context }
+    // The account as the receiver read it from the same parameters: the job's id was made with it.
+    const delivery: Delivery = { channel: channelConfig, account: accountOf(event), status, sid, event, request: context }
     try {
       // Past `timeout` the attempt fails; the callbacks go on, and the delivery records their outcome.
       await withTimeout(deliver(delivery), timeout, () => new DeadlineError(sid, status, timeout))

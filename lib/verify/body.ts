@@ -103,6 +103,7 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
 
   function verifyTwilioSignature (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const parsed = parsedOf(request)
+    // The same `AccountSid` keys the event (`accountOf`): an event belongs to the account that verified it.
     const checked = (checkSignature as SignatureCheck)(request, {
       target: targetOf(request), signed: parsed.signed, raw: parsed.raw, accountSid: parsed.params.AccountSid
     })

@@ -10,7 +10,7 @@ import type { Callback, ChannelConfig, DeliveryConfig } from '../../lib/config'
 import { createDelivery, type Delivery, eventKey } from '../../lib/delivery/delivery'
 import { createStats } from '../../lib/delivery/stats'
 import { CALL_STATUSES, MESSAGE_STATUSES } from '../../lib/dispatch/statuses'
-import type { Channel } from '../../lib/families/index'
+import { accountOf, type Channel } from '../../lib/families/index'
 import { MemoryStore } from '../../lib/stores/memory'
 import type { Claim, Stats, StatusStore } from '../../types/index'
 import { EMPTY_TWIML } from '../../lib/dispatch/twiml'
@@ -68,7 +68,8 @@ function setup (config: Partial<DeliveryConfig> = {}) {
   function delivery (channel: ChannelConfig, status: string, sid: string, extra: Record<string, unknown> = {}): Delivery {
     const statusName = channel.channel === 'sms' ? 'MessageStatus' : 'CallStatus'
     const sidName = channel.channel === 'sms' ? 'MessageSid' : 'CallSid'
-    return { channel, status, sid, event: { [statusName]: status, [sidName]: sid, ...extra }, request: { log } }
+    const event = { AccountSid: 'AC1', [statusName]: status, [sidName]: sid, ...extra }
+    return { channel, account: accountOf(event), status, sid, event, request: { log } }
   }
   return { deliver, stats, lines, store, calls, rec, delivery }
 }
@@ -113,15 +114,53 @@ function failingStore (fail: (op: string) => unknown): StatusStore & { calls: st
 const sms = channelOf('sms')
 const call = channelOf('call')
 
-t.test('eventKey', async (t) => {
+t.test('eventKey: account, Sid, status and the family\'s key parameters', async (t) => {
   const { delivery } = setup()
-  t.equal(eventKey(delivery(sms, 'delivered', 'SM1')), 'sms:SM1:delivered', 'Sid and status')
-  t.equal(eventKey(delivery(sms, 'sent', 'SM1')), 'sms:SM1:sent', 'another status, another key')
-  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: '3' })), 'call:CA1:completed:3', 'calls add SequenceNumber')
-  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: '4' })), 'call:CA1:completed:4')
-  t.equal(eventKey(delivery(call, 'completed', 'CA1')), 'call:CA1:completed', 'no SequenceNumber')
-  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: 3 })), 'call:CA1:completed', 'a non-text SequenceNumber is left out')
+  t.equal(eventKey(delivery(sms, 'delivered', 'SM1')), 'sms:AC1:SM1:delivered', 'account, Sid and status')
+  t.equal(eventKey(delivery(sms, 'sent', 'SM1')), 'sms:AC1:SM1:sent', 'another status, another key')
+  t.equal(eventKey(delivery(sms, 'delivered', 'SM1', { AccountSid: 'AC2' })), 'sms:AC2:SM1:delivered', 'another account, another key')
+  t.equal(eventKey(delivery(sms, 'delivered', 'SM1', { AccountSid: undefined })), 'sms::SM1:delivered', 'no AccountSid: the empty account')
+  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: '3' })), 'call:AC1:CA1:completed:3', 'calls add SequenceNumber')
+  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: '4' })), 'call:AC1:CA1:completed:4')
+  t.equal(eventKey(delivery(call, 'completed', 'CA1')), 'call:AC1:CA1:completed', 'no SequenceNumber')
+  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: 3 })), 'call:AC1:CA1:completed', 'a non-text SequenceNumber is left out')
   t.equal(eventKey(delivery(sms, 'delivered', '')), null, 'no Sid, no key')
+})
+
+t.test('accounts are apart: one account\'s events never make another\'s a duplicate or stale', async (t) => {
+  t.test('the same Sid and status from another account is not a duplicate', async (t) => {
+    const { deliver, stats, calls, rec, delivery } = setup()
+    const channel = channelOf('sms', { delivered: rec('delivered') })
+    await deliver(delivery(channel, 'delivered', 'SM1', { AccountSid: 'AC2' }))
+    await deliver(delivery(channel, 'delivered', 'SM1'))
+    t.same(calls, ['delivered', 'delivered'])
+    t.equal(stats.duplicates, 0)
+    await deliver(delivery(channel, 'delivered', 'SM1'))
+    t.equal(stats.duplicates, 1, 'the account\'s own redelivery still is one')
+  })
+
+  t.test('ordering is per account: another account\'s later status leaves this one fresh', async (t) => {
+    const { deliver, stats, calls, rec, delivery } = setup({ orderingTtl: DAY })
+    const channel = channelOf('sms', { delivered: rec('delivered'), read: rec('read'), onStale: rec('stale') })
+    await deliver(delivery(channel, 'read', 'SM1', { AccountSid: 'AC2' }))
+    await deliver(delivery(channel, 'delivered', 'SM1'))
+    t.same(calls, ['read', 'delivered'])
+    t.equal(stats.stale, 0)
+    await deliver(delivery(channel, 'read', 'SM1'))
+    await deliver(delivery(channel, 'sent', 'SM1'))
+    t.same(calls, ['read', 'delivered', 'read', 'stale'], 'the account\'s own order still holds')
+  })
+
+  t.test('an AccountSid with \':\' or \'%\' cannot reach into another account\'s keys', async (t) => {
+    const { deliver, stats, calls, rec, delivery } = setup()
+    const channel = channelOf('call', { completed: rec('completed'), onAny: rec('any') })
+    // Unescaped, this key would be `call:AC1:CA1:completed:5`: the key of AC1's own event below.
+    await deliver(delivery(channel, '5', 'completed', { AccountSid: 'AC1:CA1' }))
+    await deliver(delivery(channel, 'completed', 'CA1', { SequenceNumber: '5' }))
+    await deliver(delivery(channel, '5', 'completed', { AccountSid: 'AC1%3ACA1' }))
+    t.same(calls, ['any', 'completed', 'any', 'any'])
+    t.equal(stats.duplicates, 0)
+  })
 })
 
 t.test('idempotency', async (t) => {
@@ -161,8 +200,8 @@ t.test('idempotency', async (t) => {
       onAny: rec('any')
     })
     await t.rejects(deliver(delivery(channel, 'delivered', 'SM1')), { code: 'FST_TWILIO_CALLBACK_FAILED', statusCode: 500 })
-    t.same(await store.claim('sms:SM1:delivered', 1000), { state: 'claimed' }, 'the key was released')
-    await store.release('sms:SM1:delivered')
+    t.same(await store.claim('sms:AC1:SM1:delivered', 1000), { state: 'claimed' }, 'the key was released')
+    await store.release('sms:AC1:SM1:delivered')
     fail = false
     t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), EMPTY_TWIML, 'the redelivery runs them')
     t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), EMPTY_TWIML, 'then it is a duplicate')
@@ -217,7 +256,7 @@ t.test('idempotency', async (t) => {
     }
     const { deliver, delivery } = setup({ store, doneTtl: 5000, pendingTtl: 700, orderingTtl: 9000 })
     await deliver(delivery(sms, 'sent', 'SM1'))
-    t.same(seen, [['claim', 'sms:SM1:sent', 700], ['advance', 'o:sms:SM1', 9000], ['complete', 'sms:SM1:sent', 5000]])
+    t.same(seen, [['claim', 'sms:AC1:SM1:sent', 700], ['advance', 'o:sms:AC1:SM1', 9000], ['complete', 'sms:AC1:SM1:sent', 5000]])
   })
 })
 
@@ -238,19 +277,19 @@ t.test('a store with claimInOrder claims and orders an ordered event in one call
   const { deliver, stats, calls, rec, delivery } = setup({ store, pendingTtl: 700, orderingTtl: 9000 })
   const channel = channelOf('sms', { delivered: rec('delivered'), sent: rec('sent'), onStale: rec('stale') })
   await deliver(delivery(channel, 'delivered', 'SM1'))
-  t.same(seen, [['claimInOrder', 'sms:SM1:delivered', 700, 'o:sms:SM1', 'number', 9000], ['complete', 'sms:SM1:delivered']], 'no separate advance')
+  t.same(seen, [['claimInOrder', 'sms:AC1:SM1:delivered', 700, 'o:sms:AC1:SM1', 'number', 9000], ['complete', 'sms:AC1:SM1:delivered']], 'no separate advance')
   seen.length = 0
   await deliver(delivery(channel, 'sent', 'SM1'))
-  t.same(seen, [['claimInOrder', 'sms:SM1:sent', 700, 'o:sms:SM1', 'number', 9000], ['complete', 'sms:SM1:sent']])
+  t.same(seen, [['claimInOrder', 'sms:AC1:SM1:sent', 700, 'o:sms:AC1:SM1', 'number', 9000], ['complete', 'sms:AC1:SM1:sent']])
   t.same(calls, ['delivered', 'stale'], 'the store said stale: onStale, not onSent')
   t.match(stats, { stale: 1, dispatched: 2 })
   seen.length = 0
   t.equal(await deliver(delivery(channel, 'sent', 'SM1')), EMPTY_TWIML)
-  t.same(seen, [['claimInOrder', 'sms:SM1:sent', 700, 'o:sms:SM1', 'number', 9000]], 'a duplicate: answered from the claim')
+  t.same(seen, [['claimInOrder', 'sms:AC1:SM1:sent', 700, 'o:sms:AC1:SM1', 'number', 9000]], 'a duplicate: answered from the claim')
   t.match(stats, { duplicates: 1 })
   seen.length = 0
   await deliver(delivery(channel, 'no-such-status', 'SM1'))
-  t.same(seen, [['claim', 'sms:SM1:no-such-status'], ['complete', 'sms:SM1:no-such-status']], 'an event without a rank: a plain claim')
+  t.same(seen, [['claim', 'sms:AC1:SM1:no-such-status'], ['complete', 'sms:AC1:SM1:no-such-status']], 'an event without a rank: a plain claim')
 })
 
 t.test('with ordering off, a store\'s claimInOrder is not used', async (t) => {
@@ -327,7 +366,7 @@ t.test('a claim held by another instance: 503 FST_TWILIO_IN_PROGRESS, no callbac
   const shared = new MemoryStore()
   const { deliver, stats, calls, rec, delivery } = setup({ store: shared })
   const channel = channelOf('sms', { delivered: rec('delivered') })
-  shared.claim('sms:SM1:delivered', 60_000) // the other instance
+  shared.claim('sms:AC1:SM1:delivered', 60_000) // the other instance
   await t.rejects(deliver(delivery(channel, 'delivered', 'SM1')), {
     code: 'FST_TWILIO_IN_PROGRESS',
     statusCode: 503,
@@ -336,7 +375,7 @@ t.test('a claim held by another instance: 503 FST_TWILIO_IN_PROGRESS, no callbac
   t.same(calls, [])
   t.match(stats, { inProgress: 1, duplicates: 0, dispatched: 0 })
 
-  shared.complete('sms:SM1:delivered', TWIML, DAY) // the other instance succeeded
+  shared.complete('sms:AC1:SM1:delivered', TWIML, DAY) // the other instance succeeded
   t.equal(await deliver(delivery(channel, 'delivered', 'SM1')), TWIML)
   t.same(calls, [])
   t.match(stats, { inProgress: 1, duplicates: 1 })
@@ -470,7 +509,7 @@ t.test('a late claim of an event whose callbacks failed is released: a redeliver
 t.test('a late claim that finds the event handled elsewhere leaves it alone', async (t) => {
   fakeTimers(t)
   const inner = new MemoryStore()
-  inner.complete('sms:SM1:delivered', '', DAY)
+  inner.complete('sms:AC1:SM1:delivered', '', DAY)
   const released: string[] = []
   const store: StatusStore = {
     claim: (key, ttl) => new Promise<Claim>((resolve) => setTimeout(() => resolve(inner.claim(key, ttl)), 200)),
@@ -486,7 +525,7 @@ t.test('a late claim that finds the event handled elsewhere leaves it alone', as
   await flush()
   t.match(first.error(), { code: 'FST_TWILIO_CALLBACK_FAILED' })
   t.same(released, [], 'no release of a claim that is not ours')
-  t.same(inner.claim('sms:SM1:delivered', 1000), { state: 'done', reply: '' })
+  t.same(inner.claim('sms:AC1:SM1:delivered', 1000), { state: 'done', reply: '' })
 })
 
 t.test('a store that fails once recovers on the next request', async (t) => {

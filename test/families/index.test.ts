@@ -1,6 +1,6 @@
 import t from 'tap'
 import { callbackName } from '../../lib/dispatch/statuses'
-import { CHANNELS, FAMILIES, isSingleValued, keyOf, rankOf } from '../../lib/families/index'
+import { accountOf, accountSegment, CHANNELS, FAMILIES, isSingleValued, keyOf, rankOf } from '../../lib/families/index'
 import { MESSAGE_RANKS, MESSAGE_STATUSES } from '../../lib/families/messages'
 
 const sms = (status: string): number | undefined => rankOf('sms', status, {})
@@ -79,15 +79,30 @@ t.test('conferences and real-time transcriptions rank by their sequence; recordi
   t.equal(rankOf('transcription', 'completed', {}), undefined)
 })
 
-t.test('keys: Sid, status and the family\'s key parameters, trailing absent ones dropped', async (t) => {
-  t.equal(keyOf('sms', 'SM1', 'delivered', { SequenceNumber: '3' }), 'sms:SM1:delivered', 'messages have no key parameter')
-  t.equal(keyOf('call', 'CA1', 'completed', { SequenceNumber: '3' }), 'call:CA1:completed:3')
-  t.equal(keyOf('call', 'CA1', 'completed', {}), 'call:CA1:completed')
-  t.equal(keyOf('conference', 'CF1', 'participant-join', { CallSid: 'CA1', SequenceNumber: '2' }), 'conference:CF1:participant-join:CA1:2')
-  t.equal(keyOf('conference', 'CF1', 'participant-join', { CallSid: 'CA2', SequenceNumber: '3' }), 'conference:CF1:participant-join:CA2:3', 'another participant, another key')
-  t.equal(keyOf('conference', 'CF1', 'conference-start', { SequenceNumber: '1' }), 'conference:CF1:conference-start::1', 'an absent CallSid keeps its place')
-  t.equal(keyOf('realtimeTranscription', 'GT1', 'transcription-content', { SequenceId: '7' }), 'realtimeTranscription:GT1:transcription-content:7')
-  t.equal(keyOf('call', 'CA1', 'completed', { SequenceNumber: ['1', '2'] }), 'call:CA1:completed', 'only text counts')
+t.test('keys: account, Sid, status and the family\'s key parameters, trailing absent ones dropped', async (t) => {
+  t.equal(keyOf('sms', 'AC1', 'SM1', 'delivered', { SequenceNumber: '3' }), 'sms:AC1:SM1:delivered', 'messages have no key parameter')
+  t.equal(keyOf('sms', 'AC2', 'SM1', 'delivered', {}), 'sms:AC2:SM1:delivered', 'another account, another key')
+  t.equal(keyOf('sms', '', 'SM1', 'delivered', {}), 'sms::SM1:delivered', 'no account')
+  t.equal(keyOf('call', 'AC1', 'CA1', 'completed', { SequenceNumber: '3' }), 'call:AC1:CA1:completed:3')
+  t.equal(keyOf('call', 'AC1', 'CA1', 'completed', {}), 'call:AC1:CA1:completed')
+  t.equal(keyOf('conference', 'AC1', 'CF1', 'participant-join', { CallSid: 'CA1', SequenceNumber: '2' }), 'conference:AC1:CF1:participant-join:CA1:2')
+  t.equal(keyOf('conference', 'AC1', 'CF1', 'participant-join', { CallSid: 'CA2', SequenceNumber: '3' }), 'conference:AC1:CF1:participant-join:CA2:3', 'another participant, another key')
+  t.equal(keyOf('conference', 'AC1', 'CF1', 'conference-start', { SequenceNumber: '1' }), 'conference:AC1:CF1:conference-start::1', 'an absent CallSid keeps its place')
+  t.equal(keyOf('realtimeTranscription', 'AC1', 'GT1', 'transcription-content', { SequenceId: '7' }), 'realtimeTranscription:AC1:GT1:transcription-content:7')
+  t.equal(keyOf('call', 'AC1', 'CA1', 'completed', { SequenceNumber: ['1', '2'] }), 'call:AC1:CA1:completed', 'only text counts')
+  t.equal(keyOf('call', 'AC1:CA1', 'completed', '5', {}), 'call:AC1%3ACA1:completed:5', 'a \':\' in the account is escaped')
+})
+
+t.test('the account: the AccountSid the signature check read, as one key segment', async (t) => {
+  t.equal(accountOf({ AccountSid: 'AC1', MessageSid: 'SM1' }), 'AC1')
+  t.equal(accountOf({ MessageSid: 'SM1' }), '', 'none named')
+  t.equal(accountOf({ AccountSid: ['AC1', 'AC2'] }), '', 'a repeated AccountSid names no account (and a status route refuses it)')
+  t.equal(accountOf(Object.assign(Object.create(null) as Record<string, unknown>, { AccountSid: 'AC1' })), 'AC1', 'prototype-free parameters')
+  t.equal(accountSegment('AC' + 'a'.repeat(32)), 'AC' + 'a'.repeat(32), 'an AccountSid as it is')
+  t.equal(accountSegment('AC1:SM1'), 'AC1%3ASM1')
+  t.equal(accountSegment('AC1%3ASM1'), 'AC1%253ASM1', 'a \'%\' is escaped too, so no two accounts share a segment')
+  t.equal(accountSegment('a%b:c:%'), 'a%25b%3Ac%3A%25')
+  t.equal(accountSegment('\ud800:'), '\ud800%3A', 'a lone surrogate does not throw')
 })
 
 t.test('every family: distinct statuses and callback names, a route of its own, fields that include its status and Sid', async (t) => {

@@ -34,7 +34,7 @@ t.test('an event is enqueued with its idempotency key as job id, once, and a wor
   t.equal(stats.enqueued, 2)
   t.same(await queue.getJobCounts('wait'), { wait: 1 })
   const [job] = await queue.getWaiting()
-  t.equal(job.id, jobIdOf(`sms:${params.MessageSid}:delivered`))
+  t.equal(job.id, jobIdOf(`sms:${params.AccountSid}:${params.MessageSid}:delivered`))
   t.notOk(job.id?.includes(':'))
   t.match(job.data, { channel: 'sms', status: 'delivered', sid: params.MessageSid, event: { MessageStatus: 'delivered' } })
   t.match(job.opts, { attempts: 8, backoff: { type: 'exponential', delay: 1000 } })

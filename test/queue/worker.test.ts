@@ -3,7 +3,12 @@
  * with retries, timeouts, ordering across workers, held events, dead letters, a graceful close,
  * and the default store on the worker's own connection.
  */
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import t from 'tap'
+import { Queue } from 'bullmq'
+import Redis from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import { RedisStore } from '../../lib/stores/redis'
 import { createQueueStats } from '../../lib/queue/stats'
@@ -88,13 +93,13 @@ t.test('an event another worker holds waits without spending an attempt', async 
   const app = await build(t, { authToken: TOKEN, queue: { queue, attempts: 1 }, sms: {} })
   const store = new RedisStore({ client: redis.client(), prefix })
   const params = smsParams('delivered')
-  await store.claim(`sms:${params.MessageSid}:delivered`, 60_000)
+  await store.claim(`sms:${params.AccountSid}:${params.MessageSid}:delivered`, 60_000)
   let runs = 0
   const w = startWorker(t, redis, name, prefix, { sms: { onDelivered: () => { runs++ } } })
   await inject(app, params)
   await until(async () => (await queue.getJobCounts('delayed')).delayed === 1)
   t.equal(runs, 0)
-  await store.release(`sms:${params.MessageSid}:delivered`)
+  await store.release(`sms:${params.AccountSid}:${params.MessageSid}:delivered`)
   await until(() => w.queueStats.processed === 1, 10_000)
   t.equal(runs, 1)
   t.equal(w.queueStats.failed, 0)
@@ -114,7 +119,9 @@ t.test('a job for a channel the worker lacks fails at once; close gives back job
   await until(() => w.queueStats.failed === 1)
   const [dead] = await queue.getFailed()
   t.match(dead.failedReason, /no call callbacks/)
-  await queue.add('sms sent', { channel: 'sms', status: 'sent', sid: 'SM1', event: { MessageSid: 'SM1' } }, { jobId: 'x2' })
+  // A Sid of its own: the default store prefix outlives the test, and the claim left by this close would hold SM1 on a rerun.
+  const sid = `SM${randomUUID().replaceAll('-', '')}`
+  await queue.add('sms sent', { channel: 'sms', status: 'sent', sid, event: { MessageSid: sid } }, { jobId: 'x2' })
   await until(() => started)
   await w.close({ timeout: 50 })
   t.same(await queue.getJobCounts('wait', 'active'), { wait: 1, active: 0 }) // given back, for another worker
@@ -144,7 +151,63 @@ t.test('a worker on an ioredis instance duplicates it for its store', async (t) 
   t.equal(w.stats, stats)
   t.equal(w.queueStats, queueStats)
   t.ok(w.worker)
-  await queue.add('call ringing', { channel: 'call', status: 'ringing', sid: 'CA9', event: { CallSid: 'CA9' } })
+  // A Sid of its own, as above: a rerun on the same Redis would find CA9 handled.
+  const sid = `CA${randomUUID().replaceAll('-', '')}`
+  await queue.add('call ringing', { channel: 'call', status: 'ringing', sid, event: { CallSid: sid } })
   await until(() => seen.length === 1)
-  t.same(seen, ['CA9'])
+  t.same(seen, [sid])
+})
+
+t.test('a receiver, a worker, RedisStore and replayFailed all work as the Redis ACL user docs/security.md gives, which can touch nothing else', async (t) => {
+  const docs = readFileSync(join(__dirname, '../../docs/security.md'), 'utf8')
+  const line = /^\s*ACL SETUSER twilio-status (.*)$/m.exec(docs)?.[1]
+  if (line === undefined) throw new Error('docs/security.md gives no ACL SETUSER line')
+  // The documented rules, for this test's own user, password, queue and store prefix.
+  const id = randomUUID()
+  const user = `twilio-status-${id}`
+  const password = randomUUID()
+  const name = `twilio-${id}`
+  const prefix = `twilio-status-${id}:`
+  const rules = line.split(' ').map((rule) => rule.startsWith('>') ? `>${password}` : rule.replace('bull:twilio:', `bull:${name}:`).replace('twilio-status:', prefix))
+  const admin = redis.client()
+  await admin.call('ACL', 'SETUSER', user, ...rules)
+  t.teardown(async () => { await admin.call('ACL', 'DELUSER', user) })
+  const url = new URL(redis.url)
+  const connection = { host: url.hostname, port: Number(url.port), username: user, password, maxRetriesPerRequest: null }
+  const client = (): Redis => {
+    const c = new Redis(connection)
+    t.teardown(() => c.quit())
+    return c
+  }
+  const queue = new Queue(name, { connection })
+  t.teardown(async () => {
+    await queue.obliterate({ force: true })
+    await queue.close()
+  })
+
+  const app = await build(t, { authToken: TOKEN, queue: { queue, attempts: 1 }, store: new RedisStore({ client: client(), prefix }), sms: {} })
+  let failing = true
+  const seen: string[] = []
+  const store = new RedisStore({ client: client(), prefix })
+  const onDelivered = (event: { MessageSid: string }): void => {
+    seen.push(event.MessageSid)
+    if (failing) throw new Error('down')
+  }
+  const w = createTwilioWorker({ connection, queueName: name, store, logger: silent, ordering: true, sms: { onDelivered } })
+  t.teardown(() => w.close({ timeout: 2000 }))
+  const params = smsParams('delivered')
+  t.equal((await inject(app, params)).statusCode, 200)
+  await until(() => w.queueStats.failed === 1)
+  failing = false
+  t.equal(await replayFailed(queue), 1)
+  await until(() => w.queueStats.processed === 1)
+  t.same(seen, [params.MessageSid, params.MessageSid])
+  t.equal(w.stats.storeErrors, 0)
+
+  const own = client()
+  await t.rejects(own.set('another-service:key', '1'), /NOPERM/, 'other keys are out of reach')
+  await t.rejects(own.flushall(), /NOPERM/, 'and so are dangerous commands')
+  const denied = (await admin.call('ACL', 'LOG')) as Array<Array<string | number>>
+  const mine = denied.filter((entry) => entry[entry.indexOf('username') + 1] === user).map((entry) => entry[entry.indexOf('object') + 1])
+  t.same(mine.sort(), ['another-service:key', 'flushall'], 'nothing the plugin, BullMQ or replay did was denied')
 })

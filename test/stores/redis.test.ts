@@ -296,7 +296,7 @@ t.test('a Redis Cluster client gets no claimInOrder (the two keys may live in di
   const deliver = createDelivery({ store, doneTtl: 60_000, pendingTtl: 60_000, orderingTtl: 60_000, deadline: 10_000, storeTimeout: 5000, stats: createStats() })
   const log = { info () {}, warn () {}, error () {} } as unknown as FastifyBaseLogger
   // A call's order is its SequenceNumber.
-  const event = (status: string, sequence: string): Delivery => ({ channel, status, sid: 'CA3', event: { CallStatus: status, CallSid: 'CA3', SequenceNumber: sequence }, request: { log } })
+  const event = (status: string, sequence: string): Delivery => ({ channel, account: 'AC1', status, sid: 'CA3', event: { AccountSid: 'AC1', CallStatus: status, CallSid: 'CA3', SequenceNumber: sequence }, request: { log } })
   await store.claim('warm', 60_000)
   await store.advance('o:warm', 1, 60_000)
   await store.complete('warm', '', 60_000)
