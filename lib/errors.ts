@@ -42,9 +42,17 @@ export const UnknownAccountError = createError(
 export const InvalidHostError = createError(
   'FST_TWILIO_INVALID_HOST', 'The Host header is not host[:port]: no signed URL can be built from it', 403, Error, false)
 
-/** A host route verifies a JSON body without `preParsing: verify.preParsing`: the raw text is gone. */
+/**
+ * A host route behind `twilioSignature()` received a body it cannot verify without the raw text
+ * its `preParsing` hook keeps (JSON, or a form behind a body schema). A 403, not a 5xx: the
+ * sender cannot be trusted, whatever its signature says. The fix is logged once at warn.
+ */
 export const RawBodyMissingError = createError(
-  'FST_TWILIO_RAW_BODY_MISSING', 'JSON route without the preParsing hook of twilioSignature(): the raw body needed for bodySHA256 was not kept', 500)
+  'FST_TWILIO_RAW_BODY_MISSING', 'The request body was not kept, so it cannot be verified against X-Twilio-Signature', 403, Error, false)
+
+/** A host route behind `twilioSignature()` received a body Twilio never signs (neither a form nor JSON). */
+export const UnsupportedBodyError = createError(
+  'FST_TWILIO_UNSUPPORTED_BODY', 'Only form and JSON bodies can be verified against X-Twilio-Signature', 415, Error, false)
 
 /** A JSON body whose SHA-256 is not the `bodySHA256` the signed URL carries. */
 export const BodyHashMismatchError = createError(

@@ -8,12 +8,11 @@ import { counters, fail, integer, isPlainObject, checkPath, optionalFunction, re
 import { createStats } from './delivery/stats'
 import { callbackNameIn, type Channel, CHANNELS, FAMILIES } from './families/index'
 import { MemoryStore } from './stores/memory'
+import { DEFAULT_MAX_PARAMS } from './verify/form'
 import { normalizeVerifyOptions } from './verify/options'
 import { checkQueue } from './queue/options'
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
-// Twilio sends a few dozen parameters (an inbound MMS with ten attachments about seventy).
-const DEFAULT_MAX_PARAMS = 256
 const DAY = 24 * 60 * 60 * 1000
 const STORE_METHODS = ['claim', 'complete', 'release', 'advance'] as const
 // Fastify passes its own register options (`prefix`, …) to the plugin along with ours.

@@ -9,6 +9,9 @@ import { MalformedBodyError, TooManyParamsError } from '../errors'
 
 export type FormParams = Record<string, string | string[]>
 
+/** The default bound on parameters: Twilio sends a few dozen (an inbound MMS with ten attachments about seventy). */
+export const DEFAULT_MAX_PARAMS = 256
+
 /**
  * Objects with no `Object.prototype` in their chain, yet in V8's fast mode (`Object.create(null)`
  * makes slow dictionary objects): `__proto__` and `constructor` are plain own keys on them.

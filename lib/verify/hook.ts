@@ -2,31 +2,71 @@
  * `twilioSignature(options)`: the plugin's verification as hooks for a host's own routes (the
  * incoming-call URL, `<Gather>` actions, Studio's HTTP requests). The same checks, coded 403s,
  * warn log, `publicUrl`/`trustProxy` handling, rotation, SharedKeys and token lookup as the
- * status routes; the host's own body parser supplies the parameters.
+ * status routes. Its `preParsing` keeps a form or JSON body's raw text, so the check sees what
+ * Twilio sent whatever the host's parser and schema (coercion, defaults, `removeAdditional`)
+ * make of `request.body`.
  */
 import { PassThrough, type Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { TwilioSignatureHook, TwilioSignatureOptions } from '../../types/index'
-import { InvalidOptionError, RawBodyMissingError } from '../errors'
+import { InvalidOptionError, RawBodyMissingError, UnsupportedBodyError } from '../errors'
 import { rejectUnknownKeys } from '../option-checks'
+import { type CheckResult, createSignatureCheck, type SignedParts } from './check'
+import { DEFAULT_MAX_PARAMS, type FormParams, parseForm } from './form'
 import { normalizeVerifyOptions, VERIFY_KEYS } from './options'
 import { targetOf } from './public-url'
-import type { Params } from './signature'
-import { createSignatureCheck } from './check'
+import { signatureShape } from './signature'
 
-function isJson (request: FastifyRequest): boolean {
+const FORM = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
+// `application/json`, or a `+json` type such as Event Streams' CloudEvents (docs/twilio-facts.md §10.1).
+const JSON_TYPES = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
+
+/** The bodies Twilio signs: a form (its parameters) or JSON (`bodySHA256`); `null` for any other. */
+function kindOf (request: FastifyRequest): 'form' | 'json' | null {
   const type = request.headers['content-type']
-  return typeof type === 'string' && /^application\/json\b/i.test(type)
+  if (type === undefined) return null
+  return FORM.test(type) ? 'form' : JSON_TYPES.test(type) ? 'json' : null
+}
+
+/** A JSON body's top-level `AccountSid`, as the plugin's routes read it. */
+function jsonAccountSid (raw: string): unknown {
+  let json: unknown
+  try {
+    json = JSON.parse(raw)
+  } catch {
+    return undefined
+  }
+  return typeof json === 'object' && json !== null ? (json as Record<string, unknown>).AccountSid : undefined
+}
+
+/** The query's parameters, read as the plugin reads a GET's. */
+function queryOf (target: string): FormParams {
+  const start = target.indexOf('?')
+  return parseForm(start === -1 ? '' : target.slice(start + 1), DEFAULT_MAX_PARAMS)
+}
+
+/** A host parser's form, if it is one Twilio could have signed: text values only, no schema applied. */
+function hostForm (request: FastifyRequest): FormParams | null {
+  const body = request.body
+  if (typeof body !== 'object' || body === null || request.routeOptions.schema?.body !== undefined) return null
+  for (const value of Object.values(body)) {
+    if (typeof value !== 'string' && !(Array.isArray(value) && value.every((item) => typeof item === 'string'))) return null
+  }
+  return body as FormParams
 }
 
 export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatureHook {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('twilioSignature options must be an object')
   rejectUnknownKeys('twilioSignature.', options as unknown as Record<string, unknown>, VERIFY_KEYS)
-  const check = createSignatureCheck(normalizeVerifyOptions(options as unknown as Record<string, unknown>, true))
+  const config = normalizeVerifyOptions(options as unknown as Record<string, unknown>, true)
+  const check = createSignatureCheck(config)
+  const lookup = config.tokenLookup !== null
   const raws = new WeakMap<FastifyRequest, string>()
+  // Routes told (once each) that they lack the preParsing hook: as many as the app has routes.
+  const warned = new Set<string>()
 
-  function keepRawJson (request: FastifyRequest, _reply: FastifyReply, payload: Readable, done: (err: Error | null, body?: Readable) => void): void {
-    if (!isJson(request)) return done(null, payload)
+  function keepRawBody (request: FastifyRequest, _reply: FastifyReply, payload: Readable, done: (err: Error | null, body?: Readable) => void): void {
+    if (kindOf(request) === null) return done(null, payload)
     // Fastify resolves every route's limit (its own, the instance's, or 1 MiB).
     const limit = request.routeOptions.bodyLimit as number
     const chunks: Buffer[] = []
@@ -44,25 +84,54 @@ export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatu
     done(null, tee)
   }
 
-  function verifyTwilioSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const json = isJson(request)
-    const body = request.body
-    const params = (typeof body === 'object' && body !== null ? body : {}) as Params
-    let raw: string | undefined
-    if (json) {
-      raw = raws.get(request)
-      // Without the raw text the body could not be bound to the signature: refuse, do not guess.
-      if (raw === undefined) return done(new RawBodyMissingError())
+  /** The body cannot be verified without its raw text: a 403 and, once per route, the fix. */
+  function rawBodyMissing (request: FastifyRequest): Error {
+    const route = `${request.method} ${String(request.routeOptions.url)}`
+    if (!warned.has(route)) {
+      warned.add(route)
+      request.log.warn({ route }, 'fastify-twilio-status: this route\'s body cannot be verified without the preParsing hook of twilioSignature(): add `preParsing: verify.preParsing` beside `preHandler: verify`; until then it answers 403 FST_TWILIO_RAW_BODY_MISSING')
     }
-    const checked = check(request, {
-      target: targetOf(request),
-      signed: request.method === 'GET' || json ? null : params,
-      raw,
-      accountSid: json || request.method === 'GET' ? (request.query as Record<string, unknown> | undefined)?.AccountSid ?? params.AccountSid : params.AccountSid
-    })
+    return new RawBodyMissingError()
+  }
+
+  /** What Twilio signed, read from the raw text where there is a body, or why it cannot be known. */
+  function signedPartsOf (request: FastifyRequest): SignedParts | Error {
+    const target = targetOf(request)
+    // No body: the URL alone is signed (a GET), and the query is all the request names.
+    if (request.body === undefined) return { target, signed: null, accountSid: lookup ? queryOf(target).AccountSid : undefined }
+    const kind = kindOf(request)
+    if (kind === null) return new UnsupportedBodyError()
+    const raw = raws.get(request)
+    if (kind === 'json') {
+      if (raw === undefined) return rawBodyMissing(request)
+      // The token of the account the body names: the one the handler reads (not the query's).
+      return { target, signed: null, raw, accountSid: lookup ? jsonAccountSid(raw) : undefined }
+    }
+    const params = raw === undefined ? hostForm(request) : parseForm(raw, DEFAULT_MAX_PARAMS)
+    if (params === null) return rawBodyMissing(request)
+    return { target, signed: params, accountSid: params.AccountSid }
+  }
+
+  function verifyTwilioSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const signature = request.headers['x-twilio-signature']
+    let parts: SignedParts | Error
+    if (typeof signature !== 'string' || signatureShape(signature) === null) {
+      // No signature, or none that can be an HMAC: the check refuses it (and logs it) from the
+      // headers alone, so no body is read and no token looked up for it.
+      parts = { target: targetOf(request), signed: null, accountSid: undefined }
+    } else {
+      try {
+        parts = signedPartsOf(request)
+      } catch (malformed) {
+        // parseForm's coded 400s: broken percent-encoding, more than DEFAULT_MAX_PARAMS parameters.
+        return done(malformed as Error)
+      }
+      if (parts instanceof Error) return done(parts)
+    }
+    const checked: CheckResult | Promise<CheckResult> = check(request, parts)
     if (checked === undefined || checked instanceof Error) done(checked)
     else checked.then(done, done)
   }
 
-  return Object.assign(verifyTwilioSignature, { preParsing: keepRawJson })
+  return Object.assign(verifyTwilioSignature, { preParsing: keepRawBody })
 }

@@ -9,7 +9,7 @@ import formbody from '@fastify/formbody'
 import { getExpectedBodyHash, getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
 import twilioStatus from '../../lib/index'
 import type { TwilioSignatureOptions } from '../../types/index'
-import { encodeForm, OLD_TOKEN, OTHER_TOKEN, type Params, send, type SignedRequest, TOKEN } from '../helpers/sign'
+import { captureLogs, encodeForm, type LogLine, OLD_TOKEN, OTHER_TOKEN, type Params, send, type SignedRequest, TOKEN } from '../helpers/sign'
 
 const { twilioSignature } = twilioStatus
 const HOST = 'voice.example.com'
@@ -126,7 +126,7 @@ t.test('a JSON host route: the preParsing hook keeps the raw body for bodySHA256
   t.equal(res.statusCode, 403)
   t.equal(JSON.parse(res.body).code, 'FST_TWILIO_BODY_HASH_MISMATCH')
   const withoutRaw = await send(port, json('/studio/json-without-raw', body))
-  t.equal(withoutRaw.statusCode, 500, 'a JSON route without the preParsing hook is refused, never half-verified')
+  t.equal(withoutRaw.statusCode, 403, 'a JSON route without the preParsing hook is refused, never half-verified')
   t.equal(JSON.parse(withoutRaw.body).code, 'FST_TWILIO_RAW_BODY_MISSING')
   t.same(ran, ['json:greeting'])
 })
@@ -191,4 +191,273 @@ t.test('twilioSignature checks its options once', async (t) => {
   t.throws(() => twilioSignature(null as unknown as TwilioSignatureOptions), { code: 'FST_TWILIO_INVALID_OPTION' })
   t.throws(() => twilioSignature({ authToken: TOKEN, sms: {} } as unknown as TwilioSignatureOptions), { code: 'FST_TWILIO_INVALID_OPTION', message: /unknown option twilioSignature\.sms/ })
   t.throws(() => twilioSignature({} as TwilioSignatureOptions), { message: /option authToken must be/ })
+})
+
+/** A host app logging every level into memory, with `routes` added, on a loopback port. */
+async function logged (t: tap.Test, routes: (app: FastifyInstance) => void | Promise<void>): Promise<{ port: number, lines: LogLine[] }> {
+  const logs = captureLogs()
+  const app = Fastify({ logger: { level: 'trace', stream: logs.stream } })
+  t.teardown(() => app.close())
+  await routes(app)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  return { port: (app.server.address() as { port: number }).port, lines: logs.lines }
+}
+
+function codeOf (body: string): unknown {
+  return (JSON.parse(body) as { code?: unknown }).code
+}
+
+function errorLines (lines: readonly LogLine[]): LogLine[] {
+  return lines.filter((line) => line.level >= 50)
+}
+
+/** `request` with its X-Twilio-Signature replaced (`undefined`: removed). */
+function withSignature (request: SignedRequest, signature: string | undefined): SignedRequest {
+  const headers = { ...request.headers }
+  if (signature === undefined) delete headers['x-twilio-signature']
+  else headers['x-twilio-signature'] = signature
+  return { ...request, headers }
+}
+
+/** A signature of the right shape that no token made. */
+const WELL_FORMED = 'A'.repeat(27) + '='
+
+t.test('an unsigned JSON {} to the README voice route (no preParsing) is 403 FST_TWILIO_MISSING_SIGNATURE, never a 500 or an error log', async (t) => {
+  const ran: string[] = []
+  const { port, lines } = await logged(t, async (app) => {
+    await app.register(formbody)
+    const verify = twilioSignature({ authToken: TOKEN })
+    app.post('/voice/incoming', { preHandler: verify }, async () => { ran.push('incoming'); return 'never' })
+  })
+  const unsigned: SignedRequest = { method: 'POST', url: '/voice/incoming', headers: { host: HOST, 'content-type': 'application/json' }, payload: '{}' }
+  const res = await send(port, unsigned)
+  t.equal(res.statusCode, 403)
+  t.equal(codeOf(res.body), 'FST_TWILIO_MISSING_SIGNATURE')
+  const malformed = await send(port, withSignature(unsigned, 'not a signature'))
+  t.equal(malformed.statusCode, 403)
+  t.equal(codeOf(malformed.body), 'FST_TWILIO_MALFORMED_SIGNATURE')
+  t.same(errorLines(lines), [], 'nothing logged at error')
+  t.same(ran, [])
+})
+
+t.test('a well-formed signature on a body the hook did not keep is 403 FST_TWILIO_RAW_BODY_MISSING, with one warn per route naming preParsing', async (t) => {
+  const ran: string[] = []
+  const { port, lines } = await logged(t, async (app) => {
+    await app.register(formbody)
+    const verify = twilioSignature({ authToken: TOKEN })
+    app.post('/studio/json', { preHandler: verify }, async () => { ran.push('json'); return 'never' })
+    app.post('/voice/schema', { preHandler: verify, schema: { body: { type: 'object' } } }, async () => { ran.push('schema'); return 'never' })
+  })
+  const body = '{"step":"greeting"}'
+  const genuine = json('/studio/json', body)
+  for (let i = 0; i < 3; i++) {
+    const res = await send(port, genuine)
+    t.equal(res.statusCode, 403, 'even a genuine request: its body cannot be bound to the signature')
+    t.equal(codeOf(res.body), 'FST_TWILIO_RAW_BODY_MISSING')
+  }
+  const forged = await send(port, withSignature(genuine, WELL_FORMED))
+  t.equal(codeOf(forged.body), 'FST_TWILIO_RAW_BODY_MISSING', 'no HMAC is spent on a body that cannot be verified')
+  const schemaForm = await send(port, form('/voice/schema', CALL))
+  t.equal(schemaForm.statusCode, 403, 'a form behind a body schema: the schema may have changed request.body')
+  t.equal(codeOf(schemaForm.body), 'FST_TWILIO_RAW_BODY_MISSING')
+  const warns = lines.filter((line) => line.level === 40 && /preParsing/.test(line.msg))
+  t.same(warns.map((line) => line.route), ['POST /studio/json', 'POST /voice/schema'], 'once per route')
+  t.same(errorLines(lines), [])
+  t.same(ran, [])
+})
+
+const COERCE = { type: 'object', properties: { SequenceNumber: { type: 'integer' } } }
+const DEFAULTS = { type: 'object', properties: { Direction: { type: 'string', default: 'inbound' } } }
+const STRIP = { type: 'object', properties: { CallSid: { type: 'string' } }, additionalProperties: false }
+
+t.test('a host body schema changes nothing the hook verifies: coercion, defaults and removeAdditional', async (t) => {
+  const seen: Record<string, unknown> = {}
+  const { port, lines } = await logged(t, async (app) => {
+    await app.register(formbody)
+    const verify = twilioSignature({ authToken: TOKEN })
+    for (const [path, schema] of [['/coerce', COERCE], ['/defaults', DEFAULTS], ['/strip', STRIP]] as const) {
+      app.post(path, { preParsing: verify.preParsing, preHandler: verify, schema: { body: schema } }, async (request) => {
+        seen[path] = { ...(request.body as object) }
+        return 'ok'
+      })
+    }
+  })
+  const call = { ...CALL, SequenceNumber: '3' }
+  for (const path of ['/coerce', '/defaults', '/strip']) {
+    const ok = await send(port, form(path, call))
+    t.equal(ok.statusCode, 200, `${path}: Twilio's own request verifies`)
+    const forged = await send(port, form(path, call, OTHER_TOKEN))
+    t.equal(forged.statusCode, 403, `${path}: signed with another token`)
+    t.equal(codeOf(forged.body), 'FST_TWILIO_INVALID_SIGNATURE')
+    const tampered = await send(port, { ...form(path, call), payload: encodeForm({ ...call, SequenceNumber: '4' }) })
+    t.equal(codeOf(tampered.body), 'FST_TWILIO_INVALID_SIGNATURE', `${path}: a changed parameter`)
+    t.notMatch(tampered.body, /iterable/)
+  }
+  t.equal((seen['/coerce'] as Params).SequenceNumber, 3, 'the handler gets the coerced body')
+  t.equal((seen['/defaults'] as Params).Direction, 'inbound', 'and the default')
+  t.same(seen['/strip'], { CallSid: CALL.CallSid }, 'and what removeAdditional left')
+  // A forged request that names the defaulted parameter itself is refused too.
+  const withDefault = { ...form('/defaults', call), payload: encodeForm({ ...call, Direction: 'inbound' }) }
+  t.equal((await send(port, withDefault)).statusCode, 403)
+  t.same(errorLines(lines), [])
+})
+
+t.test('a coercing schema without the preParsing hook: 403 FST_TWILIO_RAW_BODY_MISSING, never "number 3 is not iterable"', async (t) => {
+  const { port, lines } = await logged(t, async (app) => {
+    await app.register(formbody)
+    app.post('/coerce', { preHandler: twilioSignature({ authToken: TOKEN }), schema: { body: COERCE } }, async () => 'never')
+  })
+  const res = await send(port, form('/coerce', { CallSid: 'CA1', SequenceNumber: '3' }))
+  t.equal(res.statusCode, 403)
+  t.equal(codeOf(res.body), 'FST_TWILIO_RAW_BODY_MISSING')
+  t.notMatch(res.body, /iterable/)
+  t.same(errorLines(lines), [])
+})
+
+t.test('a host form parser whose values are not Twilio\'s text is refused 403, not verified against what it made', async (t) => {
+  const { port } = await logged(t, (app) => {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      const text = body as string
+      if (text === 'as-text') return done(null, text)
+      if (text === 'as-null') return done(null, null)
+      if (text.startsWith('list')) return done(null, { CallSid: ['CA1', 2] })
+      done(null, { CallSid: 'CA1', SequenceNumber: 3 })
+    })
+    app.post('/voice', { preHandler: twilioSignature({ authToken: TOKEN }) }, async () => 'never')
+  })
+  for (const payload of ['CallSid=CA1&SequenceNumber=3', 'list', 'as-text', 'as-null']) {
+    const signed = { ...form('/voice', { CallSid: 'CA1' }), payload }
+    const res = await send(port, signed)
+    t.equal(res.statusCode, 403, payload)
+    t.equal(codeOf(res.body), 'FST_TWILIO_RAW_BODY_MISSING')
+  }
+})
+
+t.test('a body Twilio never signs (text/plain, any other type) is refused 415, even under a signature that matches the URL', async (t) => {
+  const ran: string[] = []
+  const { port } = await logged(t, (app) => {
+    const verify = twilioSignature({ authToken: TOKEN })
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
+    app.post('/voice', { preParsing: verify.preParsing, preHandler: verify }, async () => { ran.push('voice'); return 'never' })
+  })
+  const url = `http://${HOST}/voice`
+  for (const type of ['text/plain', undefined]) {
+    const headers: Record<string, string> = { host: HOST, 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, url, {}) }
+    if (type !== undefined) headers['content-type'] = type
+    const res = await send(port, { method: 'POST', url: '/voice', headers, payload: 'CallSid=CA1' })
+    t.equal(res.statusCode, 415, String(type))
+    t.equal(codeOf(res.body), 'FST_TWILIO_UNSUPPORTED_BODY')
+    const unsigned = await send(port, { method: 'POST', url: '/voice', headers: { ...headers, 'x-twilio-signature': '' }, payload: 'CallSid=CA1' })
+    t.equal(codeOf(unsigned.body), 'FST_TWILIO_MALFORMED_SIGNATURE', 'the signature is refused first')
+  }
+  t.same(ran, [])
+})
+
+t.test('with the preParsing hook a form is read from its raw text, strictly: broken percent-encoding and too many parameters are 400', async (t) => {
+  const { port, lines } = await logged(t, async (app) => {
+    await app.register(formbody)
+    const verify = twilioSignature({ authToken: TOKEN })
+    app.post('/voice', { preParsing: verify.preParsing, preHandler: verify }, async (request) => (request.body as Params).Digits ?? 'none')
+  })
+  const repeated = { ...CALL, Digits: ['1', '2'] }
+  t.equal((await send(port, form('/voice', repeated))).statusCode, 200, 'a repeated name signs every value')
+  const broken = { ...form('/voice', CALL), payload: 'CallSid=%E0%A4' }
+  const res = await send(port, broken)
+  t.equal(res.statusCode, 400)
+  t.equal(codeOf(res.body), 'FST_TWILIO_MALFORMED_BODY')
+  const many: Params = {}
+  for (let i = 0; i < 257; i++) many[`P${i}`] = 'x'
+  const tooMany = await send(port, form('/voice', many))
+  t.equal(tooMany.statusCode, 400)
+  t.equal(codeOf(tooMany.body), 'FST_TWILIO_TOO_MANY_PARAMS')
+  t.same(errorLines(lines), [])
+})
+
+const ACCOUNT_A = 'AC' + 'a'.repeat(32)
+const ACCOUNT_B = 'AC' + 'b'.repeat(32)
+
+t.test('a JSON hook route looks the token up by the body\'s AccountSid, the one its handler reads, not the query\'s', async (t) => {
+  const asked: unknown[] = []
+  const tokens: Record<string, string> = { [ACCOUNT_A]: TOKEN, [ACCOUNT_B]: OTHER_TOKEN }
+  const handled: unknown[] = []
+  const { port } = await logged(t, (app) => {
+    const verify = twilioSignature({ authToken: (accountSid) => { asked.push(accountSid); return tokens[accountSid as string] } })
+    app.post('/studio/json', { preParsing: verify.preParsing, preHandler: verify }, async (request) => {
+      handled.push((request.body as { AccountSid?: string }).AccountSid)
+      return 'ok'
+    })
+  })
+  /** Signed by `token`, the query naming `queryAccount`, the body `body`. */
+  function signed (queryAccount: string, body: string, token: string): SignedRequest {
+    const target = `/studio/json?AccountSid=${queryAccount}&bodySHA256=${getExpectedBodyHash(body) as string}`
+    return {
+      method: 'POST',
+      url: target,
+      headers: { host: HOST, 'content-type': 'application/json', 'x-twilio-signature': getExpectedTwilioSignature(token, `http://${HOST}${target}`, {}) },
+      payload: body
+    }
+  }
+  const mixed = await send(port, signed(ACCOUNT_A, JSON.stringify({ AccountSid: ACCOUNT_B }), TOKEN))
+  t.equal(mixed.statusCode, 403, 'signed by A, the query naming A, the body naming B: not verified as A for B')
+  t.equal(codeOf(mixed.body), 'FST_TWILIO_INVALID_SIGNATURE')
+  t.same(asked, [ACCOUNT_B])
+  t.same(handled, [])
+  t.equal((await send(port, signed(ACCOUNT_A, JSON.stringify({ AccountSid: ACCOUNT_A }), TOKEN))).statusCode, 200, 'A for A')
+  t.equal((await send(port, signed(ACCOUNT_A, JSON.stringify({ AccountSid: ACCOUNT_B }), OTHER_TOKEN))).statusCode, 200, 'B\'s own request, whatever its query says')
+  t.same(handled, [ACCOUNT_A, ACCOUNT_B], 'each verified by the token of the account its handler read')
+  asked.length = 0
+  const notAnObject = await send(port, signed(ACCOUNT_A, '"AC"', TOKEN))
+  t.equal(codeOf(notAnObject.body), 'FST_TWILIO_UNKNOWN_ACCOUNT', 'a body that names no account')
+  t.same(asked, [undefined])
+})
+
+t.test('a lenient host JSON parser: a body that is not JSON names no account, and is not a 5xx', async (t) => {
+  const asked: unknown[] = []
+  const { port } = await logged(t, (app) => {
+    const verify = twilioSignature({ authToken: (accountSid) => { asked.push(accountSid); return TOKEN } })
+    app.addContentTypeParser('application/cloudevents+json', { parseAs: 'string' }, (_request, body, done) => { done(null, { text: body }) })
+    app.post('/events', { preParsing: verify.preParsing, preHandler: verify }, async () => 'ok')
+  })
+  const body = 'not json'
+  const request = { ...json('/events', body), headers: { ...json('/events', body).headers, 'content-type': 'application/cloudevents+json' } }
+  t.equal((await send(port, request)).statusCode, 200, 'bodySHA256 binds the raw bytes')
+  t.same(asked, [undefined])
+})
+
+t.test('a GET hook route looks the token up by its query\'s AccountSid, read from the raw request target', async (t) => {
+  const asked: unknown[] = []
+  const tokens: Record<string, string> = { [ACCOUNT_A]: TOKEN }
+  const { port } = await logged(t, (app) => {
+    const verify = twilioSignature({ authToken: (accountSid) => { asked.push(accountSid); return tokens[accountSid as string] } })
+    app.get('/voice/status', { preParsing: verify.preParsing, preHandler: verify }, async () => 'ok')
+  })
+  function get (target: string): SignedRequest {
+    return { method: 'GET', url: target, headers: { host: HOST, 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, `http://${HOST}${target}`, {}) } }
+  }
+  t.equal((await send(port, get(`/voice/status?AccountSid=${ACCOUNT_A}&CallStatus=ringing`))).statusCode, 200)
+  t.equal(codeOf((await send(port, get('/voice/status'))).body), 'FST_TWILIO_UNKNOWN_ACCOUNT', 'no query, no account')
+  const broken = await send(port, get('/voice/status?AccountSid=%E0'))
+  t.equal(broken.statusCode, 400)
+  t.equal(codeOf(broken.body), 'FST_TWILIO_MALFORMED_BODY')
+  t.same(asked, [ACCOUNT_A, undefined])
+})
+
+t.test('an unsigned or malformed request to a hook route never reaches the token lookup', async (t) => {
+  let asked = 0
+  const { port, lines } = await logged(t, async (app) => {
+    await app.register(formbody)
+    const verify = twilioSignature({ authToken: () => { asked++; throw new Error('token store down') } })
+    app.post('/voice', { preParsing: verify.preParsing, preHandler: verify }, async () => 'never')
+    app.post('/studio', { preHandler: verify }, async () => 'never')
+  })
+  for (const path of ['/voice', '/studio']) {
+    for (const signature of [undefined, '', 'x'.repeat(28), WELL_FORMED.slice(1), `${WELL_FORMED}, ${WELL_FORMED}`]) {
+      for (const request of [form(path, CALL), json(path, '{}')]) {
+        const res = await send(port, withSignature(request, signature))
+        t.equal(res.statusCode, 403, `${path} ${String(signature)}`)
+      }
+    }
+  }
+  t.equal(asked, 0)
+  t.same(errorLines(lines), [])
 })
