@@ -20,6 +20,15 @@ export const EXIT = {
   software: 70
 } as const
 
+/** What each exit status means, as the top-level help lists them: every status has one. */
+export const EXIT_MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
+  ok: 'success',
+  failed: 'an answer other than 2xx, a request that does not verify or a Redis command refused',
+  usage: 'usage error',
+  unreachable: 'the app (or Redis) could not be reached',
+  software: 'an internal error (a bug in the command line: please report it)'
+}
+
 /** An error the user can act on: its message is printed (never a stack), and it exits with `exitCode`. */
 export class CliError extends Error {
   readonly exitCode: number

@@ -20,7 +20,8 @@ export interface Capture {
   readonly body?: string
   /** Parameters as an app parsed them. */
   readonly params?: CapturedParams
-  readonly tokens: readonly string[]
+  /** The capture names a token (`token`, `tokens`, `authToken`): never read, since whoever wrote it chose it. */
+  readonly namesToken: boolean
   readonly publicUrl?: string
 }
 
@@ -56,7 +57,6 @@ function fromJson (object: Record<string, unknown>): Capture {
   const urls = Array.isArray(object.urls) ? object.urls.filter((u): u is string => typeof u === 'string') : []
   const address = text(object.url) ?? urls[0] ?? text(req.url)
   const absolute = address !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(address)
-  const tokenList = [object.tokens, object.token, object.authToken].flatMap((t) => Array.isArray(t) ? t : [t])
   const body = object.body
   return {
     method: text(object.method) ?? text(req.method),
@@ -65,7 +65,7 @@ function fromJson (object: Record<string, unknown>): Capture {
     headers,
     body: text(body) ?? text(object.rawBody),
     params: isObject(object.params) ? paramsFrom(object.params) : isObject(body) ? paramsFrom(body) : undefined,
-    tokens: tokenList.filter((t): t is string => typeof t === 'string' && t !== ''),
+    namesToken: ['tokens', 'token', 'authToken'].some((name) => object[name] !== undefined),
     publicUrl: text(object.publicUrl)
   }
 }
@@ -103,7 +103,7 @@ function fromHttp (input: string): Capture {
     target: absolute ? undefined : start[2],
     headers,
     body: body === '' ? undefined : body,
-    tokens: []
+    namesToken: false
   }
 }
 

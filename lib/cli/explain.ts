@@ -6,15 +6,17 @@
  * (a TLS proxy), host, port (Twilio's port quirk, §1.5), path prefix, query encoding, a GET's
  * parameters sent as a body, a JSON URL without `bodySHA256`, a body parser's damage, and which
  * of the tokens given signs it (rotation, subaccounts, §5). Tokens are never printed.
+ * A capture is untrusted: a token written in it is never used, what it holds is printed with
+ * its control characters escaped, and it is bounded by maxParams as the plugin bounds a request.
  */
 import { MalformedBodyError } from '../errors'
-import { parseForm } from '../verify/form'
+import { DEFAULT_MAX_PARAMS, parseForm } from '../verify/form'
 import {
   algorithmOf, bodyHash, createVerifier, type Params, parseSignatureSettings, type RejectReason, signingKey, type SigningKey
 } from '../verify/signature'
-import { CliError, EXIT, listOf, methodOf, parseCommand, paramsOf, stringOf, tokensOf } from './args'
+import { CliError, EXIT, listOf, methodOf, numberOf, parseCommand, paramsOf, stringOf, tokensOf } from './args'
 import { type Capture, parseCapture } from './capture'
-import { type Io, type Style, styleOf, wrapText } from './io'
+import { type Io, printable, type Style, styleOf, wrapText } from './io'
 import { encodeForm } from './sign'
 
 /** Where else Twilio may have called: what `--public-url` and the `X-Forwarded-*` headers say. */
@@ -41,6 +43,8 @@ export interface ExplainInput {
   /** `X-Twilio-Webhooks-Signature-Settings`, when sent (a SharedKey signature). */
   readonly settings?: string
   readonly hints?: Hints
+  /** The app's `maxParams` option: the plugin refuses a request with more parameters (default 256). */
+  readonly maxParams?: number
 }
 
 export type Part = 'signature' | 'scheme' | 'host' | 'port' | 'prefix' | 'path' | 'query' | 'method' | 'json' | 'body'
@@ -53,13 +57,15 @@ export interface Finding {
   readonly signed: string
   /** Why they differ, and what to do. */
   readonly why: string
+  /** The fix in one line, printed after the findings (a `publicUrl` to set is `Diagnosis.publicUrl`). */
+  readonly fix?: string
 }
 
 export interface Diagnosis {
   /** The app, with the plugin's strict parser, would accept the request as it arrived. */
   readonly verifies: boolean
   /** Why the plugin refuses it as it arrived (its warn log's `reason`); `null` when it verifies. */
-  readonly reason: RejectReason | 'malformed-body' | 'body-parser' | null
+  readonly reason: RejectReason | 'malformed-body' | 'body-parser' | 'too-many-params' | null
   readonly url: string
   /** The URL Twilio signed, when found. */
   readonly signedUrl: string | null
@@ -248,7 +254,8 @@ function bodyVariants (input: ExplainInput, signed: Params | null, rawBody: stri
         part: 'json',
         seen: 'no bodySHA256 in the URL',
         signed: `bodySHA256=${bodyHash(rawBody)}`,
-        why: 'Twilio adds bodySHA256 (the body\'s SHA-256) to the URL of a JSON callback and signs that URL: the query was dropped on the way to the app.'
+        why: 'Twilio adds bodySHA256 (the body\'s SHA-256) to the URL of a JSON callback and signs that URL: the query was dropped on the way to the app.',
+        fix: 'pass the request target to the app unchanged, with its query string (?bodySHA256=…).'
       }
     })
   }
@@ -293,8 +300,9 @@ function bodyVariants (input: ExplainInput, signed: Params | null, rawBody: stri
       }
     })
   }
-  // Without the raw body, a value a parser trimmed can be guessed back (one at a time).
-  if (input.method === 'POST' && input.json !== true && input.body === undefined && signed !== null) {
+  // Without the raw body, a value a parser trimmed can be guessed back (one at a time): each
+  // guess is an HMAC over every parameter, so only for as many as Twilio sends.
+  if (input.method === 'POST' && input.json !== true && input.body === undefined && signed !== null && Object.keys(signed).length <= TRIM_GUESSES) {
     for (const [name, value] of Object.entries(signed)) {
       if (typeof value !== 'string') continue
       for (const restored of [value + ' ', ' ' + value, value + '\n']) {
@@ -309,6 +317,9 @@ function bodyVariants (input: ExplainInput, signed: Params | null, rawBody: stri
   }
   return variants
 }
+
+/** Trimmed values are guessed back only for up to this many parameters (Twilio sends a few dozen). */
+export const TRIM_GUESSES = 100
 
 const TRIMMED = 'A body parser trimmed the value: Twilio signs it as sent. Parse forms with one that keeps values as they are (@fastify/formbody, or the plugin\'s own routes); turn off trimming middleware.'
 
@@ -434,6 +445,31 @@ function accountOf (params: Params | null, query: string | null): string | undef
   return new URLSearchParams(query ?? '').get('AccountSid') ?? undefined
 }
 
+/** `a=1&b=2`'s pairs, as the plugin's form parser counts them (an empty piece is none). */
+function pairCount (form: string): number {
+  let count = 0
+  for (let start = 0, end = 0; start <= form.length; start = end + 1) {
+    end = form.indexOf('&', start)
+    if (end === -1) end = form.length
+    if (end > start) count++
+  }
+  return count
+}
+
+/** How many parameters the plugin reads from the request: a form body's or GET query's pairs, a JSON object's names. */
+function paramCount (input: ExplainInput, query: string | null): number {
+  const given = Object.values(input.params ?? {}).reduce((n, v) => n + (typeof v === 'string' ? 1 : v.length), 0)
+  if (input.method === 'GET') return pairCount(query ?? '') + given
+  if (input.body === undefined) return input.json === true ? Object.keys(input.params ?? {}).length : given
+  if (input.json !== true) return pairCount(input.body)
+  try {
+    const json: unknown = JSON.parse(input.body)
+    return typeof json === 'object' && json !== null && !Array.isArray(json) ? Object.keys(json).length : 0
+  } catch {
+    return 0
+  }
+}
+
 /** Whether the request verifies with one of `tokens` and, if not, what differs from what Twilio signed. */
 export function diagnose (input: ExplainInput, tokens: readonly string[]): Diagnosis {
   const notes: string[] = []
@@ -443,6 +479,14 @@ export function diagnose (input: ExplainInput, tokens: readonly string[]): Diagn
   const result = (rest: Partial<Diagnosis> & Pick<Diagnosis, 'reason'>): Diagnosis => ({
     verifies: false, url: input.url, signedUrl: null, tokenIndex: null, tokenCount: tokens.length, findings, notes, publicUrl: null, tried: 0, ...rest
   })
+  // The plugin refuses more than maxParams before any signature check; explain reads no further either.
+  const maxParams = input.maxParams ?? DEFAULT_MAX_PARAMS
+  const count = paramCount(input, seen.query)
+  if (count > maxParams) {
+    notes.push(`The request has ${count} parameters, more than maxParams (${maxParams}): the plugin answers it 400 FST_TWILIO_TOO_MANY_PARAMS before any signature check. ` +
+      'If the app sets maxParams higher, give that value with --max-params.')
+    return result({ reason: 'too-many-params' })
+  }
 
   // The parameters as the plugin reads them: none for GET and JSON, the raw body's for a form.
   let signed: Params | null = null
@@ -594,7 +638,8 @@ export function diagnose (input: ExplainInput, tokens: readonly string[]): Diagn
       signed: expected === null ? 'no bodySHA256 in the URL' : `bodySHA256 ${expected.slice(0, 12)}…`,
       why: expected === null
         ? 'The signature covers the URL alone but the body is JSON and the URL has no bodySHA256: Twilio did not sign this body.'
-        : `The URL and token are right, but the body is not the one Twilio hashed${how === undefined ? ' (it was changed on the way)' : `: ${how}`}. The body must reach the check byte for byte.`
+        : `The URL and token are right, but the body is not the one Twilio hashed${how === undefined ? ' (it was changed on the way)' : `: ${how}`}. The body must reach the check byte for byte.`,
+      ...(expected === null ? { fix: 'sign JSON as Twilio does: bodySHA256 added to the URL, then that URL signed (sign --method JSON).' } : {})
     })
   }
 
@@ -604,13 +649,19 @@ export function diagnose (input: ExplainInput, tokens: readonly string[]): Diagn
       'Most likely the token is wrong: Twilio signs with the account\'s primary Auth Token (a secondary one does not verify until it is promoted), ' +
       `a subaccount's webhooks with the subaccount's token${account === undefined ? '' : ` (this one names AccountSid ${account})`}, and an API key secret never verifies.`)
     if (input.hints?.publicUrl === undefined) notes.push('If Twilio calls another host (a tunnel, a load balancer), give the callback URL configured at Twilio with --public-url.')
-    if (input.method === 'POST' && input.json !== true && input.body === undefined) notes.push('Give the raw body (--body, or a capture with it): a parser\'s damage, such as a dropped repeated value, cannot be undone from parsed parameters.')
+    if (input.method === 'POST' && input.json !== true && input.body === undefined) {
+      notes.push('Give the raw body (--body, or a capture with it): a parser\'s damage, such as a dropped repeated value, cannot be undone from parsed parameters' +
+        (count > TRIM_GUESSES ? `, and with more than ${TRIM_GUESSES} parameters values a parser may have trimmed are not guessed back.` : '.'))
+    }
     if (settings === null) {
       const odd = tokens.map((token, i) => /^[0-9a-f]{32}$/.test(token) ? 0 : i + 1).filter((i) => i > 0)
       if (odd.length > 0) notes.push(`--token #${odd.join(', #')} ${odd.length === 1 ? 'is' : 'are'} not shaped like an Auth Token (32 lower-case hex digits).`)
     }
   }
 }
+
+/** The largest maxParams the plugin's options accept. */
+const LARGEST_MAX_PARAMS = 100_000
 
 const OPTIONS = {
   file: { type: 'string', short: 'f' },
@@ -622,7 +673,8 @@ const OPTIONS = {
   body: { type: 'string' },
   'body-file': { type: 'string' },
   token: { type: 'string', multiple: true },
-  'public-url': { type: 'string' }
+  'public-url': { type: 'string' },
+  'max-params': { type: 'string' }
 } as const
 
 export function explainHelp (): string {
@@ -637,7 +689,7 @@ The request, from a file, flags, or both (flags win):
   -f, --file FILE      a raw HTTP request (request line, headers, a blank line, the body: as a
                        tunnel's inspector or curl -v shows it), or a JSON object with url (or
                        urls, as in the plugin's warn log), method, headers, body (raw text) or
-                       params, token(s); - reads standard input
+                       params; - reads standard input. A token in the file is never used
   --url URL            the URL the app checked: the first of the warn log's urls, or its
                        scheme://host[:port] and the request target as it arrived (default: http://
                        and the capture's Host and target)
@@ -651,6 +703,8 @@ The request, from a file, flags, or both (flags win):
                        subaccount's (default: TWILIO_AUTH_TOKEN); the one that signs is named by
                        its place (#1, #2, …)
   --public-url URL     the callback URL configured at Twilio, or the app's publicUrl option
+  --max-params N       the app's maxParams option (default ${DEFAULT_MAX_PARAMS}): the plugin refuses a request
+                       with more parameters before any signature check, and so does explain
   --no-color           no colour (also NO_COLOR=1; colour is used only on a terminal)
 
 Exit status: 0 it verifies, 1 it does not, 2 usage error.
@@ -663,7 +717,7 @@ Example, with the URL from the plugin's warn log and the request from a tunnel's
 /** The request to explain, from the capture and the flags (which win over it). */
 async function inputOf (values: Parameters<typeof stringOf>[0], io: Io): Promise<{ input: ExplainInput, tokens: string[] }> {
   const file = stringOf(values, 'file')
-  const capture: Capture = file === undefined ? { headers: {}, tokens: [] } : parseCapture(await io.readFile(file))
+  const capture: Capture = file === undefined ? { headers: {}, namesToken: false } : parseCapture(await io.readFile(file))
   const headers: Record<string, string> = { ...capture.headers }
   for (const line of listOf(values, 'header')) {
     const colon = line.indexOf(':')
@@ -697,9 +751,12 @@ async function inputOf (values: Parameters<typeof stringOf>[0], io: Io): Promise
   const type = headers['content-type'] ?? ''
   const json = given === 'JSON' || /json/i.test(type) || (type === '' && body !== undefined && /^\s*[{[]/.test(body))
   const pairs = listOf(values, 'param')
-  // --token, else the capture's, else TWILIO_AUTH_TOKEN.
-  const chosen = listOf(values, 'token').length === 0 && capture.tokens.length > 0 ? [...capture.tokens] : tokensOf(values, io.env)
-  if (chosen.length === 0) throw new CliError('explain needs the token(s) to try: --token (repeatable) or TWILIO_AUTH_TOKEN; they are never printed')
+  // The user's own tokens only: a capture comes from elsewhere, and one that names the token
+  // that signed it would verify whatever it says.
+  const chosen = tokensOf(values, io.env)
+  const ignored = capture.namesToken ? ' (a token written in the capture is never used: whoever wrote the capture chose it)' : ''
+  if (chosen.length === 0) throw new CliError(`explain needs the token(s) to try: --token (repeatable) or TWILIO_AUTH_TOKEN; they are never printed${ignored}`)
+  if (ignored !== '') io.stderr('fastify-twilio-status: the capture\'s token is ignored: explain verifies with --token or TWILIO_AUTH_TOKEN only\n')
   return {
     input: {
       url,
@@ -709,7 +766,8 @@ async function inputOf (values: Parameters<typeof stringOf>[0], io: Io): Promise
       json,
       params: pairs.length > 0 ? paramsOf(pairs) : capture.params,
       settings: headers['x-twilio-webhooks-signature-settings'],
-      hints
+      hints,
+      maxParams: numberOf(values, 'max-params', DEFAULT_MAX_PARAMS, 1, LARGEST_MAX_PARAMS)
     },
     tokens: chosen
   }
@@ -721,30 +779,36 @@ const REASONS: Readonly<Record<NonNullable<Diagnosis['reason']>, string>> = {
   mismatch: 'no token given signs this URL and these parameters',
   'body-hash': 'the URL is signed, but the body is not the one hashed',
   'malformed-body': 'the body is malformed',
-  'body-parser': 'Twilio\'s signature is right for the body as sent, but not for the parameters the app parsed from it'
+  'body-parser': 'Twilio\'s signature is right for the body as sent, but not for the parameters the app parsed from it',
+  'too-many-params': 'it has more parameters than the app\'s maxParams'
 }
 
 /** The diagnosis as text for a person. */
 export function render (d: Diagnosis, style: Style): string {
   const out: string[] = []
   const token = (i: number): string => `--token #${i + 1}${d.tokenCount > 1 ? ` of ${d.tokenCount}` : ''}`
+  // URLs, values and the notes quoting them come from the capture: no control character reaches the terminal.
+  const p = printable
   if (d.verifies) {
-    out.push(`${style.ok('✓ Verifies')} with ${token(d.tokenIndex as number)}, as ${d.signedUrl as string}`)
+    out.push(`${style.ok('✓ Verifies')} with ${token(d.tokenIndex as number)}, as ${p(d.signedUrl as string)}`)
   } else {
     out.push(`${style.bad('✗ Does not verify')} as the app received it: ${REASONS[d.reason as NonNullable<Diagnosis['reason']>]}.`)
-    out.push(style.dim(`  URL checked: ${d.url}`))
-    if (d.signedUrl !== null && d.tokenIndex !== null) out.push(`${style.ok('✓ Twilio signed')} ${d.signedUrl}, with ${token(d.tokenIndex)}.`)
+    out.push(style.dim(`  URL checked: ${p(d.url)}`))
+    if (d.signedUrl !== null && d.tokenIndex !== null) out.push(`${style.ok('✓ Twilio signed')} ${p(d.signedUrl)}, with ${token(d.tokenIndex)}.`)
   }
   if (d.findings.length > 0) {
     out.push('', style.bold('What differs:'))
     const width = Math.max(...d.findings.map((f) => f.part.length))
     for (const f of d.findings) {
-      out.push(`  ${style.warn(f.part.padEnd(width))}  ${wrapText(`the app had ${f.seen}; Twilio signed ${f.signed}`, width + 4)}`)
-      out.push(`  ${' '.repeat(width)}  ${wrapText(f.why, width + 4)}`)
+      out.push(`  ${style.warn(f.part.padEnd(width))}  ${wrapText(p(`the app had ${f.seen}; Twilio signed ${f.signed}`), width + 4)}`)
+      out.push(`  ${' '.repeat(width)}  ${wrapText(p(f.why), width + 4)}`)
     }
   }
-  if (d.publicUrl !== null) out.push('', `Fix: register the plugin with ${style.bold(`publicUrl: '${d.publicUrl}'`)}`)
-  if (d.notes.length > 0) out.push('', ...d.notes.map((n) => `${style.dim('·')} ${wrapText(n, 2)}`))
+  const fixes = [...new Set(d.findings.flatMap((f) => f.fix === undefined ? [] : [p(f.fix)]))]
+  if (d.publicUrl !== null || fixes.length > 0) out.push('')
+  if (d.publicUrl !== null) out.push(`Fix: register the plugin with ${style.bold(`publicUrl: '${p(d.publicUrl)}'`)}`)
+  for (const fix of fixes) out.push(`Fix: ${wrapText(fix, 5)}`)
+  if (d.notes.length > 0) out.push('', ...d.notes.map((n) => `${style.dim('·')} ${wrapText(p(n), 2)}`))
   return out.join('\n') + '\n'
 }
 

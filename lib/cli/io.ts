@@ -71,6 +71,19 @@ export function styleOf (color: boolean): Style {
   return { ok: sgr(32, 39), bad: sgr(31, 39), warn: sgr(33, 39), dim: sgr(2, 22), bold: sgr(1, 22) }
 }
 
+const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+/**
+ * `text` with every control character escaped (C0, DEL and C1: `\x1b` for ESC, `\n` for a line
+ * break), so that data read from a capture, a queue or an answer cannot move the cursor, clear
+ * the screen or start an escape sequence on the user's terminal. `lines` keeps line breaks and
+ * tabs, for a body printed as text.
+ */
+export function printable (text: string, lines = false): string {
+  // Cc, Unicode's control characters, is exactly C0, DEL and C1.
+  return text.replace(lines ? /(?![\t\n])\p{Cc}/gu : /\p{Cc}/gu, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
 /** `text` wrapped at `width` columns on spaces, every line after the first indented by `indent`. */
 export function wrapText (text: string, indent: number, width = 96): string {
   const lines = ['']

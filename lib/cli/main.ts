@@ -2,9 +2,9 @@
  * The command line, as a function of its arguments and its I/O (`./io`), so that tests run it
  * in-process as a user runs the built `bin` (`./index`). Exit statuses: `EXIT` in `./args`.
  */
-import { CliError, EXIT } from './args'
+import { CliError, EXIT, EXIT_MEANINGS } from './args'
 import { explainHelp, runExplain } from './explain'
-import type { Io } from './io'
+import { type Io, printable, wrapText } from './io'
 import { replayHelp, runReplay } from './replay'
 import { runSign, signHelp } from './sign'
 import { runTrigger, triggerHelp } from './trigger'
@@ -38,8 +38,7 @@ Commands:
 The token comes from --token or the TWILIO_AUTH_TOKEN environment variable; it is never
 printed. No twilio package is needed.
 
-Exit status: 0 success, 1 an answer other than 2xx, a request that does not verify or a
-Redis command refused, 2 usage error, 3 the app (or Redis) could not be reached.
+${wrapText(`Exit status: ${Object.entries(EXIT_MEANINGS).map(([name, means]) => `${EXIT[name as keyof typeof EXIT]} ${means}`).join(', ')}.`, 0, 92)}
 
 Run "fastify-twilio-status <command> --help" for a command's options.
 `
@@ -64,10 +63,11 @@ export async function main (argv: readonly string[], io: Io): Promise<number> {
   } catch (err) {
     if (!(err instanceof CliError)) {
       // A bug, not a mistake of the user's: the stack helps a report.
-      io.stderr(`fastify-twilio-status: unexpected error: ${(err as Error).stack ?? String(err)}\n`)
+      io.stderr(`fastify-twilio-status: unexpected error: ${printable((err as Error).stack ?? String(err), true)}\n`)
       return EXIT.software
     }
-    io.stderr(`fastify-twilio-status: ${err.message}\n`)
+    // A message may quote the user's input or a capture's: no control character reaches the terminal.
+    io.stderr(`fastify-twilio-status: ${printable(err.message)}\n`)
     if (err.exitCode === EXIT.usage) io.stderr('Run "fastify-twilio-status --help" for usage.\n')
     return err.exitCode
   }

@@ -8,7 +8,7 @@
 import { once } from 'node:events'
 import { replayFailed } from '../queue/replay'
 import { CliError, EXIT, numberOf, parseCommand, stringOf, type Values } from './args'
-import type { Io } from './io'
+import { type Io, printable } from './io'
 
 type Queue = import('bullmq').Queue
 type Redis = import('ioredis').Redis
@@ -130,7 +130,8 @@ async function work (queue: Queue, target: Target, limit: number, dryRun: boolea
   }
   // The range replayFailed takes; a job removed meanwhile comes back undefined.
   const jobs = (await queue.getFailed(0, limit - 1)).filter((job) => job !== undefined)
-  for (const job of jobs) io.stdout(`${job.id}  ${job.name}  attempts ${job.attemptsMade}  ${job.failedReason.split('\n')[0]}\n`)
+  // A job's id, name and failure are whatever was written to Redis: shown, never obeyed by the terminal.
+  for (const job of jobs) io.stdout(printable(`${job.id}  ${job.name}  attempts ${job.attemptsMade}  ${job.failedReason.split('\n')[0]}`) + '\n')
   io.stdout(`${jobs.length} of ${total} ${where} listed; --dry-run: none replayed\n`)
 }
 

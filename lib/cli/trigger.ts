@@ -12,12 +12,13 @@ import {
   sampleCloudEvent, sampleEvent, sampleSid, signedEventStreamsInject, signedInject, type ParamOverrides,
   type SignedInjectOptions, type TwilioInjectOptions
 } from '../testing/index'
+import { signedUrl } from '../verify/public-url'
 import { bodyHash } from '../verify/signature'
 import {
   channelOf, CliError, EXIT, listOf, type Method, methodOf, numberOf, parseCommand, paramsOf, statusOf, stringOf, tokenOf,
   type Values
 } from './args'
-import { type Io, type Style, styleOf } from './io'
+import { type Io, printable, type Style, styleOf } from './io'
 
 /** A whole realistic lifecycle per channel, in the order Twilio sends it. */
 export const LIFECYCLES: Readonly<Record<Channel, readonly string[]>> = {
@@ -151,6 +152,8 @@ export interface PlannedRequest extends TwilioInjectOptions {
   readonly label: string
   /** `MessageSid=SM…`. */
   readonly subject: string
+  /** The URL the signature covers: `publicUrl` or the origin, then the request target. */
+  readonly signedUrl: string
 }
 
 export interface TriggerPlan {
@@ -198,7 +201,8 @@ export function planTrigger (options: TriggerOptions): TriggerPlan {
     // Twilio sends no X-Forwarded-Proto: an https URL is reached over TLS itself.
     const headers = { ...request.headers }
     delete headers['x-forwarded-proto']
-    return { ...request, headers, label: `${channel} ${status}`, subject: `${family.sidParams[0]}=${sid}` }
+    const signed = signedUrl(options.publicUrl?.replace(/\/$/, '') ?? null, { protocol: scheme, host: authority }, request.url)
+    return { ...request, headers, label: `${channel} ${status}`, subject: `${family.sidParams[0]}=${sid}`, signedUrl: signed }
   })
   return { origin: `${scheme}://${authority}`, requests }
 }
@@ -289,11 +293,11 @@ function optionsOf (values: Values, positionals: string[], io: Io): { options: T
 }
 
 function printRequest (io: Io, style: Style, plan: TriggerPlan, request: PlannedRequest, count: string, verbose: boolean): void {
-  io.stdout(`${style.dim('→')} ${count}${request.method} ${plan.origin}${shown(request.url)}  ${style.bold(request.label)}  ${style.dim(request.subject)}\n`)
+  io.stdout(`${style.dim('→')} ${count}${request.method} ${printable(plan.origin + shown(request.url))}  ${style.bold(request.label)}  ${style.dim(printable(request.subject))}\n`)
   if (!verbose) return
-  io.stdout(style.dim(`  target: ${request.url}\n`))
-  for (const [name, value] of Object.entries(request.headers)) io.stdout(style.dim(`  ${name}: ${value}\n`))
-  if (request.payload !== undefined) io.stdout(style.dim(`  body: ${request.payload}\n`))
+  const lines = [`signed URL: ${request.signedUrl}`, `target: ${request.url}`, ...Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`)]
+  if (request.payload !== undefined) lines.push(`body: ${request.payload}`)
+  for (const line of lines) io.stdout(style.dim(`  ${printable(line)}`) + '\n')
 }
 
 /** `trigger`: exit 0 when every answer is 2xx. */
@@ -306,7 +310,8 @@ export async function runTrigger (argv: readonly string[], io: Io): Promise<numb
   const style = styleOf(io.color && values['no-color'] !== true)
   const { options, delay, timeout } = optionsOf(values, positionals, io)
   const plan = planTrigger(options)
-  const many = plan.requests.length > 1
+  // A lifecycle of one event (amd, transcription) is summed up as the others are.
+  const many = values.lifecycle === true
   const refused: number[] = []
   for (const [i, request] of plan.requests.entries()) {
     if (i > 0 && delay > 0) await sleep(delay)
@@ -314,11 +319,12 @@ export async function runTrigger (argv: readonly string[], io: Io): Promise<numb
     const answer = await deliver(plan.origin, request, timeout)
     const ok = answer.status >= 200 && answer.status < 300
     if (!ok) refused.push(answer.status)
-    const status = `${answer.status} ${answer.statusText}`
-    const type = answer.contentType === undefined ? '' : `  ${style.dim(answer.contentType)}`
-    const body = many ? `  ${oneLine(answer.body, 100)}` : ''
+    // The answer is the app's (or whatever listens at --url): printed, never obeyed by the terminal.
+    const status = printable(`${answer.status} ${answer.statusText}`)
+    const type = answer.contentType === undefined ? '' : `  ${style.dim(printable(answer.contentType))}`
+    const body = many ? `  ${printable(oneLine(answer.body, 100))}` : ''
     io.stdout(`${style.dim('←')} ${ok ? style.ok(status) : style.bad(status)}${type}  ${style.dim(`${answer.ms.toFixed(0)} ms`)}${body}\n`)
-    if (!many && answer.body !== '') io.stdout(`${answer.body}${answer.body.endsWith('\n') ? '' : '\n'}`)
+    if (!many && answer.body !== '') io.stdout(`${printable(answer.body, true)}${answer.body.endsWith('\n') ? '' : '\n'}`)
   }
   if (many) {
     const others = refused.length === 0 ? '' : `, ${refused.length} not (${[...new Set(refused)].join(', ')})`

@@ -10,7 +10,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { encodeForm, send, TOKEN } from '../helpers/sign'
+import * as bullmq from 'bullmq'
+import { encodeForm, OTHER_TOKEN, send, sha256, TOKEN } from '../helpers/sign'
+import { connectionOf, newQueue, until } from '../helpers/queue'
+import { startRedis } from '../helpers/redis'
 import { listen } from './helpers'
 
 const run = promisify(execFile)
@@ -48,6 +51,7 @@ t.test('--help: exit 0, plain text on a pipe', async (t) => {
   const ran = await fts(['--help'])
   t.equal(ran.code, 0)
   t.match(ran.stdout, /^Usage: fastify-twilio-status <command>/)
+  t.match(ran.stdout.replace(/\s+/g, ' '), /Exit status: 0 success, 1 .*, 2 usage error, 3 .*, 70 an internal error/, 'every exit status, 70 included')
   t.notOk(ran.stdout.includes('\u001b['), 'no colour when standard output is not a terminal')
   t.equal(ran.stderr, '')
   const usage = await fts(['trigger', 'fax', 'sent'])
@@ -63,6 +67,8 @@ t.test('trigger: single events and lifecycles, answered by the plugin', async (t
   const life = await fts(['trigger', 'call', '--lifecycle', '--duplicates', '--out-of-order', '--url', url])
   t.equal(life.code, 0, life.stderr)
   t.match(life.stdout, /8 sent: 8 answered 2xx\n$/)
+  const amd = await fts(['trigger', 'amd', '--lifecycle', '--url', url, '-v'])
+  t.match(amd.stdout, new RegExp(`\\n {2}signed URL: ${url}/twilio/amd/status\\n[\\s\\S]*\\n1 sent: 0 answered 2xx, 1 not \\(404\\)\\n$`), 'a lifecycle of one is summed up; -v prints the signed URL')
   const batch = await fts(['trigger', 'eventStreams', 'message.delivered', '--url', url])
   t.equal(batch.code, 0, batch.stderr)
   const get = await fts(['trigger', 'sms', 'undelivered', '--method', 'GET', '--param', 'ErrorCode=30007', '--url', url])
@@ -128,4 +134,83 @@ t.test('sign --curl and explain, through standard input', async (t) => {
   const code = await new Promise((resolve) => child.on('close', resolve))
   t.equal(code, 0)
   t.match(stdout, /^✓ Verifies with --token #1, as https:\/\/hooks\.example\.com\/twilio\/call\/status\n$/)
+})
+
+/** A capture of a request the plugin would see, as JSON: `url`, the signature header, `params` or a raw `body`. */
+function captureFile (name: string, capture: Record<string, unknown>): string {
+  const file = join(scratch, name)
+  writeFileSync(file, JSON.stringify(capture))
+  return file
+}
+
+t.test('explain never uses a token written in the capture: a forged capture does not verify', async (t) => {
+  const url = 'https://hooks.example.com/twilio/sms/status'
+  const params = { MessageSid: 'SM' + 'a'.repeat(32), MessageStatus: 'delivered' }
+  // The forger signs with a token of their own and writes it into the capture.
+  const forged = await fts(['sign', '--url', url, ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])], { TWILIO_AUTH_TOKEN: OTHER_TOKEN })
+  const file = captureFile('forged.json', { url, headers: { 'X-Twilio-Signature': forged.stdout.trim() }, params, token: OTHER_TOKEN, authToken: OTHER_TOKEN })
+  const ran = await fts(['explain', '--file', file])
+  t.equal(ran.code, 1, 'TWILIO_AUTH_TOKEN decides')
+  t.match(ran.stdout, /^✗ Does not verify as the app received it: no token given signs/)
+  t.notMatch(ran.stdout, /✓/)
+  t.equal(ran.stderr, 'fastify-twilio-status: the capture\'s token is ignored: explain verifies with --token or TWILIO_AUTH_TOKEN only\n')
+  const flag = await fts(['explain', '--file', file, '--token', TOKEN], { TWILIO_AUTH_TOKEN: '' })
+  t.equal(flag.code, 1, '--token decides')
+  const none = await fts(['explain', '--file', file], { TWILIO_AUTH_TOKEN: '' })
+  t.equal(none.code, 2, 'no token of the user\'s: a usage error, the capture\'s is not used')
+  t.match(none.stderr, /needs the token\(s\) to try[\s\S]*a token written in the capture is never used/)
+  t.notOk([ran, flag, none].some((r) => r.stdout.includes(OTHER_TOKEN) || r.stderr.includes(OTHER_TOKEN)), 'never printed')
+})
+
+t.test('explain: a capture cannot drive the terminal, with or without --no-color', async (t) => {
+  const fake = '\u001b[2J\u001b[H\u001b[32m✓ Verifies\u001b[0m with --token #1\r\n\u009b2J\u0007'
+  const raw = join(scratch, 'hostile.txt')
+  // The request line cannot hold a space or a line break: the whole of it goes in the body.
+  writeFileSync(raw, `POST /twilio/sms/status?x=\u001b[2J\u009b2J\u0007 HTTP/1.1\r\nHost: hooks.example.com\r\nX-Twilio-Signature: ${'A'.repeat(27)}=\r\n\r\nAccountSid=${encodeURIComponent(fake)}&${encodeURIComponent(fake)}=%20v%20`)
+  const json = captureFile('hostile.json', { url: `https://hooks.example.com/x?${fake}`, method: 'POST', headers: { 'X-Twilio-Signature': fake }, params: { [fake]: fake } })
+  for (const args of [['--file', raw], ['--file', raw, '--no-color'], ['--file', json, '--no-color'], ['--file', json, '--url', `http://h/${fake}`]]) {
+    const ran = await fts(['explain', ...args])
+    t.equal(ran.code, 1, args.join(' '))
+    t.notMatch(ran.stdout + ran.stderr, /(?!\n)\p{Cc}/u, 'no control character but line breaks')
+    t.ok(ran.stdout.includes('\\x1b[2J\\x1b[H\\x1b[32m✓ Verifies\\x1b[0m with --token #1\\r\\n\\x9b2J\\x07'), 'the data shown, escaped')
+    t.notMatch(ran.stdout, /^✓/m, 'no line starts with a verdict the capture wrote')
+  }
+})
+
+t.test('explain: a capture of 4,000 parameters is bounded as the plugin bounds it, and explained in linear time', async (t) => {
+  const url = 'https://hooks.example.com/twilio/sms/status'
+  const params = Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`P${i}`, `v${i}`]))
+  const pairs = Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])
+  // Signed with another token: nothing verifies, so every change is tried (the slowest case).
+  const signed = await fts(['sign', '--url', url, ...pairs], { TWILIO_AUTH_TOKEN: OTHER_TOKEN })
+  t.equal(signed.code, 0, signed.stderr)
+  // Parameters without the raw body: the case where each value was guessed back untrimmed.
+  const file = captureFile('many.json', { url: 'http://hooks.example.com/twilio/sms/status', headers: { 'X-Twilio-Signature': signed.stdout.trim() }, params })
+  const bounded = await fts(['explain', '--file', file])
+  t.equal(bounded.code, 1)
+  t.match(bounded.stdout, /^✗ Does not verify as the app received it: it has more parameters than the app's maxParams\.\n[\s\S]*The request has 4000 parameters, more than maxParams \(256\): the plugin answers it 400\s+FST_TWILIO_TOO_MANY_PARAMS before any signature check/)
+  const read = await fts(['explain', '--file', file, '--max-params', '4000'])
+  t.equal(read.code, 1)
+  t.match(read.stdout.replace(/\s+/g, ' '), /No token given signs it, as received or with any of \d+ changes tried .* with more than 100 parameters values a parser may have trimmed are not guessed back\./)
+  const body = JSON.stringify(params)
+  const json = captureFile('many-json.json', { url: `${url}?bodySHA256=${sha256(body)}`, headers: { 'X-Twilio-Signature': 'A'.repeat(27) + '=', 'Content-Type': 'application/json' }, body })
+  t.match((await fts(['explain', '--file', json])).stdout, /4000 parameters, more than maxParams \(256\)/, 'a JSON body\'s names are bounded too')
+})
+
+t.test('replay --dry-run: a queue\'s data cannot drive the terminal', async (t) => {
+  const redis = await startRedis()
+  t.teardown(() => redis.stop())
+  // The queue lives in a subtest: it is closed before Redis stops.
+  await t.test('a job whose name and failure hold escape sequences', async (t) => {
+    const { queue, name } = newQueue(t, redis)
+    const fake = '\u001b[2J\u001b[H✓ replayed\u009b1m'
+    await queue.add(`sms ${fake}`, {}, { jobId: 'hostile', attempts: 1 })
+    const worker = new bullmq.Worker(queue.name, async () => { throw new Error(`down ${fake}`) }, { connection: connectionOf(redis), prefix: queue.opts.prefix })
+    await until(async () => (await queue.getJobCounts('failed')).failed === 1)
+    await worker.close()
+    const ran = await fts(['replay', '--redis', redis.url, '--queue', name, '--dry-run', '--no-color'])
+    t.equal(ran.code, 0, ran.stderr)
+    t.equal(ran.stdout.split('\n')[0], 'hostile  sms \\x1b[2J\\x1b[H✓ replayed\\x9b1m  attempts 1  down \\x1b[2J\\x1b[H✓ replayed\\x9b1m')
+    t.notMatch(ran.stdout, /(?!\n)\p{Cc}/u)
+  })
 })

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
-import { damageOf, diagnose, type ExplainInput, partsOf, render } from '../../lib/cli/explain'
+import { damageOf, diagnose, type ExplainInput, partsOf, render, TRIM_GUESSES } from '../../lib/cli/explain'
 import { styleOf } from '../../lib/cli/io'
 import { OLD_TOKEN, OTHER_TOKEN, sha256, TOKEN } from '../helpers/sign'
 import { cli } from './helpers'
@@ -192,7 +192,8 @@ t.test('JSON: bodySHA256 dropped from the URL, or the body changed', async (t) =
 
   t.equal(diagnose(json(signedUrl, body), [TOKEN]).verifies, true)
   const dropped = diagnose(json('https://hooks.example.com/studio', body), [TOKEN])
-  t.match(dropped.findings, [{ part: 'json', seen: 'no bodySHA256 in the URL', signed: `bodySHA256=${sha256(body)}` }])
+  t.match(dropped.findings, [{ part: 'json', seen: 'no bodySHA256 in the URL', signed: `bodySHA256=${sha256(body)}`, fix: /with its query string \(\?bodySHA256=…\)/ }])
+  t.match(render(dropped, styleOf(false)), /\n\nFix: pass the request target to the app unchanged, with its query string \(\?bodySHA256=…\)\.\n$/, 'a JSON URL that lost its bodySHA256 gets its fix in one line')
 
   const changes: Array<[string, RegExp]> = [
     [body + '  \n', /added at its end/],
@@ -226,7 +227,8 @@ t.test('JSON: bodySHA256 dropped from the URL, or the body changed', async (t) =
   // Signed as the URL alone, with no bodySHA256: not a JSON signature at all.
   const unsigned = diagnose(json('https://hooks.example.com/studio', body, { signature: sign('https://hooks.example.com/studio', null) }), [TOKEN])
   t.equal(unsigned.reason, 'body-hash')
-  t.match(unsigned.findings, [{ part: 'body', signed: 'no bodySHA256 in the URL', why: /did not sign this body/ }])
+  t.match(unsigned.findings, [{ part: 'body', signed: 'no bodySHA256 in the URL', why: /did not sign this body/, fix: /sign --method JSON/ }])
+  t.notOk('fix' in other.findings[0], 'a body changed on the way has its fix in its why')
 })
 
 t.test('a body parser\'s damage: trimmed values, dropped repeats, from the raw body and the app\'s parameters', async (t) => {
@@ -272,6 +274,67 @@ t.test('without the raw body, a trimmed value is guessed back', async (t) => {
   t.match(d.findings, [{ part: 'body', seen: 'Body="Hi there"', signed: 'Body="Hi there "', why: /trimmed/ }])
   const repeated = diagnose({ url, method: 'POST', signature: sign(url, PARAMS), params: { ...PARAMS, Tag: ['a', 'b'] } }, [TOKEN])
   t.equal(repeated.signedUrl, null, 'a repeated value is not guessed')
+})
+
+t.test('trimmed values are guessed back for up to TRIM_GUESSES parameters only: each guess costs an HMAC over all of them', async (t) => {
+  const url = `https://hooks.example.com${PATH}`
+  const many = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`P${i}`, `v${i}`]))
+  const at = many(TRIM_GUESSES)
+  const guessed = diagnose({ url, method: 'POST', signature: sign(url, { ...at, P7: 'v7 ' }), params: at }, [TOKEN])
+  t.match(guessed.findings, [{ part: 'body', seen: 'P7="v7"', signed: 'P7="v7 "' }], `${TRIM_GUESSES} parameters: guessed`)
+  const over = many(TRIM_GUESSES + 1)
+  const skipped = diagnose({ url, method: 'POST', signature: sign(url, { ...over, P7: 'v7 ' }), params: over }, [TOKEN])
+  t.equal(skipped.signedUrl, null, `${TRIM_GUESSES + 1} parameters: not guessed`)
+  const wrong = (params: Record<string, string>): number => diagnose({ url, method: 'POST', signature: sign(url, params, OTHER_TOKEN), params }, [TOKEN]).tried
+  t.ok(wrong(at) >= wrong(over) + 3 * TRIM_GUESSES, 'three guesses a parameter, and none past the bound')
+  t.match(skipped.notes.at(-1), new RegExp(`Give the raw body .*with more than ${TRIM_GUESSES} parameters values a parser may have trimmed are not guessed back\\.$`))
+  const few = diagnose({ url, method: 'POST', signature: sign(url, { ...PARAMS, Body: 'x' }), params: PARAMS }, [TOKEN])
+  t.match(few.notes.at(-1), /cannot be undone from parsed parameters\.$/, 'no word about guesses that were made')
+})
+
+t.test('more parameters than maxParams: refused before any signature check, as the plugin does', async (t) => {
+  const url = `https://hooks.example.com${PATH}`
+  const pairs = (n: number): string => Array.from({ length: n }, (_, i) => `P${i}=v`).join('&')
+  const many = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`P${i}`, 'v']))
+  const object = (n: number): string => JSON.stringify(many(n))
+  const cases: Array<[string, (n: number) => ExplainInput]> = [
+    ['a form body', (n) => ({ url, method: 'POST', signature: sign(url), body: pairs(n) + '&&' })],
+    ['form parameters, repeated values counted one by one', (n) => ({ url, method: 'POST', signature: sign(url), params: { ...many(n - 2), R: ['1', '2'] } })],
+    ['a GET query', (n) => ({ url: `${url}?${pairs(n)}`, method: 'GET', signature: sign(url, null) })],
+    ['a GET query and parameters beside it', (n) => ({ url: `${url}?${pairs(1)}`, method: 'GET', signature: sign(url, null), params: many(n - 1) })],
+    ['a JSON body', (n) => ({ url, method: 'POST', json: true, signature: sign(url, null), body: object(n) })],
+    ['JSON parameters', (n) => ({ url, method: 'POST', json: true, signature: sign(url, null), params: many(n) })]
+  ]
+  for (const [what, input] of cases) {
+    const refused = diagnose(input(257), [TOKEN])
+    t.equal(refused.reason, 'too-many-params', `${what}: 257 is more than the default 256`)
+    t.equal(refused.tried, 0, 'no HMAC')
+    t.match(refused.notes, [/^The request has 257 parameters, more than maxParams \(256\): the plugin answers it 400 FST_TWILIO_TOO_MANY_PARAMS before any signature check\. If the app sets maxParams higher, give that value with --max-params\.$/])
+    t.not(diagnose(input(256), [TOKEN]).reason, 'too-many-params', `${what}: 256 is read`)
+    t.not(diagnose({ ...input(257), maxParams: 257 }, [TOKEN]).reason, 'too-many-params', `${what}: the app's own maxParams`)
+  }
+  for (const body of ['[1,2]', 'null', 'not json']) {
+    t.not(diagnose({ url, method: 'POST', json: true, signature: sign(url, null), body, maxParams: 1 }, [TOKEN]).reason, 'too-many-params', `${body}: no parameters`)
+  }
+  t.match(render(diagnose(cases[0][1](300), [TOKEN]), styleOf(false)), /^✗ Does not verify as the app received it: it has more parameters than the app's maxParams\.\n/)
+})
+
+t.test('render: no control character from the request reaches the terminal', async (t) => {
+  const fake = '\u001b[2J\u001b[H✓ Verifies\r\n\u009b31m\u007f\u0007'
+  const url = `https://hooks.example.com${PATH}?x=${fake}`
+  const params = { ...PARAMS, AccountSid: fake, [fake]: ' spaced ' }
+  for (const d of [
+    diagnose({ url, method: 'POST', signature: sign('https://elsewhere.example.com/'), params }, [TOKEN, OTHER_TOKEN]),
+    diagnose({ url, method: 'POST', signature: sign(url, params), params }, [OTHER_TOKEN, TOKEN]),
+    diagnose({ url, method: 'POST', signature: sign(url.replace('https', 'http'), params), params, hints: { publicUrl: `http://h${fake}/` } }, [TOKEN])
+  ]) {
+    for (const color of [false, true]) {
+      const text = render(d, styleOf(color))
+      const data = color ? text.replace(new RegExp(`${'\u001b'}\\[\\d+m`, 'g'), '') : text
+      t.notMatch(data, /(?!\n)\p{Cc}/u, 'nothing but line breaks, and colour of its own')
+      t.ok(data.includes('x=\\x1b[2J\\x1b[H✓ Verifies\\r\\n\\x9b31m\\x7f\\x07'), 'the data shown, escaped')
+    }
+  }
 })
 
 t.test('the signature header: missing, sent twice, mangled, of another shape', async (t) => {
@@ -395,12 +458,47 @@ t.test('explain, the command', async (t) => {
     t.match(ran.stdout, /^✓ Verifies/)
   })
 
-  t.test('a JSON capture with its own token and publicUrl; Fastify\'s req log', async (t) => {
-    const capture = JSON.stringify({ req: { method: 'POST', url: PATH, host: 'app.internal' }, headers: { 'X-Twilio-Signature': signature }, body, token: TOKEN, publicUrl: 'https://hooks.example.com' })
-    const ran = await cli(['explain', '-f', '-'], { env: {}, files: { '-': capture } })
+  t.test('a JSON capture with its own publicUrl; Fastify\'s req log', async (t) => {
+    const capture = JSON.stringify({ req: { method: 'POST', url: PATH, host: 'app.internal' }, headers: { 'X-Twilio-Signature': signature }, body, publicUrl: 'https://hooks.example.com' })
+    const ran = await cli(['explain', '-f', '-'], { files: { '-': capture } })
     t.equal(ran.code, 1)
     t.match(ran.stdout, /host {4}the app had app\.internal; Twilio signed hooks\.example\.com/)
-    t.notOk(ran.stdout.includes(TOKEN), 'a token from the file is not printed either')
+    t.equal(ran.stderr, '')
+  })
+
+  t.test('a token written in the capture is never used: the user\'s own token decides', async (t) => {
+    // Forged: signed with a token of the forger's choosing, which the capture names.
+    const forged = { url, headers: { 'X-Twilio-Signature': sign(url, PARAMS, OTHER_TOKEN) }, body }
+    for (const field of ['token', 'tokens', 'authToken']) {
+      const capture = JSON.stringify({ ...forged, [field]: field === 'tokens' ? [OTHER_TOKEN] : OTHER_TOKEN })
+      const ran = await cli(['explain', '-f', 'c.json'], { files: { 'c.json': capture } })
+      t.equal(ran.code, 1, `${field}: TWILIO_AUTH_TOKEN wins`)
+      t.match(ran.stdout, /^✗ Does not verify/)
+      t.equal(ran.stderr, 'fastify-twilio-status: the capture\'s token is ignored: explain verifies with --token or TWILIO_AUTH_TOKEN only\n')
+      const flag = await cli(['explain', '-f', 'c.json', '--token', TOKEN], { env: {}, files: { 'c.json': capture } })
+      t.equal(flag.code, 1, `${field}: --token wins`)
+      const none = await cli(['explain', '-f', 'c.json'], { env: {}, files: { 'c.json': capture } })
+      t.equal(none.code, 2, `${field}: no token of the user's, none used`)
+      t.match(none.stderr, /needs the token\(s\) to try: --token \(repeatable\) or TWILIO_AUTH_TOKEN; they are never printed \(a token written in the capture is never used: whoever wrote the capture chose it\)/)
+      t.notOk(ran.stdout.includes(OTHER_TOKEN) || none.stderr.includes(OTHER_TOKEN), 'never printed either')
+    }
+    const genuine = await cli(['explain', '-f', 'c.json'], { files: { 'c.json': JSON.stringify({ url, headers: { 'X-Twilio-Signature': signature }, body, token: OTHER_TOKEN }) } })
+    t.equal(genuine.code, 0, 'a genuine capture verifies with the user\'s token, whatever token it names')
+  })
+
+  t.test('--max-params: the app\'s maxParams', async (t) => {
+    const many = Array.from({ length: 300 }, (_, i) => `P${i}=v`).join('&')
+    const capture = `POST ${PATH} HTTP/1.1\nHost: hooks.example.com\nX-Twilio-Signature: ${signature}\n\n${many}`
+    const refused = await cli(['explain', '-f', 'r.txt'], { files: { 'r.txt': capture } })
+    t.equal(refused.code, 1)
+    t.match(refused.stdout, /it has more parameters than the app's maxParams[\s\S]*300 parameters, more than maxParams \(256\)/)
+    const read = await cli(['explain', '-f', 'r.txt', '--max-params', '300'], { files: { 'r.txt': capture } })
+    t.equal(read.code, 1)
+    t.match(read.stdout, /no token given signs this URL and these parameters/)
+    for (const bad of ['0', '100001', 'many']) {
+      const ran = await cli(['explain', '-f', 'r.txt', '--max-params', bad], { files: { 'r.txt': capture } })
+      t.match(ran, { code: 2, stderr: /--max-params takes a whole number from 1 to 100000/ }, bad)
+    }
   })
 
   t.test('--body-file, GET and JSON methods, content types', async (t) => {

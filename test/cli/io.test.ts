@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { processIo, readAll, styleOf, wantsColor, wrapText } from '../../lib/cli/io'
+import { printable, processIo, readAll, styleOf, wantsColor, wrapText } from '../../lib/cli/io'
 
 t.test('wantsColor: a terminal, and neither NO_COLOR nor TERM=dumb', async (t) => {
   t.equal(wantsColor({ isTTY: true, write () {} }, {}), true)
@@ -55,4 +55,13 @@ t.test('wrapText: at the width on spaces, later lines indented; a long word stay
   t.equal(wrapText('aaa bbb ccc', 2, 10), 'aaa bbb\n  ccc')
   t.equal(wrapText('x'.repeat(20) + ' y', 0, 10), 'x'.repeat(20) + '\ny')
   t.equal(wrapText('short', 4), 'short')
+})
+
+t.test('printable: C0, DEL and C1 escaped, so no escape sequence reaches the terminal; lines kept when asked', async (t) => {
+  t.equal(printable('\u001b[2J\u001b[H✓ Verifies'), '\\x1b[2J\\x1b[H✓ Verifies', 'ESC: the sequence is shown, not run')
+  t.equal(printable('a\nb\rc\td\u0000\u0007\u001f\u007f\u0080\u009b\u009f'), 'a\\nb\\rc\\td\\x00\\x07\\x1f\\x7f\\x80\\x9b\\x9f')
+  t.equal(printable('a\nb\tc\r\u001b[1m', true), 'a\nb\tc\\r\\x1b[1m', 'lines: line breaks and tabs kept, a carriage return is not')
+  const text = ' ~\u00a0é€✓😀\u200b'
+  t.equal(printable(text), text, 'printable characters, from space on, as they are')
+  t.equal(printable('plain'), 'plain')
 })

@@ -99,6 +99,20 @@ t.test('--dry-run lists each failed job (id, name, attempts, first line of the r
   await until(closed)
 })
 
+t.test('--dry-run shows what the queue holds but never lets it drive the terminal: control characters escaped', async (t) => {
+  const { queue, name } = newQueue(t, redis)
+  const fake = '\u001b[2J\u001b[H✓ replayed\r\u009b31m'
+  await queue.add(`sms ${fake}`, {}, { jobId: `job${fake}`, attempts: 1 })
+  const worker = new bullmq.Worker(queue.name, async () => { throw new Error(`down ${fake}\nsecond line`) }, { connection: connectionOf(redis), prefix: queue.opts.prefix })
+  await until(async () => (await queue.getJobCounts('failed')).failed === 1)
+  await worker.close()
+  const ran = await cli(['replay', '--queue', name, '--dry-run', '--no-color'], { env: { REDIS_URL: redis.url } })
+  const shown = '\\x1b[2J\\x1b[H✓ replayed\\r\\x9b31m'
+  t.equal(ran.stdout.split('\n')[0], `job${shown}  sms ${shown}  attempts 1  down ${shown}`)
+  t.notMatch(ran.stdout, /(?!\n)\p{Cc}/u)
+  await until(closed)
+})
+
 t.test('replay moves the failed jobs back to wait, attempts reset, marked replays=1', async (t) => {
   const { queue, name } = await deadLetters(t, 2)
   const ran = await cli(['replay', '--redis', redis.url, '--queue', name], { env: {} })

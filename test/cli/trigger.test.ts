@@ -9,7 +9,7 @@ import { createServer as createTcpServer } from 'node:net'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
 import { parseForm } from '../../lib/verify/form'
 import { deliver, LIFECYCLES, lifecycleOf, planTrigger, splitTarget, type TriggerOptions } from '../../lib/cli/trigger'
-import { sha256, TOKEN } from '../helpers/sign'
+import { OTHER_TOKEN, sha256, TOKEN } from '../helpers/sign'
 import { cli, listen } from './helpers'
 
 const base: TriggerOptions = { channel: 'sms', steps: [['delivered', 0]], url: 'http://127.0.0.1:3000', method: 'POST', token: TOKEN, params: {}, seed: 's1' }
@@ -92,6 +92,11 @@ t.test('planTrigger: signed as twilio signs it', async (t) => {
   const fixed = planTrigger({ ...base, channel: 'conference', steps: [['conference-start', 0]], params: { SequenceNumber: '9' } }).requests
   t.equal(parseForm(fixed[0].payload as string).SequenceNumber, '9')
 
+  t.equal(post.signedUrl, 'http://127.0.0.1:3000/twilio/sms/status', 'the URL the signature covers')
+  t.equal(behind.signedUrl, 'https://hooks.example.com/api/twilio/sms/status', 'publicUrl, then the target')
+  t.equal(get.signedUrl, `http://h${get.url}`)
+  t.equal(json.signedUrl, `http://127.0.0.1:3000${json.url}`, 'with bodySHA256')
+
   const [batch] = planTrigger({ ...base, channel: 'eventStreams', steps: [['com.twilio.messaging.message.delivered', 0]], params: { source: '/mine', dataschema: undefined }, sid: 'EZgiven' }).requests
   const events = JSON.parse(batch.payload as string) as Array<Record<string, unknown>>
   t.match(events, [{ type: 'com.twilio.messaging.message.delivered', id: 'EZgiven', source: '/mine' }])
@@ -143,6 +148,7 @@ t.test('trigger, the command, against the plugin on 127.0.0.1', async (t) => {
     const batch = await cli(['trigger', 'event-streams', 'message.delivered', '--url', url])
     t.equal(batch.code, 0)
     t.match(batch.stdout, /← 20\d /)
+    t.notMatch(batch.stdout, /sent:/, 'one event without --lifecycle: no summary')
     t.equal((await cli(['trigger', 'conference', '--lifecycle', '--url', url])).code, 0)
     t.same(calls.splice(0), [
       'sms sent', 'sms sent', 'eventStreams com.twilio.messaging.message.delivered',
@@ -165,8 +171,13 @@ t.test('trigger, the command, against the plugin on 127.0.0.1', async (t) => {
   t.test('--verbose shows what is sent; colour on a terminal only', async (t) => {
     const verbose = await cli(['trigger', 'sms', 'read', '--url', url, '-v', '--param', 'Body=x'])
     t.match(verbose.stdout, /\n {2}target: \/twilio\/sms\/status\n {2}host: 127\.0\.0\.1:\d+\n {2}content-type: application\/x-www-form-urlencoded\n {2}x-twilio-signature: .{27}=\n {2}body: AccountSid=/)
+    t.match(verbose.stdout, new RegExp(`\\n {2}signed URL: ${url}/twilio/sms/status\\n {2}target: `), 'the URL the signature covers')
     const get = await cli(['trigger', 'sms', 'read', '--url', url, '-v', '--method', 'GET', '--seed', 'get'])
     t.notMatch(get.stdout, /body:/, 'a GET has no body')
+    t.match(get.stdout, new RegExp(`\\n {2}signed URL: ${url}/twilio/sms/status\\?AccountSid=[^\\n…]+&To=[^\\n…]+\\n`), 'a GET\'s whole URL, query included')
+    const behind = await cli(['trigger', 'sms', 'read', '--url', url, '-v', '--public-url', 'https://hooks.example.com/api/', '--seed', 'pub'])
+    t.match(behind.stdout, /\n {2}signed URL: https:\/\/hooks\.example\.com\/api\/twilio\/sms\/status\n/, 'publicUrl, as the app rebuilds it')
+    t.equal(behind.code, 1, 'the app sets no publicUrl: refused')
     t.match(get.stdout, /\/twilio\/sms\/status\?… {2}sms read/, 'a long query is shortened')
     const coloured = await cli(['trigger', 'sms', 'sent', '--url', url, '--seed', 'c'], { color: true })
     t.ok(coloured.stdout.includes('\u001b[32m200 OK\u001b[39m'), 'a 2xx in green')
@@ -175,6 +186,35 @@ t.test('trigger, the command, against the plugin on 127.0.0.1', async (t) => {
     const plain = await cli(['trigger', 'sms', 'sent', '--url', url, '--no-color', '--seed', 'd'], { color: true })
     t.notOk(plain.stdout.includes('\u001b['))
     calls.splice(0)
+  })
+
+  t.test('a lifecycle of one event (amd, transcription) is summed up as the others are', async (t) => {
+    const one = await listen(t, { amd: { onAny: () => {} }, transcription: { onAny: () => {} } })
+    for (const channel of ['amd', 'transcription']) {
+      const ran = await cli(['trigger', channel, '--lifecycle', '--url', one.url])
+      t.equal(ran.code, 0, ran.stderr)
+      t.match(ran.stdout, new RegExp(`^→ 1/1 POST ${one.url}/twilio/${channel}/status {2}${channel} \\S+ .*\\n← 200 OK .*\\n1 sent: 1 answered 2xx\\n$`), channel)
+    }
+    const refused = await cli(['trigger', 'amd', '--lifecycle', '--url', one.url, '--token', OTHER_TOKEN])
+    t.match(refused, { code: 1, stdout: /\n1 sent: 0 answered 2xx, 1 not \(403\)\n$/ })
+  })
+
+  t.test('an answer cannot drive the terminal: control characters are escaped, lines kept', async (t) => {
+    const fake = '\u001b[2J\u001b[H✓ Verifies\r\u009b1m\u0007'
+    const other = await serve(t, (_req, res) => {
+      // Written as UTF-8 (C2 9B), read back as latin1: a C1 control (CSI) in the header's value.
+      res.setHeader('content-type', 'text/plain; a=\u009b')
+      res.end(`line one\n\tline two ${fake}`)
+    })
+    for (const args of [[], ['--lifecycle']]) {
+      const ran = await cli(['trigger', 'sms', ...(args.length === 0 ? ['sent'] : args), '--url', `${other}/x`, '--seed', '\u001b[31m', '--sid', 'SM\u001b[2J', '-v'])
+      t.notMatch(ran.stdout, /(?![\t\n])\p{Cc}/u, `${args.join(' ') || 'one event'}: no control character but line breaks and tabs`)
+      t.ok(ran.stdout.includes('\\x1b[2J\\x1b[H✓ Verifies\\r\\x9b1m\\x07'), 'the answer shown, escaped')
+      t.ok(ran.stdout.includes('MessageSid=SM\\x1b[2J'), 'the Sid too')
+      t.ok(ran.stdout.includes('text/plain; a=Â\\x9b'), 'a header of the answer too')
+    }
+    const one = await cli(['trigger', 'sms', 'sent', '--url', `${other}/x`])
+    t.match(one.stdout, /\nline one\n\tline two \\x1b\[2J/, 'a single answer\'s body keeps its lines')
   })
 
   t.test('answers other than the plugin\'s', async (t) => {
