@@ -40,7 +40,7 @@ async function listen (t: tap.Test, options: Partial<FastifyTwilioStatusOptions>
     sms: { onAny: record('sms'), onStale: record('sms:stale') },
     call: { onAny: record('call') },
     ...options
-  })
+  } as FastifyTwilioStatusOptions)
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }
   return {
