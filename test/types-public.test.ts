@@ -1,12 +1,13 @@
 /**
  * The public types as a consumer of the built package sees them: every type of types/ and every
- * type the README names is exported, and the compiler's message for a refused option or a
- * misspelt field names what is wrong. One TypeScript program over the build and a consumer file
- * that exists only in memory (inside the package, so that the package name resolves to itself).
+ * type the README and the docs pages name is exported, and the compiler's message for a refused
+ * option or a misspelt field names what is wrong. One TypeScript program over the build and a
+ * consumer file that exists only in memory (inside the package, so that the package name resolves
+ * to itself).
  */
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import ts from 'typescript'
@@ -97,10 +98,11 @@ t.test('every type of types/ is exported by the package entry', async (t) => {
   t.same(types.filter((name) => !entry.has(name)), [], 'none is missing from the entry')
 })
 
-t.test('every type the README names is exported by the package or its testing kit', async (t) => {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+t.test('every type the README and the docs pages name is exported by the package or its testing kit', async (t) => {
+  const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)]
+  const text = pages.map((page) => readFileSync(join(root, page), 'utf8')).join('\n')
   const named = new Set<string>()
-  for (const [, span] of readme.matchAll(/`([^`\n]+)`/g)) {
+  for (const [, span] of text.matchAll(/`([^`\n]+)`/g)) {
     const imported = /^import type \{([^}]*)\} from 'fastify-twilio-status(?:\/testing)?'$/.exec(span)
     if (imported !== null) for (const name of imported[1].split(',')) named.add(name.trim())
     const type = /^([A-Z][A-Za-z0-9]*)(?:<.*>)?$/.exec(span)
@@ -109,7 +111,7 @@ t.test('every type the README names is exported by the package or its testing ki
   // Twilio's parameter names look like type names too: only names this package declares count.
   const declared = declaredTypes()
   const ours = [...named].filter((name) => declared.has(name))
-  t.ok(ours.includes('CloudEvent') && ours.includes('MessageEvent') && ours.includes('SignedInjectOptions'), 'README names types of both entries')
+  t.ok(ours.includes('CloudEvent') && ours.includes('MessageEvent') && ours.includes('SignedInjectOptions'), 'the pages name types of both entries')
   const exported = new Set([...exportedTypes(built[0]), ...exportedTypes(built[1])])
   t.same(ours.filter((name) => !exported.has(name)), [], 'none is missing from the exports')
 })
