@@ -73,7 +73,9 @@ t.before(async () => {
 function exportedTypes (file: string): Set<string> {
   const checker = program.getTypeChecker()
   const module = checker.getSymbolAtLocation(program.getSourceFile(file) as ts.SourceFile) as ts.Symbol
-  return new Set(checker.getExportsOfModule(module).filter((s) => (s.flags & ts.SymbolFlags.Type) !== 0).map((s) => s.name))
+  // A re-export (`export type { X } from './x'`) is an alias: its target says whether it is a type.
+  const target = (s: ts.Symbol): ts.Symbol => (s.flags & ts.SymbolFlags.Alias) !== 0 ? checker.getAliasedSymbol(s) : s
+  return new Set(checker.getExportsOfModule(module).filter((s) => (target(s).flags & ts.SymbolFlags.Type) !== 0).map((s) => s.name))
 }
 
 /** Every interface, type alias and class declared in the build (exported or not). */

@@ -1,13 +1,14 @@
 /**
  * Type tests (tsd) for the testing kit, `fastify-twilio-status/testing`, imported by its public
- * name: what `signTwilioRequest` returns per request kind, and that `signedInject` gives options
- * `app.inject()` accepts.
+ * name: what `signTwilioRequest` returns per request kind, and that `signedInject` and
+ * `signedRouteInject` give options `app.inject()` accepts.
  */
 import Fastify from 'fastify'
 import { expectAssignable, expectError, expectType } from 'tsd'
 import {
-  sampleCallEvent, sampleMessageEvent, sampleSid, signedInject, signTwilioRequest,
-  type NewStatus, type SignedInjectOptions, type SignedJsonRequest, type TwilioFormParams, type TwilioInjectOptions
+  sampleCallEvent, sampleMessageEvent, sampleSid, signedEventStreamsInject, signedInject, signedRouteInject, signTwilioRequest,
+  type NewStatus, type SignedInjectOptions, type SignedJsonRequest, type SignedRouteOptions, type SigningOptions, type TwilioFormParams,
+  type TwilioInjectOptions
 } from 'fastify-twilio-status/testing'
 
 const app = Fastify()
@@ -52,6 +53,26 @@ expectError(signedInject({ authToken, channel: 'sms', status: 'sent', method: 'P
 expectError(signedInject({ authToken, channel: 'sms', status: 'sent', protocol: 'ftp' }))
 expectError(signedInject({ authToken, channel: 'sms', status: 'sent', params: { To: 1 } }))
 expectError(signedInject({ authToken, channel: 'sms', status: 'sent', unknown: true }))
+
+// The app's verification options, given once to the app and to the kit.
+const verify: SigningOptions = { authToken, publicUrl: 'https://hooks.example.com/base' }
+signedInject({ ...verify, channel: 'sms', status: 'sent' })
+signedEventStreamsInject({ ...verify, events: [] })
+expectError(signedInject({ authToken, channel: 'sms', status: 'sent', publicUrl: new URL('https://hooks.example.com') }))
+
+// Any route of the host's own: a form POST, a GET or a JSON body.
+expectType<TwilioInjectOptions>(signedRouteInject({ ...verify, path: '/voice/menu', params: { Digits: '1', MediaUrl0: ['a', 'b'] } }))
+expectAssignable<PromiseLike<unknown>>(app.inject(signedRouteInject({ authToken, method: 'GET', path: '/voice/status', params: { CallStatus: 'completed' } })))
+signedRouteInject({ authToken, path: '/studio', json: { step: 1 } })
+signedRouteInject({ authToken: 'secret', sharedKey: { id: 'webhooks_sharedkey_1', algorithm: 'HMAC_SHA1' }, path: '/voice/menu' })
+expectAssignable<SignedRouteOptions>({ authToken, path: '/voice/menu', method: 'POST' as const })
+expectError(signedRouteInject({ authToken, params: { Digits: '1' } }))
+expectError(signedRouteInject({ authToken, path: '/studio', method: 'GET', json: {} }))
+expectError(signedRouteInject({ authToken, path: '/studio', json: {}, params: { a: 'b' } }))
+expectError(signedRouteInject({ authToken, path: '/voice/menu', method: 'PUT' }))
+expectError(signedRouteInject({ authToken, path: '/voice/menu', params: { Digits: 1 } }))
+expectError(signedRouteInject({ authToken, path: '/voice/menu', protocol: 'ftp' }))
+expectError(signedRouteInject({ authToken, path: '/voice/menu', channel: 'sms' }))
 
 expectType<TwilioFormParams>(sampleMessageEvent('delivered'))
 expectType<TwilioFormParams>(sampleCallEvent('completed', { CallDuration: '42' }))

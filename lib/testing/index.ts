@@ -1,17 +1,18 @@
 /**
  * The testing kit for host apps (`fastify-twilio-status/testing`): sign a request the way Twilio
  * does (docs/twilio-facts.md §1), and build signed `fastify.inject()` options for a status callback from a
- * realistic sample payload (`./samples`).
+ * realistic sample payload (`./samples`), for an Event Streams batch, or for any route of the
+ * host's own (`./inject`).
  *
- * Pure: signing goes through `./signature` (node:crypto). No Fastify, no `twilio` package, so a
+ * Pure: signing goes through `../verify/signature` (node:crypto). No Fastify, no `twilio` package, so a
  * host app's tests load nothing they would not load in production.
  */
 import type { ChannelStatuses } from '../../types/index'
 import { FAMILIES, type FormChannel } from '../families/index'
-import { signedUrl } from '../verify/public-url'
 import { bodyHash, computeSignature } from '../verify/signature'
 import { sampleEvent } from './family-samples'
-import type { ParamOverrides, TwilioFormParams } from './samples'
+import { appendQuery, KIT, signedRequest, type SigningOptions, type TwilioInjectOptions } from './inject'
+import type { ParamOverrides } from './samples'
 
 export { sampleCallEvent, sampleMessageEvent, sampleSid } from './samples'
 export {
@@ -19,6 +20,11 @@ export {
   sampleRecordingEvent, sampleTranscriptionEvent
 } from './family-samples'
 export type { ParamOverrides, TwilioFormParams } from './samples'
+export { signedRouteInject } from './inject'
+export type {
+  SharedKeySigning, SignedRouteFormOptions, SignedRouteGetOptions, SignedRouteJsonOptions, SignedRouteOptions, SigningOptions,
+  TwilioInjectOptions
+} from './inject'
 
 /** Sign a form-encoded POST: the URL, then the body parameters (docs/twilio-facts.md §1.1, §1.2). */
 export interface SignFormOptions {
@@ -63,16 +69,10 @@ export interface SignedJsonRequest {
   readonly body: string
 }
 
-const KIT = 'fastify-twilio-status/testing'
-
 /** Twilio never signs a URL fragment (connection overrides such as `#rc=3` live there, docs/twilio-facts.md §4.2). */
 function withoutFragment (url: string): string {
   const hash = url.indexOf('#')
   return hash === -1 ? url : url.slice(0, hash)
-}
-
-function appendQuery (url: string, query: string): string {
-  return url + (url.includes('?') ? '&' : '?') + query
 }
 
 /**
@@ -99,19 +99,8 @@ export function signTwilioRequest (options: SignFormOptions | SignGetOptions | S
   return computeSignature(options.authToken, url, options.params ?? {})
 }
 
-/** Sign as a SharedKey webhook: `authToken` is then the SharedKey secret (docs/twilio-facts.md §8). */
-export interface SharedKeySigning {
-  /** The key id sent in `X-Twilio-Webhooks-Signature-Settings`. */
-  readonly id: string
-  /** Default `HMAC_SHA256`. */
-  readonly algorithm?: 'HMAC_SHA1' | 'HMAC_SHA256'
-}
-
-interface SignedInjectBase {
-  /** The Auth Token the app under test was registered with (the SharedKey secret with `sharedKey`). */
-  readonly authToken: string
-  /** Sign with a SharedKey instead of the Auth Token. */
-  readonly sharedKey?: SharedKeySigning
+/** What {@link signedInject} sends, besides who signs and for which URL. */
+interface SignedInjectBase extends SigningOptions {
   /** Changes to the sample payload: a value replaces or adds a parameter, `undefined` removes it. */
   readonly params?: ParamOverrides
   /** Shorthand for the channel's Sid (`MessageSid` or `CallSid`); `params` win over it. */
@@ -124,15 +113,6 @@ interface SignedInjectBase {
   readonly method?: 'POST' | 'GET'
   /** Send the parameters as a JSON body, signed with `bodySHA256` (POST only). */
   readonly json?: boolean
-  /** `Host` header. Default `localhost:80`, what `inject` itself would send. */
-  readonly host?: string
-  /**
-   * The scheme the app sees. `https` adds `X-Forwarded-Proto: https`, which counts only when the
-   * app trusts its proxy (Fastify's `trustProxy`). Default `http`.
-   */
-  readonly protocol?: 'http' | 'https'
-  /** The plugin's `publicUrl` option, if the app sets it: the signed URL then starts with it. */
-  readonly publicUrl?: string
 }
 
 /** A status no family documents (one Twilio adds later, which reaches `onAny`): `never` for a documented one. */
@@ -149,83 +129,30 @@ export type SignedInjectOptions<C extends FormChannel = FormChannel, S extends s
 }
 
 /**
- * A signed request: options for `app.inject()`, and equally the parts of a plain HTTP request
- * (`url` is the request target to put on the request line).
- */
-export interface TwilioInjectOptions {
-  readonly method: 'POST' | 'GET'
-  readonly url: string
-  readonly headers: Record<string, string>
-  /** The body; absent on GET. */
-  readonly payload?: string
-}
-
-function encodeForm (params: TwilioFormParams): string {
-  const form = new URLSearchParams()
-  for (const [name, value] of Object.entries(params)) {
-    for (const v of typeof value === 'string' ? [value] : value) form.append(name, v)
-  }
-  return form.toString()
-}
-
-/**
- * The request target exactly as `inject` will send it: light-my-request passes the URL through
- * `new URL()`, which re-encodes it (`'` → `%27`, space → `%20`). Signing that form, not the one
- * written, keeps the signature valid; over real HTTP the normalised target is sent unchanged.
- */
-function requestTarget (route: string, query: string): string {
-  if (!route.startsWith('/') || route.startsWith('//') || route.includes('#')) {
-    throw new TypeError(`${KIT}: path must start with a single "/" and have no #fragment, got ${JSON.stringify(route)}`)
-  }
-  const url = new URL(query === '' ? route : appendQuery(route, query), 'http://localhost')
-  return url.pathname + url.search
-}
-
-/**
  * Options for `app.inject()` that deliver a status callback as Twilio would: a sample payload
  * for `channel` and `status` (see `sampleEvent` and the family samples) changed by `params`,
- * sent to the plugin's route and signed for the URL the plugin will rebuild.
+ * sent to the plugin's route and signed for the URL the plugin will rebuild. Give it the app's
+ * `publicUrl` when the app sets one.
  *
  * @example
- * const res = await app.inject(signedInject({ authToken, channel: 'sms', status: 'delivered' }))
+ * const res = await app.inject(signedInject({ authToken, publicUrl, channel: 'sms', status: 'delivered' }))
  */
 export function signedInject<C extends FormChannel, S extends string> (options: SignedInjectOptions<C, S>): TwilioInjectOptions {
   const { channel, method = 'POST', json = false } = options
-  if (json && method === 'GET') throw new TypeError(`${KIT}: json sends a body, so it needs method POST`)
   const overrides = options.sid === undefined ? options.params : { [FAMILIES[channel].sidParams[0]]: options.sid, ...options.params }
   const event = sampleEvent(channel, options.status, overrides)
   const route = (options.prefix ?? '') + (options.path ?? FAMILIES[channel].path)
-  let url = requestTarget(route, method === 'GET' ? encodeForm(event) : '')
-  const headers: Record<string, string> = { host: options.host ?? 'localhost:80' }
-  if (options.protocol === 'https') headers['x-forwarded-proto'] = 'https'
-  let payload: string | undefined
-  if (json) {
-    payload = JSON.stringify(event)
-    url = appendQuery(url, `bodySHA256=${bodyHash(payload)}`)
-    headers['content-type'] = 'application/json'
-  } else if (method === 'POST') {
-    payload = encodeForm(event)
-    headers['content-type'] = 'application/x-www-form-urlencoded'
-  }
-  const publicUrl = options.publicUrl?.replace(/\/$/, '') ?? null
-  const signed = signedUrl(publicUrl, { protocol: options.protocol ?? 'http', host: headers.host }, url)
-  sign(headers, options, signed, json || method === 'GET' ? null : event)
-  return payload === undefined ? { method, url, headers } : { method, url, headers, payload }
-}
-
-/** The signature headers: `X-Twilio-Signature`, and the settings header for a SharedKey. */
-function sign (headers: Record<string, string>, options: Pick<SignedInjectBase, 'authToken' | 'sharedKey'>, url: string, params: TwilioFormParams | null): void {
-  const algorithm = options.sharedKey?.algorithm ?? (options.sharedKey === undefined ? 'HMAC_SHA1' : 'HMAC_SHA256')
-  headers['x-twilio-signature'] = computeSignature(options.authToken, url, params, algorithm)
-  if (options.sharedKey !== undefined) headers['x-twilio-webhooks-signature-settings'] = `key=${options.sharedKey.id},algorithm=${algorithm}`
+  return signedRequest(options, { route, method, params: event, json: json ? JSON.stringify(event) : undefined })
 }
 
 /** Options for {@link signedEventStreamsInject}. */
-export interface SignedEventStreamsOptions extends Pick<SignedInjectBase, 'authToken' | 'sharedKey' | 'prefix' | 'host' | 'protocol' | 'publicUrl'> {
+export interface SignedEventStreamsOptions extends SigningOptions {
   /** The batch: CloudEvents (see `sampleCloudEvent`), sent as one JSON array. */
   readonly events: readonly unknown[]
   /** The sink's route, as given to the plugin's `eventStreams.path`. */
   readonly path?: string
+  /** The `prefix` the plugin was registered under. */
+  readonly prefix?: string
 }
 
 /**
@@ -233,11 +160,6 @@ export interface SignedEventStreamsOptions extends Pick<SignedInjectBase, 'authT
  * a JSON array, `bodySHA256` added to the URL, the URL signed.
  */
 export function signedEventStreamsInject (options: SignedEventStreamsOptions): TwilioInjectOptions {
-  const payload = JSON.stringify(options.events)
-  const url = appendQuery(requestTarget((options.prefix ?? '') + (options.path ?? FAMILIES.eventStreams.path), ''), `bodySHA256=${bodyHash(payload)}`)
-  const headers: Record<string, string> = { host: options.host ?? 'localhost:80', 'content-type': 'application/json' }
-  if (options.protocol === 'https') headers['x-forwarded-proto'] = 'https'
-  const signed = signedUrl(options.publicUrl?.replace(/\/$/, '') ?? null, { protocol: options.protocol ?? 'http', host: headers.host }, url)
-  sign(headers, options, signed, null)
-  return { method: 'POST', url, headers, payload }
+  const route = (options.prefix ?? '') + (options.path ?? FAMILIES.eventStreams.path)
+  return signedRequest(options, { route, method: 'POST', params: {}, json: JSON.stringify(options.events) })
 }

@@ -5,6 +5,7 @@
  */
 import { fail, isPlainObject } from '../option-checks'
 import type { TokenLookup, VerifyConfig } from './check'
+import { checkPublicUrl } from './public-url'
 
 /** The options that say how requests are verified. */
 export const VERIFY_KEYS = ['authToken', 'sharedKeys', 'requireSharedKey', 'publicUrl']
@@ -33,21 +34,11 @@ function checkSharedKeys (value: unknown): Map<string, string> {
   return keys
 }
 
-function checkPublicUrl (value: unknown): string | null {
+function publicUrlOption (value: unknown): string | null {
   if (value === undefined) return null
   if (typeof value !== 'string') fail('publicUrl', 'a string', value)
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return fail('publicUrl', 'an absolute http(s) URL such as "https://hooks.example.com"', value)
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '' ||
-    url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
-    fail('publicUrl', 'an http(s) origin or base URL without credentials, query or fragment', value)
-  }
-  // Kept as written (no normalisation), without a trailing slash: the request target follows.
-  return value.endsWith('/') ? value.slice(0, -1) : value
+  const checked = checkPublicUrl(value)
+  return 'base' in checked ? checked.base : fail('publicUrl', checked.expected, value)
 }
 
 /**
@@ -68,6 +59,6 @@ export function normalizeVerifyOptions (options: Record<string, unknown>, valida
     tokenLookup: lookup,
     sharedKeys,
     requireSharedKey,
-    publicUrl: checkPublicUrl(options.publicUrl)
+    publicUrl: publicUrlOption(options.publicUrl)
   })
 }

@@ -16,6 +16,27 @@ export interface UrlSource {
  */
 const AUTHORITY = /^(?:[\w.~-]+|\[[\dA-Fa-f:.]+\])(?::\d{1,5})?$/
 
+/** A `publicUrl` as written, or what it had to be: the plugin's, `twilioSignature()`'s and the testing kit's check. */
+export type PublicUrlCheck = { readonly base: string } | { readonly expected: string }
+
+/**
+ * `publicUrl` checked: an http(s) origin or base URL without credentials, query or fragment,
+ * kept as written (no normalisation) without a trailing slash, as the request target follows it.
+ */
+export function checkPublicUrl (value: string): PublicUrlCheck {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return { expected: 'an absolute http(s) URL such as "https://hooks.example.com"' }
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '' ||
+    url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
+    return { expected: 'an http(s) origin or base URL without credentials, query or fragment' }
+  }
+  return { base: value.endsWith('/') ? value.slice(0, -1) : value }
+}
+
 /** The URL for a `publicUrl`, or for a protocol and host the caller vouches for, and a raw target. */
 export function signedUrl (publicUrl: string | null, source: UrlSource, target: string): string {
   return publicUrl === null ? `${source.protocol}://${source.host}${target}` : publicUrl + target

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { requestUrl, signedUrl } from '../../lib/verify/public-url'
+import { checkPublicUrl, requestUrl, signedUrl } from '../../lib/verify/public-url'
 
 t.test('without publicUrl, joins the request protocol, host and target', async (t) => {
   t.equal(signedUrl(null, { protocol: 'https', host: 'hooks.example.com' }, '/twilio/sms/status'),
@@ -66,4 +66,15 @@ t.test('requestUrl reads the host getter once (trustProxy weighs X-Forwarded-Hos
   const request = { protocol: 'http', get host (): string { reads++; return 'h.example' } }
   t.equal(requestUrl(null, request, '/x'), 'http://h.example/x')
   t.equal(reads, 1)
+})
+
+t.test('checkPublicUrl keeps an origin or base URL as written, less one trailing slash, and says what else it must be', async (t) => {
+  for (const [value, base] of [['https://hooks.example.com', 'https://hooks.example.com'], ['https://hooks.example.com/', 'https://hooks.example.com'],
+    ['http://hooks.example.com:8080/base/', 'http://hooks.example.com:8080/base'], ['HTTPS://Hooks.Example.com/A%20B', 'HTTPS://Hooks.Example.com/A%20B']]) {
+    t.same(checkPublicUrl(value), { base }, value)
+  }
+  t.same(checkPublicUrl('hooks.example.com'), { expected: 'an absolute http(s) URL such as "https://hooks.example.com"' })
+  for (const value of ['ftp://hooks.example.com', 'https://u:p@hooks.example.com', 'https://hooks.example.com/?', 'https://hooks.example.com/?a=1', 'https://hooks.example.com/#']) {
+    t.same(checkPublicUrl(value), { expected: 'an http(s) origin or base URL without credentials, query or fragment' }, value)
+  }
 })
