@@ -12,7 +12,7 @@ import {
   sampleCloudEvent, sampleEvent, sampleSid, signedEventStreamsInject, signedInject, type ParamOverrides,
   type SignedInjectOptions, type TwilioInjectOptions
 } from '../testing/index'
-import { signedUrl } from '../verify/public-url'
+import { checkPublicUrl, signedUrl } from '../verify/public-url'
 import { bodyHash } from '../verify/signature'
 import {
   channelOf, CliError, EXIT, listOf, type Method, methodOf, numberOf, parseCommand, paramsOf, statusOf, stringOf, tokenOf,
@@ -282,7 +282,7 @@ function optionsOf (values: Values, positionals: string[], io: Io): { options: T
     channel,
     steps,
     url: stringOf(values, 'url') ?? DEFAULT_URL,
-    publicUrl: stringOf(values, 'public-url'),
+    publicUrl: publicUrlOf(values),
     method,
     token: tokenOf(values, io.env),
     params,
@@ -290,6 +290,15 @@ function optionsOf (values: Values, positionals: string[], io: Io): { options: T
     seed
   }
   return { options, delay: numberOf(values, 'delay', 0, 0, 60_000), timeout: numberOf(values, 'timeout', 15_000, 1, 600_000) }
+}
+
+/** `--public-url`, checked and trimmed as the plugin checks its `publicUrl` option. */
+function publicUrlOf (values: Values): string | undefined {
+  const value = stringOf(values, 'public-url')
+  if (value === undefined) return undefined
+  const checked = checkPublicUrl(value)
+  if ('expected' in checked) throw new CliError(`--public-url must be ${checked.expected}, as the app's publicUrl option`)
+  return checked.base
 }
 
 function printRequest (io: Io, style: Style, plan: TriggerPlan, request: PlannedRequest, count: string, verbose: boolean): void {

@@ -248,7 +248,9 @@ t.test('trigger, the command, against the plugin on 127.0.0.1', async (t) => {
       [['trigger', 'eventStreams', 'message.sent', '--method', 'GET'], /Event Streams sends JSON batches/],
       [['trigger', 'eventStreams', '--lifecycle', '--sid', 'EZ1'], /use --seed with --lifecycle/],
       [['trigger', 'sms', 'sent', '--delay', 'soon'], /--delay takes a whole number/],
-      [['trigger', 'sms', 'sent', '--timeout', '0'], /--timeout takes a whole number from 1/]
+      [['trigger', 'sms', 'sent', '--timeout', '0'], /--timeout takes a whole number from 1/],
+      [['trigger', 'sms', 'sent', '--public-url', 'hooks.example.com'], /--public-url must be an absolute http\(s\) URL such as "https:\/\/hooks\.example\.com", as the app's publicUrl option/],
+      [['trigger', 'sms', 'sent', '--public-url', 'https://hooks.example.com/?a=1'], /--public-url must be an http\(s\) origin or base URL without credentials, query or fragment/]
     ]
     for (const [argv, message] of cases) {
       const ran = await cli(argv)
