@@ -1,10 +1,12 @@
 /**
  * A captured request for `explain`, read from a file: a raw HTTP request (request line, headers,
- * a blank line, the body, as a tunnel's inspector or `curl -v` shows it) or a JSON object (a
- * request copied from a log: `url` or `urls`, `method`, `headers`, `body` or `params`, and
- * Fastify's `req` or the plugin's warn line, which names the URLs it tried).
+ * a blank line, the body, as a tunnel's inspector shows it), what `curl -v`, `--trace-ascii` or
+ * `--trace` printed (`./curl`), or a JSON object (a request copied from a log: `url` or `urls`,
+ * `method`, `headers`, `body` or `params`, and Fastify's `req` or the plugin's warn line, which
+ * names the URLs it tried). A capture that shows no body when the request had one says so.
  */
 import { CliError } from './args'
+import { type CurlRequest, fromCurl } from './curl'
 
 export type CapturedParams = Record<string, string | string[]>
 
@@ -23,6 +25,10 @@ export interface Capture {
   /** The capture names a token (`token`, `tokens`, `authToken`): never read, since whoever wrote it chose it. */
   readonly namesToken: boolean
   readonly publicUrl?: string
+  /** Why the capture shows no body though the request had one (`Content-Length: 47`), for the user. */
+  readonly bodyMissing?: string
+  /** What the body shown may differ in from the one sent, for the user. */
+  readonly bodyCaveat?: string
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -73,15 +79,13 @@ function fromJson (object: Record<string, unknown>): Capture {
 function fromHttp (input: string): Capture {
   const split = /\r?\n\r?\n/.exec(input)
   const head = split === null ? input : input.slice(0, split.index)
-  // `curl -v` writes `> ` before each line it sent.
-  const lines = head.trimEnd().split(/\r?\n/).map((line) => line.replace(/^> ?/, ''))
+  const lines = head.trimEnd().split(/\r?\n/)
   const start = /^([A-Za-z]+) +(\/\S*|[a-z][a-z0-9+.-]*:\/\/\S+)(?: +HTTP\/\d(?:\.\d)?)?$/i.exec(lines[0])
   if (start === null) {
-    throw new CliError('the file is not a request: expected a raw HTTP request ("POST /path HTTP/1.1", headers, a blank line, the body) or a JSON object')
+    throw new CliError('the file is not a request: expected a raw HTTP request ("POST /path HTTP/1.1", headers, a blank line, the body), what curl -v or curl --trace-ascii - printed, or a JSON object')
   }
   const headers: Record<string, string> = {}
-  // curl -v ends what it sent with a line of `>` alone.
-  for (const line of lines.slice(1).filter((l) => l !== '')) {
+  for (const line of lines.slice(1)) {
     const colon = line.indexOf(':')
     if (colon <= 0) throw new CliError(`not a header line in the request: ${JSON.stringify(line.slice(0, 80))}`)
     const name = line.slice(0, colon).trim().toLowerCase()
@@ -107,15 +111,46 @@ function fromHttp (input: string): Capture {
   }
 }
 
-/** Read a capture: JSON when it starts with `{`, a raw HTTP request otherwise. */
+const TRACE_ASCII_DOTS = 'curl --trace-ascii writes a line break or a byte outside ASCII as ".", and the body is read as written: ' +
+  'if it held one, give the body with --body-file, or capture with curl --trace - (hex), which is read byte for byte'
+
+/** curl's output: an https URL when curl spoke TLS (the request line names the path alone). */
+function fromCurlOutput (curl: CurlRequest): Capture {
+  const capture = fromHttp(curl.http)
+  const host = capture.headers.host
+  const https = curl.tls && capture.target !== undefined && host !== undefined
+  // Twilio's form bodies are percent-encoded ASCII; a JSON body may hold what --trace-ascii dots.
+  const dotted = curl.format === 'trace-ascii' && capture.body?.includes('.') === true && !/x-www-form-urlencoded/i.test(capture.headers['content-type'] ?? '')
+  return withoutBody({
+    ...capture,
+    ...(https ? { url: `https://${host}${capture.target as string}`, target: undefined } : {}),
+    ...(dotted ? { bodyCaveat: TRACE_ASCII_DOTS } : {})
+  }, curl.format === 'verbose' ? 'curl -v does not print the body it sends' : 'the trace ends before curl sent it')
+}
+
+/** The capture with `bodyMissing` set when its headers say the request had a body it does not show. */
+function withoutBody (capture: Capture, why: string): Capture {
+  if (capture.body !== undefined || capture.params !== undefined || capture.method === 'GET' || capture.method === 'HEAD') return capture
+  const headers = capture.headers
+  const length = headers['content-length']
+  const sent = length !== undefined
+    ? (Number(length) > 0 ? 'Content-Length' : undefined)
+    : ['Transfer-Encoding', 'Content-Type'].find((name) => headers[name.toLowerCase()] !== undefined)
+  if (sent === undefined) return capture
+  return { ...capture, bodyMissing: `the capture has no body, but the request had one (${sent}: ${headers[sent.toLowerCase()]}): ${why}` }
+}
+
+/** Read a capture: curl's output, JSON when it starts with `{`, a raw HTTP request otherwise. */
 export function parseCapture (input: string): Capture {
+  const curl = fromCurl(input)
+  if (curl !== null) return fromCurlOutput(curl)
   const trimmed = input.replace(/^\s+/, '')
-  if (!trimmed.startsWith('{')) return fromHttp(trimmed)
+  if (!trimmed.startsWith('{')) return withoutBody(fromHttp(trimmed), 'it ends after the headers')
   let object: unknown
   try {
     object = JSON.parse(trimmed)
   } catch (err) {
     throw new CliError(`the file is not valid JSON: ${(err as Error).message}`)
   }
-  return fromJson(object as Record<string, unknown>)
+  return withoutBody(fromJson(object as Record<string, unknown>), 'it has neither body nor params')
 }

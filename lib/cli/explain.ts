@@ -687,7 +687,8 @@ never printed.
 
 The request, from a file, flags, or both (flags win):
   -f, --file FILE      a raw HTTP request (request line, headers, a blank line, the body: as a
-                       tunnel's inspector or curl -v shows it), or a JSON object with url (or
+                       tunnel's inspector shows it), what curl -v or curl --trace-ascii - printed
+                       (-v leaves the body out: add --body-file), or a JSON object with url (or
                        urls, as in the plugin's warn log), method, headers, body (raw text) or
                        params; - reads standard input. A token in the file is never used
   --url URL            the URL the app checked: the first of the warn log's urls, or its
@@ -715,7 +716,7 @@ Example, with the URL from the plugin's warn log and the request from a tunnel's
 }
 
 /** The request to explain, from the capture and the flags (which win over it). */
-async function inputOf (values: Parameters<typeof stringOf>[0], io: Io): Promise<{ input: ExplainInput, tokens: string[] }> {
+async function inputOf (values: Parameters<typeof stringOf>[0], io: Io): Promise<{ input: ExplainInput, tokens: string[], caveat?: string }> {
   const file = stringOf(values, 'file')
   const capture: Capture = file === undefined ? { headers: {}, namesToken: false } : parseCapture(await io.readFile(file))
   const headers: Record<string, string> = { ...capture.headers }
@@ -751,6 +752,11 @@ async function inputOf (values: Parameters<typeof stringOf>[0], io: Io): Promise
   const type = headers['content-type'] ?? ''
   const json = given === 'JSON' || /json/i.test(type) || (type === '' && body !== undefined && /^\s*[{[]/.test(body))
   const pairs = listOf(values, 'param')
+  const signature = stringOf(values, 'signature') ?? headers['x-twilio-signature']
+  // Without the body Twilio signed nothing verifies: say so, rather than blame the token.
+  if (body === undefined && given !== 'GET' && pairs.length === 0 && signature !== undefined && capture.bodyMissing !== undefined) {
+    throw new CliError(`${capture.bodyMissing}. Give the body with --body-file FILE or --body TEXT, or capture the request with curl --trace-ascii -, which prints the body as sent`)
+  }
   // The user's own tokens only: a capture comes from elsewhere, and one that names the token
   // that signed it would verify whatever it says.
   const chosen = tokensOf(values, io.env)
@@ -761,7 +767,7 @@ async function inputOf (values: Parameters<typeof stringOf>[0], io: Io): Promise
     input: {
       url,
       method: given === 'GET' ? 'GET' : 'POST',
-      signature: stringOf(values, 'signature') ?? headers['x-twilio-signature'],
+      signature,
       body,
       json,
       params: pairs.length > 0 ? paramsOf(pairs) : capture.params,
@@ -769,7 +775,8 @@ async function inputOf (values: Parameters<typeof stringOf>[0], io: Io): Promise
       hints,
       maxParams: numberOf(values, 'max-params', DEFAULT_MAX_PARAMS, 1, LARGEST_MAX_PARAMS)
     },
-    tokens: chosen
+    tokens: chosen,
+    caveat: body !== undefined && body === capture.body ? capture.bodyCaveat : undefined
   }
 }
 
@@ -820,8 +827,9 @@ export async function runExplain (argv: readonly string[], io: Io): Promise<numb
     return EXIT.ok
   }
   if (positionals.length > 0) throw new CliError(`unexpected ${JSON.stringify(positionals[0])}: give the request with --file or flags`)
-  const { input, tokens } = await inputOf(values, io)
+  const { input, tokens, caveat } = await inputOf(values, io)
   const diagnosis = diagnose(input, tokens)
   io.stdout(render(diagnosis, styleOf(io.color && values['no-color'] !== true)))
+  if (!diagnosis.verifies && caveat !== undefined) io.stderr(`fastify-twilio-status: ${caveat}\n`)
   return diagnosis.verifies ? EXIT.ok : EXIT.failed
 }

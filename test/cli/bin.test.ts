@@ -13,6 +13,7 @@ import { promisify } from 'node:util'
 import * as bullmq from 'bullmq'
 import { encodeForm, OTHER_TOKEN, send, sha256, TOKEN } from '../helpers/sign'
 import { connectionOf, newQueue, until } from '../helpers/queue'
+import { curl } from '../helpers/curl'
 import { startRedis } from '../helpers/redis'
 import { listen } from './helpers'
 
@@ -134,6 +135,43 @@ t.test('sign --curl and explain, through standard input', async (t) => {
   const code = await new Promise((resolve) => child.on('close', resolve))
   t.equal(code, 0)
   t.match(stdout, /^✓ Verifies with --token #1, as https:\/\/hooks\.example\.com\/twilio\/call\/status\n$/)
+})
+
+t.test('explain --file on what the real curl printed: -v leaves the body out and explain says so, not that the token is wrong; --trace-ascii names a TLS proxy\'s scheme', async (t) => {
+  const { url, calls } = await listen(t)
+  const path = '/twilio/sms/status'
+  const params = { MessageSid: 'SM' + 'c'.repeat(32), MessageStatus: 'delivered', AccountSid: 'AC' + '0'.repeat(32), To: '+15558675310' }
+  const paramArgs = Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])
+  const signature = (await fts(['sign', '--url', `${url}${path}`, ...paramArgs])).stdout.trim()
+  const bodyFile = join(scratch, 'curl-body.txt')
+  writeFileSync(bodyFile, encodeForm(params))
+  const verbose = await curl(['-v', '-s', '-o', '/dev/null', '-X', 'POST', `${url}${path}`, '-H', `X-Twilio-Signature: ${signature}`, '--data', `@${bodyFile}`])
+  t.same(calls, ['sms delivered'], 'the app accepted what curl sent')
+  t.match(verbose.stderr, /\n> POST \/twilio\/sms\/status HTTP\/1\.1\r\n[\s\S]*\n< HTTP\/1\.1 200 OK\r\n/)
+  const capture = join(scratch, 'curl-v.txt')
+  writeFileSync(capture, verbose.stderr)
+  const bare = await fts(['explain', '--file', capture])
+  t.equal(bare.code, 2)
+  t.equal(bare.stdout, '')
+  t.match(bare.stderr, /^fastify-twilio-status: the capture has no body, but the request had one \(Content-Length: \d+\): curl -v does not print the body it sends\. Give the body with --body-file FILE or --body TEXT, or capture the request with curl --trace-ascii -, which prints the body as sent\n/)
+  t.notMatch(bare.stderr, /token/)
+  const given = await fts(['explain', '--file', capture, '--body-file', bodyFile])
+  t.equal(given.code, 0, given.stderr)
+  t.equal(given.stdout, `✓ Verifies with --token #1, as ${url}${path}\n`)
+
+  // Twilio called https://hooks.example.com; a TLS proxy passes the request on over http.
+  const proxied = (await fts(['sign', '--url', `https://hooks.example.com${path}`, ...paramArgs])).stdout.trim()
+  const trace = await curl(['-s', '-o', '/dev/null', '--trace-ascii', '-', `${url}${path}`, '-H', 'Host: hooks.example.com', '-H', `X-Twilio-Signature: ${proxied}`,
+    ...Object.entries(params).flatMap(([k, v]) => ['--data-urlencode', `${k}=${v}`])])
+  t.match(trace.stdout, /\n<= Recv header, \d+ bytes \(0x[0-9a-f]+\)\n0000: HTTP\/1\.1 403 Forbidden\n/)
+  const traced = join(scratch, 'curl-trace.txt')
+  writeFileSync(traced, trace.stdout)
+  const explained = await fts(['explain', '--file', traced])
+  t.equal(explained.code, 1)
+  t.match(explained.stdout, /What differs:\n {2}scheme {2}the app had http; Twilio signed https\n[\s\S]*Fix: register the plugin with publicUrl: 'https:\/\/hooks\.example\.com'/)
+  const wrong = await fts(['explain', '--file', traced], { TWILIO_AUTH_TOKEN: OTHER_TOKEN })
+  t.equal(wrong.code, 1)
+  t.match(wrong.stdout, /Most likely the token is wrong/, 'with the body in the capture, a wrong token is named')
 })
 
 /** A capture of a request the plugin would see, as JSON: `url`, the signature header, `params` or a raw `body`. */

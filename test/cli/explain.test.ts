@@ -9,6 +9,7 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
 import { damageOf, diagnose, type ExplainInput, partsOf, render, TRIM_GUESSES } from '../../lib/cli/explain'
 import { styleOf } from '../../lib/cli/io'
 import { OLD_TOKEN, OTHER_TOKEN, sha256, TOKEN } from '../helpers/sign'
+import { curl, tlsSink } from '../helpers/curl'
 import { cli } from './helpers'
 
 const PATH = '/twilio/sms/status'
@@ -545,4 +546,47 @@ t.test('explain, the command', async (t) => {
     const plain = await cli(['explain', '--url', url, '--signature', signature, '--body', body, '--no-color'], { color: true })
     t.notOk(plain.stdout.includes('\u001b['))
   })
+})
+
+t.test('explain on what the real curl printed: -v leaves the body out and explain says so, not that the token is wrong; a trace verifies', async (t) => {
+  const tls = await tlsSink(t)
+  const url = `https://hooks.example.com${PATH}`
+  const body = form(PARAMS)
+  // curl calls the test server and writes the Host Twilio called: the capture reads https://hooks.example.com/….
+  const to = (path: string, signature: string): string[] => ['-s', '-k', '-o', '/dev/null', `https://localhost:${tls.port}${path}`, '-H', 'Host: hooks.example.com', '-H', `X-Twilio-Signature: ${signature}`]
+  const verbose = (await curl(['-v', ...to(PATH, sign(url)), '--data-binary', body])).stderr
+  const files = { 'v.txt': verbose, 'body.txt': body, 'unsigned.txt': verbose.replace(/^> X-Twilio-Signature: .*\r\n/im, '') }
+
+  const bare = await cli(['explain', '-f', 'v.txt'], { files })
+  t.equal(bare.code, 2)
+  t.equal(bare.stdout, '')
+  t.equal(bare.stderr, `fastify-twilio-status: the capture has no body, but the request had one (Content-Length: ${body.length}): curl -v does not print the body it sends. ` +
+    'Give the body with --body-file FILE or --body TEXT, or capture the request with curl --trace-ascii -, which prints the body as sent\nRun "fastify-twilio-status --help" for usage.\n')
+  t.notMatch(bare.stderr, /token/)
+  for (const given of [['--body-file', 'body.txt'], ['--body', body], Object.entries(PARAMS).flatMap(([k, v]) => ['--param', `${k}=${v}`])]) {
+    const ran = await cli(['explain', '-f', 'v.txt', ...given], { files })
+    t.equal(ran.code, 0, given[0])
+    t.equal(ran.stdout, `✓ Verifies with --token #1, as ${url}\n`)
+  }
+  const unsigned = await cli(['explain', '-f', 'unsigned.txt'], { files })
+  t.equal(unsigned.code, 1, 'no signature: that is the cause, whatever the body')
+  t.match(unsigned.stdout, /no signature[\s\S]*There is no X-Twilio-Signature header/)
+  const get = await cli(['explain', '-f', 'v.txt', '--method', 'GET'], { files })
+  t.equal(get.code, 1, 'a GET has no body to miss')
+  t.notMatch(get.stderr, /no body/)
+
+  // A JSON body, in --trace-ascii: a line break is shown as ".", so it no longer hashes as sent.
+  const plain = '{"MessageStatus":"delivered","Url":"https://a.example.com/x.png"}'
+  const broken = '{\n"MessageStatus":"delivered"}'
+  for (const [json, verifies] of [[plain, true], [broken, false]] as const) {
+    const path = `${PATH}?bodySHA256=${sha256(json)}`
+    const trace = (await curl(['--trace-ascii', '-', ...to(path, sign(`https://hooks.example.com${path}`, null)), '-H', 'Content-Type: application/json', '--data-binary', json])).stdout
+    const ran = await cli(['explain', '-f', 't.txt'], { files: { 't.txt': trace } })
+    t.equal(ran.code, verifies ? 0 : 1, json)
+    t.equal(ran.stderr, verifies
+      ? ''
+      : 'fastify-twilio-status: curl --trace-ascii writes a line break or a byte outside ASCII as ".", and the body is read as written: if it held one, give the body with --body-file, or capture with curl --trace - (hex), which is read byte for byte\n',
+    verifies ? 'dots that are dots: nothing to say' : 'said when it does not verify')
+    if (!verifies) t.equal((await cli(['explain', '-f', 't.txt', '--body', broken], { files: { 't.txt': trace } })).code, 0, 'the body given verifies')
+  }
 })
