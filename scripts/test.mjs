@@ -13,6 +13,9 @@
 // its address as REDIS_URL, and it is stopped by its PID at the end, on failure, and on
 // SIGINT/SIGTERM (passed on to the running step's whole process group, which is waited for).
 //
+// curl and openssl (the CLI's capture tests read what the real curl prints), the same way when
+// they are not on PATH.
+//
 // Chromium (the queue inspector's browser test), the same way: CHROME_PATH when set, else
 // `chromium` (or `chromium-browser`) on PATH, else Debian's `chromium` package; the steps get
 // its path as CHROME_PATH. Each test that drives it starts and stops its own browser.
@@ -185,7 +188,25 @@ async function provideChromium () {
   return installed.found === undefined ? { reason: installed.reason } : { path: installed.found }
 }
 
+/** The tools the CLI's capture tests run (real `curl -v` output; a TLS test server's certificate). */
+const TOOLS = [['curl', 'curl'], ['openssl', 'openssl']]
+
+async function provideTools () {
+  for (const [binary, pkg] of TOOLS) {
+    if (onPath(binary) !== undefined) continue
+    const installed = await install(pkg, binary)
+    if (installed.found === undefined) return `no ${binary} for the CLI's capture tests: install it (Debian/Ubuntu: apt-get install ${pkg}) (${installed.reason})`
+  }
+  return undefined
+}
+
 async function main () {
+  const missing = await provideTools()
+  if (stopping !== undefined) return 128 + constants.signals[stopping]
+  if (missing !== undefined) {
+    log(missing)
+    return 1
+  }
   const redisFor = await provideRedis()
   if (stopping !== undefined) return 128 + constants.signals[stopping]
   if (redisFor.url === undefined) {
