@@ -107,3 +107,10 @@ export const StoreTimeoutError = createError<[string, number]>(
  */
 export const QueueUnavailableError = createError<[string, string]>(
   'FST_TWILIO_QUEUE_UNAVAILABLE', 'Event %s (%s) could not be queued and this instance has no callback for it', 503)
+
+/**
+ * Queue mode without a package it needs (bullmq, ioredis: optional peer dependencies), thrown by
+ * `register` with `queue`, `createTwilioWorker` and `replay` before anything is loaded.
+ */
+export const MissingPackageError = createError<[who: string, missing: string, install: string]>(
+  'FST_TWILIO_MISSING_PACKAGE', '%s needs %s, not installed: npm install %s', 500)

@@ -27,7 +27,8 @@ const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status:
   InProgressError: [['SM123', 'sent'], 'FST_TWILIO_IN_PROGRESS', 503, 'Event SM123 (sent) is being handled by another instance; retry later'],
   DeadlineError: [['SM123', 'sent', 10000], 'FST_TWILIO_DEADLINE', 503, 'Callbacks for SM123 (sent) still running after 10000 ms'],
   StoreTimeoutError: [['claim', 1000], 'FST_TWILIO_STORE_TIMEOUT', 500, 'Store claim did not answer within 1000 ms'],
-  QueueUnavailableError: [['SM123', 'sent'], 'FST_TWILIO_QUEUE_UNAVAILABLE', 503, 'Event SM123 (sent) could not be queued and this instance has no callback for it']
+  QueueUnavailableError: [['SM123', 'sent'], 'FST_TWILIO_QUEUE_UNAVAILABLE', 503, 'Event SM123 (sent) could not be queued and this instance has no callback for it'],
+  MissingPackageError: [['replay', 'bullmq and ioredis', 'bullmq ioredis'], 'FST_TWILIO_MISSING_PACKAGE', 500, 'replay needs bullmq and ioredis, not installed: npm install bullmq ioredis']
 }
 
 t.test('every error has an FST_TWILIO_ code and an explicit 4xx/5xx status', async (t) => {

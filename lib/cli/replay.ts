@@ -6,6 +6,8 @@
  * else, so that the other commands start without them.
  */
 import { once } from 'node:events'
+import { MissingPackageError } from '../errors'
+import { needQueuePackages, type Resolve } from '../queue/packages'
 import { replayFailed } from '../queue/replay'
 import { CliError, EXIT, numberOf, parseCommand, stringOf, type Values } from './args'
 import { type Io, printable } from './io'
@@ -13,8 +15,8 @@ import { type Io, printable } from './io'
 type Queue = import('bullmq').Queue
 type Redis = import('ioredis').Redis
 
-/** `require`, or a stand-in in tests. */
-export type Load = (id: string) => unknown
+/** `require` (with its `resolve`), or a stand-in in tests. */
+export type Load = ((id: string) => unknown) & { readonly resolve: Resolve }
 
 export const DEFAULT_REDIS = 'redis://127.0.0.1:6379'
 
@@ -96,15 +98,15 @@ export function targetOf (values: Values, env: Readonly<Record<string, string | 
   return { url, shown: maskUrl(url), queue: stringOf(values, 'queue') ?? 'twilio', prefix: stringOf(values, 'prefix') }
 }
 
-/** An optional peer dependency, or a usage error that says how to install it. */
-function need<T> (load: Load, id: string): T {
+/** bullmq and ioredis (optional peer dependencies), or a usage error naming the missing ones and how to install them. */
+function loadQueuePackages (load: Load): { Queue: typeof import('bullmq').Queue, Redis: typeof import('ioredis').Redis } {
   try {
-    return load(id) as T
+    needQueuePackages('replay', load.resolve)
   } catch (err) {
-    // Installed but broken: its own error (and stack) says more than "install it".
-    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err
-    throw new CliError(`replay needs ${id}: npm install ${id}`)
+    if (!(err instanceof MissingPackageError)) throw err
+    throw new CliError(err.message)
   }
+  return { Queue: (load('bullmq') as typeof import('bullmq')).Queue, Redis: (load('ioredis') as typeof import('ioredis')).Redis }
 }
 
 const ignore = (): void => {}
@@ -145,8 +147,7 @@ export async function runReplay (argv: readonly string[], io: Io, load: Load = r
   if (positionals.length > 0) throw new CliError(`unexpected ${JSON.stringify(positionals[0])}: replay takes only options`)
   const target = targetOf(values, io.env)
   const limit = numberOf(values, 'limit', 1000, 1, 1_000_000)
-  const { Queue } = need<typeof import('bullmq')>(load, 'bullmq')
-  const { Redis } = need<typeof import('ioredis')>(load, 'ioredis')
+  const { Queue, Redis } = loadQueuePackages(load)
   const client = new Redis(target.url, CONNECTION)
   // Every failure reaches us as a rejected command; without a listener ioredis prints each one.
   client.on('error', ignore)

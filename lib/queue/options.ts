@@ -1,10 +1,11 @@
 /**
  * The plugin's `queue` option: a BullMQ `Queue` (anything with `add`), or `{ queue, attempts,
- * backoff, timeout, jobOptions, stats }`. Checked at register time; bullmq itself is never loaded
- * here.
+ * backoff, timeout, jobOptions, stats }`. Checked at register time, and so is that bullmq and
+ * ioredis are installed (the `Queue` and the workers need them); neither is loaded here.
  */
 import type { QueueConfig } from '../config'
 import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from '../option-checks'
+import { needQueuePackages } from './packages'
 import { createQueueStats } from './stats'
 
 const KEYS = ['queue', 'attempts', 'backoff', 'timeout', 'jobOptions', 'stats']
@@ -21,6 +22,7 @@ export function checkQueue (value: unknown): QueueConfig | null {
   if (given.jobOptions !== undefined && !isPlainObject(given.jobOptions)) fail('queue.jobOptions', 'an object of BullMQ job options', given.jobOptions)
   const attempts = integer('queue.attempts', given.attempts, 8, 1, 100)
   const delay = integer('queue.backoff', given.backoff, 1000, 1, 3_600_000)
+  needQueuePackages('fastify-twilio-status queue mode')
   return Object.freeze({
     queue: given.queue as QueueConfig['queue'],
     jobOptions: Object.freeze({

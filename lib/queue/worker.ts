@@ -6,8 +6,8 @@
  * Sid when an event is processed, as inline. A failing callback fails the job: BullMQ retries it
  * with the backoff the receiver set and keeps it in the failed set once the attempts are spent.
  *
- * bullmq is an optional peer dependency: it is required only when a worker is created (here) or
- * `fastify-twilio-status replay` runs.
+ * bullmq and ioredis are optional peer dependencies: required only when a worker is created (here)
+ * or `fastify-twilio-status replay` runs, once `needQueuePackages` has found both.
  */
 import { createDelivery, type Delivery } from '../delivery/delivery'
 import { DeadlineError, InProgressError } from '../errors'
@@ -15,6 +15,7 @@ import { withTimeout } from '../delivery/timeout'
 import { accountOf } from '../families/index'
 import { RedisStore } from '../stores/redis'
 import type { RedisClient, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../../types/index'
+import { needQueuePackages } from './packages'
 import { normalizeWorkerOptions } from './worker-options'
 
 type BullMQ = typeof import('bullmq')
@@ -23,10 +24,7 @@ type Job = import('bullmq').Job<TwilioJobData>
 /** How long a job whose event another worker holds waits before it looks again, ms. */
 const HELD_DELAY = 1000
 
-/**
- * The default store's client: its own connection to the worker's Redis (ioredis is bullmq's peer
- * dependency, so it is there whenever bullmq is), closed with the worker.
- */
+/** The default store's client: its own connection to the worker's Redis, closed with the worker. */
 function ownRedisClient (connection: unknown): RedisClient & { quit: () => Promise<unknown> } {
   if (typeof (connection as { duplicate?: unknown }).duplicate === 'function') {
     return (connection as { duplicate: () => RedisClient & { quit: () => Promise<unknown> } }).duplicate()
@@ -49,6 +47,7 @@ function jobError (err: Error): Error {
 
 export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker {
   const config = normalizeWorkerOptions(options)
+  needQueuePackages('fastify-twilio-status createTwilioWorker')
   const bullmq = require('bullmq') as BullMQ
   const { logger, queueStats, timeout } = config
   const client = config.delivery.store === null ? ownRedisClient(config.connection) : null

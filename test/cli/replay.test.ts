@@ -221,15 +221,21 @@ t.test('Redis lost after connecting exits 3, without reconnecting; the failed jo
   t.same(await queue.getJobCounts('failed'), { failed: 1 })
 })
 
-t.test('bullmq or ioredis missing: a usage error that says what to install; another load failure is not hidden', async (t) => {
-  const missing = (id: string): never => {
+t.test('bullmq or ioredis missing: a usage error naming the missing ones and the install command; another load failure is not hidden', async (t) => {
+  const notFound = (id: string): never => {
     throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' })
   }
+  const loaded: string[] = []
+  const load = (resolve: (id: string) => string, get: (id: string) => unknown = notFound) =>
+    Object.assign((id: string) => { loaded.push(id); return get(id) }, { resolve })
   const io = fakeIo({ env: {} })
-  await t.rejects(runReplay(['--dry-run'], io, missing), { message: 'replay needs bullmq: npm install bullmq', exitCode: 2 })
-  await t.rejects(runReplay([], io, (id) => id === 'bullmq' ? bullmq : missing(id)), { message: 'replay needs ioredis: npm install ioredis', exitCode: 2 })
-  await t.rejects(runReplay([], io, () => { throw new SyntaxError('Unexpected token') }), SyntaxError)
+  await t.rejects(runReplay(['--dry-run'], io, load(notFound)), { message: 'replay needs bullmq and ioredis, not installed: npm install bullmq ioredis', exitCode: 2 })
+  await t.rejects(runReplay([], io, load((id) => id === 'bullmq' ? id : notFound(id))), { message: 'replay needs ioredis, not installed: npm install ioredis', exitCode: 2 })
+  t.same(loaded, [], 'nothing is loaded until both are found')
+  // There but unreadable, or there and failing to load (a dependency of its own missing): its own error.
+  await t.rejects(runReplay([], io, load(() => { throw new SyntaxError('Unexpected token') })), SyntaxError)
+  await t.rejects(runReplay([], io, load((id) => id, () => notFound('msgpackr'))), { message: "Cannot find module 'msgpackr'", code: 'MODULE_NOT_FOUND' })
   t.same([io.out, io.err], [[], []])
   // --help needs neither.
-  t.equal(await runReplay(['--help'], io, missing), 0)
+  t.equal(await runReplay(['--help'], io, load(notFound)), 0)
 })
