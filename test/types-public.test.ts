@@ -26,18 +26,18 @@ const app = Fastify()
 app.register(twilioStatus, { sms: {} })
 // expect: Property 'sms' is missing
 app.register(twilioStatus, { authToken: 'x' })
-// expect: Property 'sharedKeys' is missing
-app.register(twilioStatus, { authToken: 'x', requireSharedKey: true, sms: {} })
 // expect: Type 'undefined' is not assignable
 app.register(twilioStatus, { authToken: process.env.TWILIO_AUTH_TOKEN, sms: {} })
 // expect: 'onDelivred' does not exist in type 'SmsOptions'. Did you mean to write 'onDelivered'?
 app.register(twilioStatus, { authToken: 'x', sms: { onDelivred: () => {} } })
 // expect: Property 'ErrorCod' does not exist on type 'MessageEvent<"delivered">'. Did you mean 'ErrorCode'?
 app.register(twilioStatus, { authToken: 'x', sms: { onDelivered: (event) => event.ErrorCod } })
+// expect: Property 'authToken' is missing
+twilioSignature({ publicUrl: 'https://hooks.example.com' })
+// expect: Property 'authToken' is missing
+app.register(twilioStatus, { validate: process.env.CI === 'true', sms: {} })
 // expect: Type 'undefined' is not assignable to type 'AuthToken'
 twilioSignature({ authToken: process.env.TWILIO_AUTH_TOKEN })
-// expect: Property 'sharedKeys' is missing
-twilioSignature({ authToken: 'x', requireSharedKey: true })
 // expect: Type '"delivered"' is not assignable to type '"completed" | "failed" | "in-progress" | "queued" | "initiated" | "ringing" | "busy" | "no-answer" | "canceled"'
 signedInject({ authToken: 'x', channel: 'call', status: 'delivered' })
 app.register(twilioStatus, { sharedKeys: { webhooks_sharedkey_1: 's' }, sms: {} })

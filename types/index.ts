@@ -526,12 +526,13 @@ export interface VerifyFields {
 /**
  * How a request's signature is checked, shared by the plugin and `twilioSignature()`: with
  * `sharedKeys` (and an `authToken` too, unless `requireSharedKey`), or with an `authToken` alone.
- * `requireSharedKey` needs `sharedKeys`. (The `authToken` case is written last: when options fit
- * neither, the compiler's message names the last one.)
+ * `requireSharedKey` stays a `boolean` (a computed one may be `false`); `true` without
+ * `sharedKeys` is refused at register time. (The `authToken` case is written last: when options
+ * fit neither, the compiler's message names the last one.)
  */
 export type VerifyOptions =
   | VerifyFields & Required<Pick<VerifyFields, 'sharedKeys'>>
-  | VerifyFields & Required<Pick<VerifyFields, 'authToken'>> & { readonly requireSharedKey?: false }
+  | VerifyFields & Required<Pick<VerifyFields, 'authToken'>>
 
 /** Options of `twilioSignature()`, the hook for a host's own Twilio routes. */
 export type TwilioSignatureOptions = VerifyOptions
@@ -616,9 +617,9 @@ export type PluginServes =
  * `authToken` (written last, so that the message for options that fit none asks for it).
  */
 export type PluginVerifies =
-  | { readonly validate: false, readonly requireSharedKey?: false }
+  | { readonly validate: false }
   | Required<Pick<VerifyFields, 'sharedKeys'>>
-  | Required<Pick<VerifyFields, 'authToken'>> & { readonly requireSharedKey?: false }
+  | Required<Pick<VerifyFields, 'authToken'>>
 
 /**
  * The plugin's options: how to verify (an `authToken`, or `sharedKeys`, or `validate: false`)
