@@ -1,0 +1,284 @@
+/**
+ * A newcomer's first hour, scripted. The package is packed as npm publishes it; then, for each
+ * path the docs describe (status callbacks; your own routes; queue mode, then its dashboard), a
+ * fresh app outside the repo does exactly what the docs say and nothing more: `npm init -y`, the
+ * page's `<!-- install: … -->` lines against the npm registry (the package name replaced by the
+ * tarball), the files docs/testing.md gives (`<!-- file: tsconfig.json -->`, `.taprc`), the
+ * page's `<!-- example: … -->` files and the documented tests of them; then tsc under `module
+ * nodenext` and under `module commonjs` + `moduleResolution node10`, and the tests under tap,
+ * the runner docs/testing.md names. The dashboard's example is type-checked against what a fresh
+ * install of the documented versions resolves, then booted and its page fetched.
+ */
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, delimiter, dirname, join, normalize, resolve, sep } from 'node:path'
+import { allBlocks, docPages, relativeLinks } from './helpers/doc-blocks'
+import { startRedis, type TestRedis } from './helpers/redis'
+
+const root = resolve(__dirname, '..')
+const NAME = 'fastify-twilio-status'
+const TESTING_PAGE = 'docs/testing.md'
+const blocks = allBlocks(root)
+
+// Three fresh installs from the registry, six tsc programs and three tap runs on a shared machine.
+t.setTimeout(15 * 60_000)
+
+interface Stage {
+  /** The install paths whose lines this stage runs, in order. */
+  readonly installs: readonly string[]
+  /** Files of example/ copied into the app: the page's examples and the documented tests of them. */
+  readonly files: readonly string[]
+}
+
+/** The `<!-- install: path -->` lines of every page, each once, in page order. */
+function installLines (path: string): string[] {
+  const lines = blocks.filter((b) => b.kind === 'install' && b.name === path).flatMap((b) => b.code.split('\n').filter((l) => l.trim() !== ''))
+  return [...new Set(lines)]
+}
+
+/** The package names an install line names (`@scope/name@1.2.3` → `@scope/name`). */
+function packagesOf (line: string): string[] {
+  return line.split(/\s+/).slice(2).filter((arg) => !arg.startsWith('-')).map((arg) => arg.replace(/(.)@.*$/, '$1'))
+}
+
+/** The example files a page embeds. */
+function examplesOf (page: string): string[] {
+  return blocks.filter((b) => b.page === page && b.kind === 'example').map((b) => b.name as string)
+}
+
+/** The example/ files `file` imports by a relative path. */
+function localImports (file: string): string[] {
+  const source = readFileSync(join(root, file), 'utf8')
+  return [...source.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map(([, spec]) => normalize(join(dirname(file), (spec as string).replace(/\.js$/, ''))) + '.ts')
+}
+
+const documentedTests = [...new Set(blocks.filter((b) => b.kind === 'example' && b.name?.endsWith('.test.ts') === true).map((b) => b.name as string))]
+
+/** A page's examples and every documented test that imports one of them (or, on the page, none). */
+function pathFiles (page: string, include: (file: string) => boolean = () => true): string[] {
+  const examples = examplesOf(page).filter(include)
+  const tests = documentedTests.filter((test) => {
+    const imports = localImports(test)
+    if (imports.some((file) => examples.includes(file))) return true
+    // A self-contained test belongs to the page that shows it; the testing page's, to the status path.
+    const home = blocks.find((b) => b.kind === 'example' && b.name === test)?.page
+    return imports.length === 0 && (home === page || (home === TESTING_PAGE && page === 'README.md'))
+  })
+  return [...new Set([...examples, ...tests])]
+}
+
+const dashboardPackages = installLines('dashboard').flatMap(packagesOf)
+const usesDashboard = (file: string): boolean =>
+  dashboardPackages.some((name) => new RegExp(`from '${name.replace(/[/.]/g, '\\$&')}(/[^']*)?'`).test(readFileSync(join(root, file), 'utf8')))
+
+const PATHS: Record<string, Stage[]> = {
+  status: [{ installs: ['status', 'testing'], files: pathFiles('README.md') }],
+  'own-routes': [{ installs: ['own-routes', 'testing'], files: pathFiles('docs/own-routes.md') }],
+  queue: [
+    { installs: ['queue', 'testing'], files: pathFiles('docs/queue.md', (file) => !usesDashboard(file)) },
+    { installs: ['dashboard'], files: examplesOf('docs/queue.md').filter(usesDashboard) }
+  ]
+}
+
+interface Step { readonly name: string, readonly ok: boolean, readonly detail: string }
+class Stop extends Error {}
+
+/** One path's steps, asserted in its subtest once the path has run. */
+class Journal {
+  readonly steps: Step[] = []
+  /** A step the next ones depend on: when it fails, the path stops there. */
+  need (name: string, ok: boolean, detail = ''): void {
+    this.expect(name, ok, detail)
+    if (!ok) throw new Stop(name)
+  }
+
+  expect (name: string, ok: boolean, detail = ''): void {
+    this.steps.push({ name, ok, detail })
+  }
+}
+
+/** The environment of a shell a newcomer opens: no tap, npm-run or loader variables of this run, nothing of this repo on PATH. */
+function newcomerEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(TAP|_TAPJS|TS_NODE|NODE_OPTIONS$|NODE_V8_COVERAGE$|NODE_PATH$|INIT_CWD$|npm_(lifecycle|package|execpath|config_local_prefix))/i.test(key)) continue
+    env[key] = value
+  }
+  env.PATH = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== root && !dir.startsWith(root + sep)).join(delimiter)
+  return { ...env, ...extra }
+}
+
+interface Ran { readonly code: number, readonly output: string }
+
+async function exec (command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeout = 300_000): Promise<Ran> {
+  return await new Promise((resolve) => {
+    execFile(command, args, { cwd, env: newcomerEnv(env), timeout, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
+      resolve({ code, output: `${stdout}${stderr}${err !== null && code === -1 ? `\n${err.message}` : ''}` })
+    })
+  })
+}
+
+const tail = (text: string): string => text.length > 4000 ? '…' + text.slice(-4000) : text
+
+let scratch = ''
+let tarball = ''
+let redis: TestRedis | undefined
+
+async function runStage (record: Journal, app: string, stage: Stage): Promise<void> {
+  for (const path of stage.installs) {
+    const lines = installLines(path)
+    record.need(`the docs give install lines for "${path}"`, lines.length > 0)
+    for (const line of lines) {
+      record.need(`"${line}" is one npm install command`, /^npm install( -D)?( [^\s-]\S*)+$/.test(line))
+      const args = line.split(' ').slice(1).map((arg) => arg === NAME || arg.startsWith(`${NAME}@`) ? tarball : arg)
+      const ran = await exec('npm', [...args, '--no-audit', '--no-fund'], app)
+      record.need(`${line}`, ran.code === 0, tail(ran.output))
+      if (args.includes(tarball)) {
+        const warnings = ran.output.split('\n').filter((l) => /^npm warn/i.test(l) && l.includes(NAME))
+        record.expect(`${line}: npm prints no warning about ${NAME} (no install scripts)`, warnings.length === 0, warnings.join('\n'))
+      }
+    }
+  }
+  for (const file of stage.files) {
+    const to = join(app, basename(file))
+    record.need(`${basename(file)} is a new file in the app`, !existsSync(to))
+    copyFileSync(join(root, file), to)
+  }
+}
+
+/** tsc over the whole app under both module settings; `outDir` keeps the JavaScript of the nodenext run. */
+async function typecheck (record: Journal, app: string, outDir?: string): Promise<void> {
+  const tsc = join(app, 'node_modules', '.bin', 'tsc')
+  record.need('the installs give tsc', existsSync(tsc))
+  const modes = {
+    nodenext: outDir === undefined ? ['--noEmit'] : ['--noEmit', 'false', '--outDir', outDir],
+    'commonjs + node10': ['--noEmit', '--module', 'commonjs', '--moduleResolution', 'node10']
+  }
+  for (const [mode, options] of Object.entries(modes)) {
+    const ran = await exec(tsc, ['-p', '.', '--pretty', 'false', ...options], app)
+    record.expect(`tsc type-checks the app under ${mode}`, ran.code === 0, tail(ran.output))
+  }
+}
+
+/** `npx tap` as docs/testing.md says: every copied test file runs and passes. */
+async function runTests (record: Journal, app: string, files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const tests = files.filter((file) => file.endsWith('.test.ts')).map((file) => basename(file))
+  record.need('the docs show a test for this path', tests.length > 0)
+  const tap = join(app, 'node_modules', '.bin', 'tap')
+  record.need('the installs give tap', existsSync(tap))
+  const ran = await exec(tap, [], app, env)
+  const summary = /^# \{ total: (\d+), pass: (\d+) \}$/m.exec(ran.output)
+  record.expect(`npx tap passes (${tests.join(', ')})`, ran.code === 0 && summary !== null && summary[1] === summary[2] && Number(summary[1]) > 0, tail(ran.output))
+  for (const test of tests) record.expect(`tap ran ${test}`, new RegExp(`^ok \\d+ - ${test.replace(/\./g, '\\.')} `, 'm').test(ran.output), tail(ran.output))
+}
+
+/** The installed README's and docs pages' relative links resolve inside node_modules/fastify-twilio-status. */
+function checkLinks (record: Journal, app: string): void {
+  const installed = join(app, 'node_modules', NAME)
+  const broken: string[] = []
+  let count = 0
+  for (const page of docPages(installed)) {
+    for (const target of relativeLinks(installed, page)) {
+      count++
+      const file = normalize(join(installed, dirname(page), decodeURIComponent(target.split('#')[0] as string)))
+      if (!file.startsWith(installed + sep) || !existsSync(file)) broken.push(`${page}: ${target}`)
+    }
+  }
+  record.expect(`the installed README's and docs pages' ${count} relative links resolve inside node_modules/${NAME}`, count > 0 && broken.length === 0, broken.join('\n'))
+}
+
+/** Compile the app, mount the dashboard example on a Fastify app with a queue, and fetch its page. */
+async function bootDashboard (record: Journal, app: string, files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  record.need('the queue page shows a dashboard example', files.length === 1, files.join(', '))
+  const source = readFileSync(join(root, files[0] as string), 'utf8')
+  const mount = /export (?:async )?function (\w+)/.exec(source)?.[1]
+  const base = /setBasePath\('([^']+)'\)/.exec(source)?.[1]
+  record.need('the dashboard example exports a function that mounts the board at a base path', mount !== undefined && base !== undefined)
+  const out = '.newcomer-build'
+  await typecheck(record, app, out)
+  writeFileSync(join(app, 'boot-dashboard.cjs'), `
+const Fastify = require('fastify')
+const { Queue } = require('bullmq')
+const board = require('./${out}/${basename(files[0] as string, '.ts')}.js')
+async function main () {
+  const { hostname, port } = new URL(process.env.REDIS_URL)
+  const queue = new Queue('twilio', { connection: { host: hostname, port: Number(port) } })
+  const app = Fastify()
+  await board.${mount as string}(app, queue, 'ops', 'secret')
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const res = await fetch('http://127.0.0.1:' + app.server.address().port + ${JSON.stringify(base)}, { headers: { authorization: 'Basic ' + Buffer.from('ops:secret').toString('base64') } })
+  console.log(JSON.stringify({ status: res.status, type: res.headers.get('content-type'), body: (await res.text()).slice(0, 2000) }))
+  await app.close()
+  await queue.close()
+}
+main().catch((err) => { console.error(err); process.exit(1) })
+`)
+  const ran = await exec(process.execPath, ['boot-dashboard.cjs'], app, env, 60_000)
+  let page: { status?: number, type?: string, body?: string } = {}
+  try { page = JSON.parse(ran.output.split('\n')[0] as string) } catch {}
+  record.expect(`GET ${base as string} answers the board's HTML page`, ran.code === 0 && page.status === 200 && /^text\/html/.test(page.type ?? '') && /<html/i.test(page.body ?? ''), tail(ran.output))
+}
+
+async function runPath (name: string, stages: readonly Stage[]): Promise<Step[]> {
+  const record = new Journal()
+  const app = join(scratch, name)
+  const env = { REDIS_URL: (redis as TestRedis).url }
+  try {
+    mkdirSync(app)
+    const init = await exec('npm', ['init', '-y'], app)
+    record.need('npm init -y', init.code === 0, tail(init.output))
+    const files = blocks.filter((b) => b.page === TESTING_PAGE && b.kind === 'file')
+    record.need(`${TESTING_PAGE} gives a tsconfig.json`, files.some((b) => b.name === 'tsconfig.json'))
+    for (const block of files) writeFileSync(join(app, block.name as string), block.code)
+    const [first, ...rest] = stages as [Stage, ...Stage[]]
+    await runStage(record, app, first)
+    await typecheck(record, app)
+    if (name === 'status') checkLinks(record, app)
+    await runTests(record, app, first.files, env)
+    for (const stage of rest) {
+      await runStage(record, app, stage)
+      await bootDashboard(record, app, stage.files, env)
+    }
+  } catch (err) {
+    if (!(err instanceof Stop)) record.expect('the path ran to its end', false, String((err as Error).stack ?? err))
+  }
+  return record.steps
+}
+
+const results = new Map<string, Promise<Step[]>>()
+
+t.before(async () => {
+  // `npm test` builds first; a lone run of this file builds only when nothing is built.
+  if (!existsSync(join(root, 'dist', 'lib', 'index.js'))) await exec('npm', ['run', 'build'], root)
+  scratch = realpathSync(mkdtempSync(join(tmpdir(), 'fts-newcomer-')))
+  const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root)
+  if (packed.code !== 0) throw new Error(`npm pack failed\n${packed.output}`)
+  tarball = join(scratch, (JSON.parse(packed.output) as Array<{ filename: string }>)[0]?.filename as string)
+  // Its own server: the queue example uses the default queue name and key prefix.
+  redis = await startRedis({ url: '' })
+  // Two at a time on a 2-core machine: the queue path (the longest) beside the other two in turn.
+  const run = async (name: string): Promise<Step[]> => await runPath(name, PATHS[name] as Stage[])
+  results.set('queue', run('queue'))
+  const status = run('status')
+  results.set('status', status)
+  results.set('own-routes', status.then(async () => await run('own-routes')))
+})
+
+t.teardown(async () => {
+  await Promise.all(results.values())
+  await redis?.stop()
+  if (scratch !== '') rmSync(scratch, { recursive: true, force: true })
+})
+
+for (const [name, stages] of Object.entries(PATHS)) {
+  const what = stages.map((s) => s.installs.join(' + ')).join(', then ')
+  const boots = stages.length > 1 ? ', then serves the dashboard\'s page' : ''
+  t.test(`${name}: a fresh app with what the docs install (${what}) type-checks the documented examples under nodenext and node10 and passes their tests${boots}`, async (t) => {
+    for (const step of await (results.get(name) as Promise<Step[]>)) {
+      t.ok(step.ok, step.name, step.ok ? {} : { output: step.detail })
+    }
+  })
+}
