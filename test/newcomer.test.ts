@@ -110,13 +110,13 @@ function newcomerEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra }
 }
 
-interface Ran { readonly code: number, readonly output: string }
+interface Ran { readonly code: number, readonly stdout: string, readonly output: string }
 
 async function exec (command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeout = 300_000): Promise<Ran> {
   return await new Promise((resolve) => {
     execFile(command, args, { cwd, env: newcomerEnv(env), timeout, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
-      resolve({ code, output: `${stdout}${stderr}${err !== null && code === -1 ? `\n${err.message}` : ''}` })
+      resolve({ code, stdout, output: `${stdout}${stderr}${err !== null && code === -1 ? `\n${err.message}` : ''}` })
     })
   })
 }
@@ -127,56 +127,56 @@ let scratch = ''
 let tarball = ''
 let redis: TestRedis | undefined
 
-async function runStage (record: Journal, app: string, stage: Stage): Promise<void> {
+async function runStage (journal: Journal, app: string, stage: Stage): Promise<void> {
   for (const path of stage.installs) {
     const lines = installLines(path)
-    record.need(`the docs give install lines for "${path}"`, lines.length > 0)
+    journal.need(`the docs give install lines for "${path}"`, lines.length > 0)
     for (const line of lines) {
-      record.need(`"${line}" is one npm install command`, /^npm install( -D)?( [^\s-]\S*)+$/.test(line))
+      journal.need(`"${line}" is one npm install command`, /^npm install( -D)?( [^\s-]\S*)+$/.test(line))
       const args = line.split(' ').slice(1).map((arg) => arg === NAME || arg.startsWith(`${NAME}@`) ? tarball : arg)
       const ran = await exec('npm', [...args, '--no-audit', '--no-fund'], app)
-      record.need(`${line}`, ran.code === 0, tail(ran.output))
+      journal.need(`${line}`, ran.code === 0, tail(ran.output))
       if (args.includes(tarball)) {
         const warnings = ran.output.split('\n').filter((l) => /^npm warn/i.test(l) && l.includes(NAME))
-        record.expect(`${line}: npm prints no warning about ${NAME} (no install scripts)`, warnings.length === 0, warnings.join('\n'))
+        journal.expect(`${line}: npm prints no warning about ${NAME} (no install scripts)`, warnings.length === 0, warnings.join('\n'))
       }
     }
   }
   for (const file of stage.files) {
     const to = join(app, basename(file))
-    record.need(`${basename(file)} is a new file in the app`, !existsSync(to))
+    journal.need(`${basename(file)} is a new file in the app`, !existsSync(to))
     copyFileSync(join(root, file), to)
   }
 }
 
 /** tsc over the whole app under both module settings; `outDir` keeps the JavaScript of the nodenext run. */
-async function typecheck (record: Journal, app: string, outDir?: string): Promise<void> {
+async function typecheck (journal: Journal, app: string, outDir?: string): Promise<void> {
   const tsc = join(app, 'node_modules', '.bin', 'tsc')
-  record.need('the installs give tsc', existsSync(tsc))
+  journal.need('the installs give tsc', existsSync(tsc))
   const modes = {
     nodenext: outDir === undefined ? ['--noEmit'] : ['--noEmit', 'false', '--outDir', outDir],
     'commonjs + node10': ['--noEmit', '--module', 'commonjs', '--moduleResolution', 'node10']
   }
   for (const [mode, options] of Object.entries(modes)) {
     const ran = await exec(tsc, ['-p', '.', '--pretty', 'false', ...options], app)
-    record.expect(`tsc type-checks the app under ${mode}`, ran.code === 0, tail(ran.output))
+    journal.expect(`tsc type-checks the app under ${mode}`, ran.code === 0, tail(ran.output))
   }
 }
 
 /** `npx tap` as docs/testing.md says: every copied test file runs and passes. */
-async function runTests (record: Journal, app: string, files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+async function runTests (journal: Journal, app: string, files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   const tests = files.filter((file) => file.endsWith('.test.ts')).map((file) => basename(file))
-  record.need('the docs show a test for this path', tests.length > 0)
+  journal.need('the docs show a test for this path', tests.length > 0)
   const tap = join(app, 'node_modules', '.bin', 'tap')
-  record.need('the installs give tap', existsSync(tap))
+  journal.need('the installs give tap', existsSync(tap))
   const ran = await exec(tap, [], app, env)
   const summary = /^# \{ total: (\d+), pass: (\d+) \}$/m.exec(ran.output)
-  record.expect(`npx tap passes (${tests.join(', ')})`, ran.code === 0 && summary !== null && summary[1] === summary[2] && Number(summary[1]) > 0, tail(ran.output))
-  for (const test of tests) record.expect(`tap ran ${test}`, new RegExp(`^ok \\d+ - ${test.replace(/\./g, '\\.')} `, 'm').test(ran.output), tail(ran.output))
+  journal.expect(`npx tap passes (${tests.join(', ')})`, ran.code === 0 && summary !== null && summary[1] === summary[2] && Number(summary[1]) > 0, tail(ran.output))
+  for (const test of tests) journal.expect(`tap ran ${test}`, new RegExp(`^ok \\d+ - ${test.replace(/\./g, '\\.')} `, 'm').test(ran.output), tail(ran.output))
 }
 
 /** The installed README's and docs pages' relative links resolve inside node_modules/fastify-twilio-status. */
-function checkLinks (record: Journal, app: string): void {
+function checkLinks (journal: Journal, app: string): void {
   const installed = join(app, 'node_modules', NAME)
   const broken: string[] = []
   let count = 0
@@ -187,18 +187,18 @@ function checkLinks (record: Journal, app: string): void {
       if (!file.startsWith(installed + sep) || !existsSync(file)) broken.push(`${page}: ${target}`)
     }
   }
-  record.expect(`the installed README's and docs pages' ${count} relative links resolve inside node_modules/${NAME}`, count > 0 && broken.length === 0, broken.join('\n'))
+  journal.expect(`the installed README's and docs pages' ${count} relative links resolve inside node_modules/${NAME}`, count > 0 && broken.length === 0, broken.join('\n'))
 }
 
 /** Compile the app, mount the dashboard example on a Fastify app with a queue, and fetch its page. */
-async function bootDashboard (record: Journal, app: string, files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
-  record.need('the queue page shows a dashboard example', files.length === 1, files.join(', '))
+async function bootDashboard (journal: Journal, app: string, files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  journal.need('the queue page shows a dashboard example', files.length === 1, files.join(', '))
   const source = readFileSync(join(root, files[0] as string), 'utf8')
   const mount = /export (?:async )?function (\w+)/.exec(source)?.[1]
   const base = /setBasePath\('([^']+)'\)/.exec(source)?.[1]
-  record.need('the dashboard example exports a function that mounts the board at a base path', mount !== undefined && base !== undefined)
+  journal.need('the dashboard example exports a function that mounts the board at a base path', mount !== undefined && base !== undefined)
   const out = '.newcomer-build'
-  await typecheck(record, app, out)
+  await typecheck(journal, app, out)
   writeFileSync(join(app, 'boot-dashboard.cjs'), `
 const Fastify = require('fastify')
 const { Queue } = require('bullmq')
@@ -218,34 +218,34 @@ main().catch((err) => { console.error(err); process.exit(1) })
 `)
   const ran = await exec(process.execPath, ['boot-dashboard.cjs'], app, env, 60_000)
   let page: { status?: number, type?: string, body?: string } = {}
-  try { page = JSON.parse(ran.output.split('\n')[0] as string) } catch {}
-  record.expect(`GET ${base as string} answers the board's HTML page`, ran.code === 0 && page.status === 200 && /^text\/html/.test(page.type ?? '') && /<html/i.test(page.body ?? ''), tail(ran.output))
+  try { page = JSON.parse(ran.stdout) } catch {}
+  journal.expect(`GET ${base as string} answers the board's HTML page`, ran.code === 0 && page.status === 200 && /^text\/html/.test(page.type ?? '') && /<html/i.test(page.body ?? ''), tail(ran.output))
 }
 
 async function runPath (name: string, stages: readonly Stage[]): Promise<Step[]> {
-  const record = new Journal()
+  const journal = new Journal()
   const app = join(scratch, name)
   const env = { REDIS_URL: (redis as TestRedis).url }
   try {
     mkdirSync(app)
     const init = await exec('npm', ['init', '-y'], app)
-    record.need('npm init -y', init.code === 0, tail(init.output))
+    journal.need('npm init -y', init.code === 0, tail(init.output))
     const files = blocks.filter((b) => b.page === TESTING_PAGE && b.kind === 'file')
-    record.need(`${TESTING_PAGE} gives a tsconfig.json`, files.some((b) => b.name === 'tsconfig.json'))
+    journal.need(`${TESTING_PAGE} gives a tsconfig.json`, files.some((b) => b.name === 'tsconfig.json'))
     for (const block of files) writeFileSync(join(app, block.name as string), block.code)
     const [first, ...rest] = stages as [Stage, ...Stage[]]
-    await runStage(record, app, first)
-    await typecheck(record, app)
-    if (name === 'status') checkLinks(record, app)
-    await runTests(record, app, first.files, env)
+    await runStage(journal, app, first)
+    await typecheck(journal, app)
+    if (name === 'status') checkLinks(journal, app)
+    await runTests(journal, app, first.files, env)
     for (const stage of rest) {
-      await runStage(record, app, stage)
-      await bootDashboard(record, app, stage.files, env)
+      await runStage(journal, app, stage)
+      await bootDashboard(journal, app, stage.files, env)
     }
   } catch (err) {
-    if (!(err instanceof Stop)) record.expect('the path ran to its end', false, String((err as Error).stack ?? err))
+    if (!(err instanceof Stop)) journal.expect('the path ran to its end', false, String((err as Error).stack ?? err))
   }
-  return record.steps
+  return journal.steps
 }
 
 const results = new Map<string, Promise<Step[]>>()
@@ -256,7 +256,7 @@ t.before(async () => {
   scratch = realpathSync(mkdtempSync(join(tmpdir(), 'fts-newcomer-')))
   const packed = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root)
   if (packed.code !== 0) throw new Error(`npm pack failed\n${packed.output}`)
-  tarball = join(scratch, (JSON.parse(packed.output) as Array<{ filename: string }>)[0]?.filename as string)
+  tarball = join(scratch, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]?.filename as string)
   // Its own server: the queue example uses the default queue name and key prefix.
   redis = await startRedis({ url: '' })
   // Two at a time on a 2-core machine: the queue path (the longest) beside the other two in turn.
