@@ -12,7 +12,8 @@ import type { FastifyTwilioStatusOptions, StatusStore } from '../types/index'
 import { build, codeOf } from './helpers/app'
 import { newQueue, startWorker, until } from './helpers/queue'
 import { startRedis, type TestRedis } from './helpers/redis'
-import { formPost, OTHER_TOKEN, type Params, send, sid, SMS_PATH, smsParams, TOKEN } from './helpers/sign'
+import { sampleCloudEvent } from '../lib/testing/index'
+import { formPost, OTHER_TOKEN, type Params, send, sha256, sid, sign, SMS_PATH, smsParams, TOKEN } from './helpers/sign'
 
 const A = 'AC' + 'a'.repeat(32)
 const B = 'AC' + 'b'.repeat(32)
@@ -33,6 +34,8 @@ function smsCallbacks (log: string[]) {
 interface Receiver {
   /** Send a status for `messageSid`, as `account` (signed with that account's token); the reply's status code once it has been handled. */
   post (account: string, status: string, messageSid: string): Promise<number>
+  /** The same, the AccountSid named only in the status callback URL's query (`?AccountSid=`), which is signed. */
+  postByUrl (account: string, status: string, messageSid: string): Promise<number>
 }
 
 async function listen (t: tap.Test, options: Omit<FastifyTwilioStatusOptions, 'authToken'>, settle: () => Promise<void> = async () => {}): Promise<Receiver> {
@@ -40,12 +43,18 @@ async function listen (t: tap.Test, options: Omit<FastifyTwilioStatusOptions, 'a
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo
   const host = `127.0.0.1:${port}`
+  const post = async (params: Params, target: string, token: string | undefined): Promise<number> => {
+    const res = await send(port, formPost(params, { host, target, signedUrl: `http://${host}${target}`, token }))
+    await settle()
+    return res.statusCode
+  }
   return {
-    async post (account, status, messageSid) {
-      const params: Params = smsParams(status, { AccountSid: account, MessageSid: messageSid, SmsSid: messageSid })
-      const res = await send(port, formPost(params, { host, signedUrl: `http://${host}${SMS_PATH}`, token: TOKENS.get(account) }))
-      await settle()
-      return res.statusCode
+    post: async (account, status, messageSid) =>
+      await post(smsParams(status, { AccountSid: account, MessageSid: messageSid, SmsSid: messageSid }), SMS_PATH, TOKENS.get(account)),
+    async postByUrl (account, status, messageSid) {
+      const params = smsParams(status, { MessageSid: messageSid, SmsSid: messageSid })
+      delete params.AccountSid
+      return await post(params, `${SMS_PATH}?AccountSid=${account}`, TOKENS.get(account))
     }
   }
 }
@@ -104,6 +113,67 @@ t.test('in queue mode, one account\'s signed events get their own jobs and never
   t.equal(jobs.length, 6, 'one job per account and event: A\'s redelivery is the only one that added none')
   t.equal(accounts.size, 6, 'no two jobs share an id')
   t.ok([...accounts.keys()].every((id) => id.includes(encodeURIComponent(':' + A + ':')) || id.includes(encodeURIComponent(':' + B + ':'))), 'each job id names its account')
+})
+
+/**
+ * A callback URL that names the account in its query (`?AccountSid=`), the body naming none: the
+ * token is looked up by it, and the event is kept under it, in the receiver and in a worker alike.
+ */
+async function byUrl (t: tap.Test, receiver: Receiver, log: string[]): Promise<void> {
+  const shared = sid('SM')
+  t.equal(await receiver.postByUrl(B, 'delivered', shared), 200, 'B names its account in the URL')
+  t.equal(await receiver.postByUrl(A, 'delivered', shared), 200, 'and so does A, for the same Sid')
+  t.equal(await receiver.postByUrl(A, 'delivered', shared), 200, 'A\'s redelivery')
+  t.same(log, [`onDelivered ${B} ${shared}`, `onDelivered ${A} ${shared}`], 'each account\'s event runs once, with its AccountSid, and neither is the other\'s duplicate')
+}
+
+t.test('in memory, an AccountSid named in the URL\'s query is the account the token is looked up by and the event kept under', async (t) => {
+  const log: string[] = []
+  await byUrl(t, await listen(t, { sms: smsCallbacks(log) }), log)
+})
+
+t.test('in queue mode, a worker keeps an event under the AccountSid its URL named, as the receiver did', async (t) => {
+  const log: string[] = []
+  const { queue, name, prefix } = newQueue(t, redis)
+  startWorker(t, redis, name, prefix, { ordering: true, sms: smsCallbacks(log) })
+  const idle = async (): Promise<void> => {
+    await until(async () => {
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed')
+      return counts.wait + counts.active + counts.delayed === 0
+    })
+  }
+  await byUrl(t, await listen(t, { queue, sms: {} }, idle), log)
+})
+
+t.test('Event Streams: each account\'s sink URL names its AccountSid, so B\'s signed batches never make A\'s events duplicates', async (t) => {
+  const calls: string[] = []
+  const app = await build(t, { authToken: lookup, eventStreams: { onAny: (event) => { calls.push(`${event.id} ${(event.data as { accountSid: string }).accountSid}`) } } })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  const host = `127.0.0.1:${port}`
+  /** A batch posted to `account`'s sink URL (`?AccountSid=`), Twilio adding bodySHA256, signed with `token`. */
+  const sink = async (account: string | null, events: unknown[], token: string): Promise<number> => {
+    const body = JSON.stringify(events)
+    const query = account === null ? '' : `AccountSid=${account}&`
+    const target = `/twilio/event-streams?${query}bodySHA256=${sha256(body)}`
+    const res = await send(port, {
+      method: 'POST',
+      url: target,
+      headers: { host, 'content-type': 'application/json', 'x-twilio-signature': sign(`http://${host}${target}`, {}, token) },
+      payload: body
+    })
+    return res.statusCode
+  }
+  const event = (id: string, accountSid: string): Record<string, unknown> =>
+    ({ ...sampleCloudEvent('com.twilio.messaging.message.delivered', 1), id, data: { accountSid, messageSid: sid('SM') } })
+  const id = randomUUID()
+  t.equal(await sink(B, [event(id, A)], OTHER_TOKEN), 204, 'B signs, for its own sink, an event with the id of one of A\'s')
+  t.equal(await sink(A, [event(id, A)], TOKEN), 204, 'A\'s genuine event')
+  t.equal(await sink(A, [event(id, A)], TOKEN), 204, 'A\'s redelivery')
+  t.same(calls, [`${id} ${A}`, `${id} ${A}`], 'B\'s batch ran, and A\'s once: not as a duplicate of B\'s')
+  t.equal(await sink(A, [event(randomUUID(), A)], OTHER_TOKEN), 403, 'B cannot sign for A\'s sink URL')
+  t.equal(await sink(null, [event(randomUUID(), A)], TOKEN), 403, 'a sink URL without an AccountSid: the lookup is asked about none, and gives no token')
+  t.equal(calls.length, 2)
 })
 
 t.test('the premise: B\'s token signs only for B\'s AccountSid, so B names its own account on A\'s Sids', async (t) => {

@@ -14,6 +14,7 @@ import type { createDelivery } from '../delivery/delivery'
 import { InvalidEventsError } from '../errors'
 import { accountOf } from '../families/index'
 import type { Parsed } from '../verify/body'
+import { targetOf } from '../verify/public-url'
 
 /** One event's outcome in a reply that is not 204. */
 interface Outcome {
@@ -59,12 +60,14 @@ export function eventStreamsHandler (channel: ChannelConfig, parsedOf: (request:
     const batch = eventsOf(request, parsedOf(request).json)
     const bad = batch.findIndex((event) => !isEvent(event))
     if (bad !== -1) throw new InvalidEventsError(`event ${bad} has no text id and type`)
+    // The account the signature check read, once for the batch: a batch names none in its body,
+    // so it is the sink URL's ?AccountSid= (see `accountOf`).
+    const account = accountOf(parsedOf(request).params, targetOf(request))
     const outcomes = await Promise.all((batch as readonly Event[]).map(async (raw): Promise<Outcome> => {
       const { id, type } = raw
       if (!channel.known.has(type)) request.log.info({ id, type }, 'fastify-twilio-status: Event Streams type without a callback of its own, passed to onAny')
       try {
-        // The account the signature check read (a batch names none): see `accountOf`.
-        await deliver({ channel, account: accountOf(parsedOf(request).params), status: type, sid: id, event: withData(raw), request })
+        await deliver({ channel, account, status: type, sid: id, event: withData(raw), request })
         return { id, type, outcome: 'handled' }
       } catch (err) {
         const code = (err as FastifyError).code

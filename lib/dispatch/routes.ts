@@ -9,6 +9,7 @@ import type { Deliver } from '../delivery/delivery'
 import { InvalidParamError, MissingSidError, MissingStatusError } from '../errors'
 import type { FormParams } from '../verify/form'
 import type { Parsed } from '../verify/body'
+import { targetOf } from '../verify/public-url'
 import { accountOf, FAMILIES, isSingleValued } from '../families/index'
 import type { Family } from '../families/family'
 import { EMPTY_TWIML, twimlOf } from './twiml'
@@ -62,8 +63,12 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
     if (!channel.known.has(status)) {
       request.log.warn({ sid, status }, 'fastify-twilio-status: unknown status, acknowledged and passed to onAny only')
     }
+    // The account the signature check read. One a form names only in its signed query goes into
+    // the event too, so that callbacks see it and a queued job's worker keys the event alike.
+    const account = accountOf(event, targetOf(request))
+    if (event.AccountSid === undefined && account !== '') event.AccountSid = account
     reply.type('text/xml')
-    return deliver({ channel, account: accountOf(event), status, sid, event, request })
+    return deliver({ channel, account, status, sid, event, request })
   }
 }
 

@@ -7,6 +7,7 @@ import { calls } from './calls'
 import { conferences } from './conferences'
 import { eventStreams } from './event-streams'
 import { callbackName } from '../dispatch/statuses'
+import { accountSidOf } from '../verify/account'
 import type { Family } from './family'
 import { messages } from './messages'
 import { recordings } from './recordings'
@@ -61,13 +62,13 @@ export function rankOf (channel: Channel, status: string, event: Record<string, 
 }
 
 /**
- * The account an event belongs to: the `AccountSid` of the parameters the signature check read
- * (with a token lookup, the one it was asked about and whose token verified the request), '' when
- * they name none. docs/security.md, "Account isolation".
+ * The account an event belongs to: `accountSidOf` its parameters and the request target the
+ * signature check read (with a token lookup, the `AccountSid` it was asked about and whose token
+ * verified the request), '' when they name none. Without a target (a queued job's event), its
+ * parameters' own. docs/security.md, "Account isolation".
  */
-export function accountOf (params: Record<string, unknown>): string {
-  const account = params.AccountSid
-  return typeof account === 'string' ? account : ''
+export function accountOf (params: Readonly<Record<string, unknown>>, target = ''): string {
+  return accountSidOf(params, target) ?? ''
 }
 
 /**

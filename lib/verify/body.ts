@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errorBody } from '../error-handler'
+import { accountSidOf } from './account'
 import { type FormParams, parseForm } from './form'
 import { jsonParams } from './json-params'
 import { targetOf } from './public-url'
@@ -103,9 +104,10 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
 
   function verifyTwilioSignature (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const parsed = parsedOf(request)
-    // The same `AccountSid` keys the event (`accountOf`): an event belongs to the account that verified it.
+    const target = targetOf(request)
+    // The rule that keys the event (`accountOf`): an event belongs to the account that verified it.
     const checked = (checkSignature as SignatureCheck)(request, {
-      target: targetOf(request), signed: parsed.signed, raw: parsed.raw, accountSid: parsed.params.AccountSid
+      target, signed: parsed.signed, raw: parsed.raw, accountSid: accountSidOf(parsed.params, target)
     })
     if (checked === undefined) done()
     else if (checked instanceof Error) refuse(reply, checked as FastifyError)

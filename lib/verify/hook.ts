@@ -15,6 +15,7 @@ import { type CheckResult, createSignatureCheck, type SignedParts } from './chec
 import { DEFAULT_MAX_PARAMS, type FormParams, parseForm } from './form'
 import { normalizeVerifyOptions, VERIFY_KEYS } from './options'
 import { targetOf } from './public-url'
+import { accountSidOf, jsonObjectOf } from './account'
 import { signatureShape } from './signature'
 
 const FORM = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
@@ -26,23 +27,6 @@ function kindOf (request: FastifyRequest): 'form' | 'json' | null {
   const type = request.headers['content-type']
   if (type === undefined) return null
   return FORM.test(type) ? 'form' : JSON_TYPES.test(type) ? 'json' : null
-}
-
-/** A JSON body's top-level `AccountSid`, as the plugin's routes read it. */
-function jsonAccountSid (raw: string): unknown {
-  let json: unknown
-  try {
-    json = JSON.parse(raw)
-  } catch {
-    return undefined
-  }
-  return typeof json === 'object' && json !== null ? (json as Record<string, unknown>).AccountSid : undefined
-}
-
-/** The query's parameters, read as the plugin reads a GET's. */
-function queryOf (target: string): FormParams {
-  const start = target.indexOf('?')
-  return parseForm(start === -1 ? '' : target.slice(start + 1), DEFAULT_MAX_PARAMS)
 }
 
 /** A host parser's form, if it is one Twilio could have signed: text values only, no schema applied. */
@@ -60,7 +44,6 @@ export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatu
   rejectUnknownKeys('twilioSignature.', options as unknown as Record<string, unknown>, VERIFY_KEYS)
   const config = normalizeVerifyOptions(options as unknown as Record<string, unknown>, true)
   const check = createSignatureCheck(config)
-  const lookup = config.tokenLookup !== null
   const raws = new WeakMap<FastifyRequest, string>()
   // Routes told (once each) that they lack the preParsing hook: as many as the app has routes.
   const warned = new Set<string>()
@@ -97,19 +80,20 @@ export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatu
   /** What Twilio signed, read from the raw text where there is a body, or why it cannot be known. */
   function signedPartsOf (request: FastifyRequest): SignedParts | Error {
     const target = targetOf(request)
+    // The AccountSid (for a token lookup) is the one the plugin's routes key events by: the
+    // body's, else the signed query's (`accountSidOf`).
     // No body: the URL alone is signed (a GET), and the query is all the request names.
-    if (request.body === undefined) return { target, signed: null, accountSid: lookup ? queryOf(target).AccountSid : undefined }
+    if (request.body === undefined) return { target, signed: null, accountSid: accountSidOf(null, target) }
     const kind = kindOf(request)
     if (kind === null) return new UnsupportedBodyError()
     const raw = raws.get(request)
     if (kind === 'json') {
       if (raw === undefined) return rawBodyMissing(request)
-      // The token of the account the body names: the one the handler reads (not the query's).
-      return { target, signed: null, raw, accountSid: lookup ? jsonAccountSid(raw) : undefined }
+      return { target, signed: null, raw, accountSid: accountSidOf(jsonObjectOf(raw), target) }
     }
     const params = raw === undefined ? hostForm(request) : parseForm(raw, DEFAULT_MAX_PARAMS)
     if (params === null) return rawBodyMissing(request)
-    return { target, signed: params, accountSid: params.AccountSid }
+    return { target, signed: params, accountSid: accountSidOf(params, target) }
   }
 
   function verifyTwilioSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {

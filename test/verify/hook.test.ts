@@ -376,7 +376,7 @@ t.test('with the preParsing hook a form is read from its raw text, strictly: bro
 const ACCOUNT_A = 'AC' + 'a'.repeat(32)
 const ACCOUNT_B = 'AC' + 'b'.repeat(32)
 
-t.test('a JSON hook route looks the token up by the body\'s AccountSid, the one its handler reads, not the query\'s', async (t) => {
+t.test('a JSON hook route looks the token up by the body\'s AccountSid, the one its handler reads, not the query\'s; a body that names none, by the signed query\'s', async (t) => {
   const asked: unknown[] = []
   const tokens: Record<string, string> = { [ACCOUNT_A]: TOKEN, [ACCOUNT_B]: OTHER_TOKEN }
   const handled: unknown[] = []
@@ -406,9 +406,34 @@ t.test('a JSON hook route looks the token up by the body\'s AccountSid, the one 
   t.equal((await send(port, signed(ACCOUNT_A, JSON.stringify({ AccountSid: ACCOUNT_B }), OTHER_TOKEN))).statusCode, 200, 'B\'s own request, whatever its query says')
   t.same(handled, [ACCOUNT_A, ACCOUNT_B], 'each verified by the token of the account its handler read')
   asked.length = 0
-  const notAnObject = await send(port, signed(ACCOUNT_A, '"AC"', TOKEN))
-  t.equal(codeOf(notAnObject.body), 'FST_TWILIO_UNKNOWN_ACCOUNT', 'a body that names no account')
+  // An Event Streams sink on a host route: a batch names no account; its sink URL does.
+  for (const body of ['[{"id":"EV1","type":"x","data":{}}]', '"AC"', '{}', '{"AccountSid":null}']) {
+    t.equal((await send(port, signed(ACCOUNT_B, body, OTHER_TOKEN))).statusCode, 200, `${body}: B's, as its query says`)
+    t.equal(codeOf((await send(port, signed(ACCOUNT_A, body, OTHER_TOKEN))).body), 'FST_TWILIO_INVALID_SIGNATURE', `${body}: B cannot sign for a query naming A`)
+  }
+  t.same(asked, Array(4).fill([ACCOUNT_B, ACCOUNT_A]).flat())
+  asked.length = 0
+  const repeated = signed(ACCOUNT_A, '[]', TOKEN)
+  repeated.url += `&AccountSid=${ACCOUNT_B}`
+  repeated.headers['x-twilio-signature'] = getExpectedTwilioSignature(TOKEN, `http://${HOST}${repeated.url}`, {})
+  t.equal(codeOf((await send(port, repeated)).body), 'FST_TWILIO_UNKNOWN_ACCOUNT', 'a query naming two accounts names none')
   t.same(asked, [undefined])
+})
+
+t.test('a form hook route looks the token up by the form\'s AccountSid, else by the signed query\'s', async (t) => {
+  const asked: unknown[] = []
+  const tokens: Record<string, string> = { [ACCOUNT_A]: TOKEN, [ACCOUNT_B]: OTHER_TOKEN }
+  const { port } = await logged(t, async (app) => {
+    await app.register(formbody)
+    const verify = twilioSignature({ authToken: (accountSid) => { asked.push(accountSid); return tokens[accountSid as string] } })
+    app.post('/studio/form', { preParsing: verify.preParsing, preHandler: verify }, async () => 'ok')
+  })
+  const anonymous: Params = { ...CALL }
+  delete anonymous.AccountSid
+  const target = `/studio/form?AccountSid=${ACCOUNT_B}`
+  t.equal((await send(port, form(target, anonymous, OTHER_TOKEN))).statusCode, 200, 'the query\'s, when the form names none')
+  t.equal((await send(port, form(target, { ...anonymous, AccountSid: ACCOUNT_A }, TOKEN))).statusCode, 200, 'the form\'s first')
+  t.same(asked, [ACCOUNT_B, ACCOUNT_A])
 })
 
 t.test('a lenient host JSON parser: a body that is not JSON names no account, and is not a 5xx', async (t) => {
@@ -437,9 +462,8 @@ t.test('a GET hook route looks the token up by its query\'s AccountSid, read fro
   t.equal((await send(port, get(`/voice/status?AccountSid=${ACCOUNT_A}&CallStatus=ringing`))).statusCode, 200)
   t.equal(codeOf((await send(port, get('/voice/status'))).body), 'FST_TWILIO_UNKNOWN_ACCOUNT', 'no query, no account')
   const broken = await send(port, get('/voice/status?AccountSid=%E0'))
-  t.equal(broken.statusCode, 400)
-  t.equal(codeOf(broken.body), 'FST_TWILIO_MALFORMED_BODY')
-  t.same(asked, [ACCOUNT_A, undefined])
+  t.equal(codeOf(broken.body), 'FST_TWILIO_UNKNOWN_ACCOUNT', 'an AccountSid that cannot be decoded names no account')
+  t.same(asked, [ACCOUNT_A, undefined, undefined])
 })
 
 t.test('an unsigned or malformed request to a hook route never reaches the token lookup', async (t) => {

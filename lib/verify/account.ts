@@ -1,0 +1,58 @@
+/**
+ * Which account a request speaks for: the one rule that both the token lookup (`./check`) and an
+ * event's identity (`accountOf` in lib/families) read, so that the account whose token verified
+ * a request is the account its events are kept under (docs/security.md, "Account isolation").
+ */
+
+/**
+ * The request's `AccountSid`: the top-level one of its parameters (a form's, a JSON object's, a
+ * GET's query); when they name none (an Event Streams batch, an empty POST), the one in the
+ * query of the signed request target, where a host serving many accounts writes it into each
+ * sink URL. `undefined` when the parameters name one that is not text, or neither names one.
+ */
+export function accountSidOf (params: Readonly<Record<string, unknown>> | null, target: string): string | undefined {
+  // Own keys only: a JSON body's `__proto__` or a polluted prototype names no account.
+  const named = params !== null && Object.hasOwn(params, 'AccountSid') ? params.AccountSid : undefined
+  if (named !== undefined && named !== null) return typeof named === 'string' ? named : undefined
+  return queryAccountSid(target)
+}
+
+/** A JSON body's top-level object, whose `AccountSid` a handler reads; `null` for an array or anything else. */
+export function jsonObjectOf (raw: string): Record<string, unknown> | null {
+  let json: unknown
+  try {
+    json = JSON.parse(raw)
+  } catch {
+    return null
+  }
+  return typeof json === 'object' && json !== null && !Array.isArray(json) ? json as Record<string, unknown> : null
+}
+
+/** A form name or value decoded as `parseForm` decodes it, or `undefined` when its escapes are broken. */
+function decode (text: string): string | undefined {
+  const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text
+  try {
+    return spaced.includes('%') ? decodeURIComponent(spaced) : spaced
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The query's `AccountSid` when it names exactly one. Only the names are decoded, and no object
+ * is built: a forged request's long query costs a scan, not a parse.
+ */
+function queryAccountSid (target: string): string | undefined {
+  const start = target.indexOf('?')
+  if (start === -1) return undefined
+  let found: string | undefined
+  for (const pair of target.slice(start + 1).split('&')) {
+    const eq = pair.indexOf('=')
+    if (decode(eq === -1 ? pair : pair.slice(0, eq)) !== 'AccountSid') continue
+    // Named twice, or not decodable: the query names no one account.
+    if (found !== undefined) return undefined
+    found = decode(eq === -1 ? '' : pair.slice(eq + 1))
+    if (found === undefined) return undefined
+  }
+  return found
+}
