@@ -38,9 +38,12 @@ export const SharedKeyRequiredError = createError(
 export const UnknownAccountError = createError(
   'FST_TWILIO_UNKNOWN_ACCOUNT', 'No Auth Token for the account this request names', 403, Error, false)
 
-/** Without `publicUrl`: the request's Host (or trusted X-Forwarded-Host) is not `host[:port]`, so the signed URL cannot be rebuilt. */
+/**
+ * Without `publicUrl`: the request's Host (or trusted X-Forwarded-Host) is not `host[:port]`, or its
+ * protocol (a trusted X-Forwarded-Proto) not http(s), so the signed URL cannot be rebuilt.
+ */
 export const InvalidHostError = createError(
-  'FST_TWILIO_INVALID_HOST', 'The Host header is not host[:port]: no signed URL can be built from it', 403, Error, false)
+  'FST_TWILIO_INVALID_HOST', 'The Host header is not host[:port], or the protocol not http(s): no signed URL can be built from them', 403, Error, false)
 
 /**
  * A host route behind `twilioSignature()` received a body it cannot verify without the raw text

@@ -15,7 +15,7 @@ const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status:
   UnsupportedBodyError: [[], 'FST_TWILIO_UNSUPPORTED_BODY', 415, 'Only form and JSON bodies can be verified against X-Twilio-Signature'],
   InvalidEventsError: [['the body is not a JSON array'], 'FST_TWILIO_INVALID_EVENTS', 400, 'Not an Event Streams batch: the body is not a JSON array'],
   UnknownAccountError: [[], 'FST_TWILIO_UNKNOWN_ACCOUNT', 403, 'No Auth Token for the account this request names'],
-  InvalidHostError: [[], 'FST_TWILIO_INVALID_HOST', 403, 'The Host header is not host[:port]: no signed URL can be built from it'],
+  InvalidHostError: [[], 'FST_TWILIO_INVALID_HOST', 403, 'The Host header is not host[:port], or the protocol not http(s): no signed URL can be built from them'],
   InvalidSignatureError: [[], 'FST_TWILIO_INVALID_SIGNATURE', 403, 'X-Twilio-Signature does not match the request'],
   BodyHashMismatchError: [[], 'FST_TWILIO_BODY_HASH_MISMATCH', 403, 'Request body does not match the signed bodySHA256'],
   MalformedBodyError: [['bad %zz'], 'FST_TWILIO_MALFORMED_BODY', 400, 'Malformed form encoding: bad %zz'],

@@ -141,6 +141,39 @@ t.test('with trustProxy, an X-Forwarded-Host that carries a path is refused the 
   t.same(server.ran, ['/voice/menu'])
 })
 
+t.test('with trustProxy, an X-Forwarded-Proto that is not http or https is refused 403 FST_TWILIO_INVALID_HOST: it cannot carry a host and path into the signed URL', async (t) => {
+  const server = await listen(t, { authToken: TOKEN }, { trustProxy: true })
+  // A signature captured for another URL of the same app, whose text ends in `://h2` + a route.
+  const captured = `https://${HOST}/other?next=x://h2`
+  const smuggled = (target: string, proto: string, host = 'h2'): SignedRequest => {
+    const request = target === SMS_PATH ? formPost(smsParams('delivered'), { signedUrl: captured + target }) : menuPost(target, captured + target)
+    request.headers['x-forwarded-proto'] = proto
+    request.headers['x-forwarded-host'] = host
+    return request
+  }
+  for (const target of [SMS_PATH, '/menu']) {
+    for (const proto of [`https://${HOST}/other?next=x`, `http, https://${HOST}/other?next=x`]) {
+      const res = await send(server.port, smuggled(target, proto))
+      t.equal(res.statusCode, 403, `${target}, X-Forwarded-Proto: ${proto}`)
+      t.equal(codeOf(res.body), 'FST_TWILIO_INVALID_HOST')
+    }
+  }
+  for (const proto of ['ftp', 'wss', 'https:', 'https:/', 'javascript', 'https x']) {
+    t.equal(codeOf((await send(server.port, smuggled(SMS_PATH, proto, HOST))).body), 'FST_TWILIO_INVALID_HOST', proto)
+  }
+  t.same(server.ran, [], 'no callback or handler ran')
+  t.match(warnings(server.lines)[0], { reason: 'invalid-host', protocol: `https://${HOST}/other?next=x`, host: 'h2' }, 'the log names the protocol')
+
+  // A proxy's own values still count, in any case, and the last of a list is the one read.
+  for (const proto of ['https', 'HTTPS', 'Https', 'http, https']) {
+    const genuine = formPost(smsParams('delivered'), { signedUrl: `https://${HOST}${SMS_PATH}`, host: 'internal:3000' })
+    genuine.headers['x-forwarded-proto'] = proto
+    genuine.headers['x-forwarded-host'] = HOST
+    t.equal((await send(server.port, genuine)).statusCode, 200, proto)
+  }
+  t.equal(server.ran.length, 4)
+})
+
 t.test('host[:port], an IPv4 address and a bracketed IPv6 literal (with or without a port) still verify', async (t) => {
   const server = await listen(t, { authToken: TOKEN })
   for (const host of [HOST, `${HOST}:8443`, 'hooks_1.example.com', '203.0.113.7', '203.0.113.7:3000', '[2001:db8::1]', '[2001:db8::1]:8080', '[::ffff:203.0.113.7]']) {

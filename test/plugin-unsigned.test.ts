@@ -2,8 +2,9 @@
  * No request without a valid signature gets a 5xx or writes an error-level log line, on any route
  * the plugin or its hook guards, whatever its method, content type or body: every route the app
  * has (the plugin's status, Event Streams and `webhooks` routes, and host routes behind
- * `twilioSignature()`, with and without its preParsing hook and behind a body schema) gets every
- * method it accepts and one it does not, with each body below, over real HTTP.
+ * `twilioSignature()`, with and without its preParsing hook and behind a body schema; again with
+ * a token lookup that throws or rejects, and SharedKeys) gets every method it accepts and one it
+ * does not, with each body below, over real HTTP.
  */
 import { Agent, request as httpRequest } from 'node:http'
 import t from 'tap'
@@ -47,12 +48,17 @@ const BODIES: ReadonlyArray<readonly [string | undefined, string | undefined]> =
   ['x/y\u00e9', '\u00e9']
 ]
 
-/** No header; no signature an HMAC can have; one of the right shape no token made; an algorithm Twilio does not use. */
+/**
+ * No header; no signature an HMAC can have; one of the right shape no token made (which reaches
+ * a token lookup); an algorithm Twilio does not use; a SharedKey the app has, and one it has not.
+ */
 const SIGNATURES: ReadonlyArray<Record<string, string>> = [
   {},
   { 'x-twilio-signature': 'not a signature' },
   { 'x-twilio-signature': 'A'.repeat(27) + '=' },
-  { 'x-twilio-signature': 'A'.repeat(43) + '=', 'x-twilio-webhooks-signature-settings': 'algorithm=HMAC_SHA512' }
+  { 'x-twilio-signature': 'A'.repeat(43) + '=', 'x-twilio-webhooks-signature-settings': 'algorithm=HMAC_SHA512' },
+  { 'x-twilio-signature': 'A'.repeat(43) + '=', 'x-twilio-webhooks-signature-settings': 'key=k1,algorithm=HMAC_SHA256' },
+  { 'x-twilio-signature': 'A'.repeat(27) + '=', 'x-twilio-webhooks-signature-settings': 'key=gone,algorithm=HMAC_SHA1' }
 ]
 
 interface Answer { status: number, body: string }
@@ -103,6 +109,23 @@ t.test('no request without a valid signature gets a 5xx or an error-level log, o
       { url: '/twilio/menu', handler: record('/twilio/menu') }
     ]
   })
+  // The same again behind a token lookup that throws, or rejects, and SharedKeys: a request with a
+  // well-formed signature reaches the lookup, whose failure must not be logged at error either.
+  let asked = 0
+  const failing = (): never => { asked++; throw new Error('token store down') }
+  const rejecting = async (): Promise<never> => { asked++; throw new Error('token store timeout') }
+  const sharedKeys = { k1: 'a SharedKey secret of the host' }
+  const viaLookup = twilioSignature({ authToken: rejecting, sharedKeys })
+  app.post('/lookup/voice', { preParsing: viaLookup.preParsing, preHandler: viaLookup }, async () => { ran.push('/lookup/voice'); return 'ran' })
+  app.get('/lookup/status', { preHandler: viaLookup }, async () => { ran.push('/lookup/status'); return 'ran' })
+  await app.register(twilioStatus, {
+    prefix: '/lookup',
+    authToken: failing,
+    sharedKeys,
+    sms: { onAny: record('lookup sms') },
+    eventStreams: { onAny: record('lookup eventStreams') },
+    webhooks: [{ url: '/twilio/gather', method: ['GET', 'POST'], handler: record('/lookup/twilio/gather') }]
+  })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }
   const agent = new Agent({ keepAlive: true, maxSockets: 8 })
@@ -112,7 +135,7 @@ t.test('no request without a valid signature gets a 5xx or an error-level log, o
   const accepted = new Map<string, Set<string>>()
   for (const { url, methods } of routes) accepted.set(url, new Set([...accepted.get(url) ?? [], ...methods]))
   const urls = [...accepted.keys()]
-  t.ok(urls.length >= CHANNELS.length + 7, `every route is tried (${urls.length})`)
+  t.ok(urls.length >= CHANNELS.length + 12, `every route is tried (${urls.length})`)
   const statuses = new Map<number, number>()
   let sent = 0
   const failures: string[] = []
@@ -139,7 +162,10 @@ t.test('no request without a valid signature gets a 5xx or an error-level log, o
   }
   t.same(failures, [], `${sent} requests, each answered 4xx (by status: ${JSON.stringify(Object.fromEntries(statuses))})`)
   t.same(ran, [], 'no handler or callback ran')
+  t.ok(asked > 0, `the failing token lookups were asked (${asked} times)`)
+  t.ok(logs.lines.some((line) => line.reason === 'lookup-failed' && line.level === 40), 'their failure is logged, at warn')
   const errors = logs.lines.filter((line) => line.level >= 50)
   t.same(errors, [], 'nothing logged at error or above')
   t.notMatch(logs.text(), TOKEN, 'no token in any log line')
+  t.notMatch(logs.text(), sharedKeys.k1, 'no SharedKey secret either')
 })

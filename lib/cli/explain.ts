@@ -10,7 +10,9 @@
  * its control characters escaped, and it is bounded by maxParams as the plugin bounds a request.
  */
 import { MalformedBodyError } from '../errors'
+import { accountSidOf, jsonObjectOf } from '../verify/account'
 import { DEFAULT_MAX_PARAMS, parseForm } from '../verify/form'
+import { isAuthority, schemeOf } from '../verify/public-url'
 import {
   algorithmOf, bodyHash, createVerifier, type Params, parseSignatureSettings, type RejectReason, signingKey, type SigningKey
 } from '../verify/signature'
@@ -28,6 +30,13 @@ export interface Hints {
   readonly port?: string
 }
 
+/** `Host`, and the `X-Forwarded-*` headers Fastify reads under `trustProxy` (their last entry). */
+export interface Origin {
+  readonly host?: string | undefined
+  readonly forwardedHost?: string | undefined
+  readonly forwardedProto?: string | undefined
+}
+
 export interface ExplainInput {
   /** The URL the app checked: `scheme://host[:port]` and the request target as it arrived. */
   readonly url: string
@@ -43,6 +52,8 @@ export interface ExplainInput {
   /** `X-Twilio-Webhooks-Signature-Settings`, when sent (a SharedKey signature). */
   readonly settings?: string
   readonly hints?: Hints
+  /** The headers as captured that, without `publicUrl`, the plugin builds the signed URL's origin from. */
+  readonly origin?: Origin
   /** The app's `maxParams` option: the plugin refuses a request with more parameters (default 256). */
   readonly maxParams?: number
 }
@@ -65,7 +76,7 @@ export interface Diagnosis {
   /** The app, with the plugin's strict parser, would accept the request as it arrived. */
   readonly verifies: boolean
   /** Why the plugin refuses it as it arrived (its warn log's `reason`); `null` when it verifies. */
-  readonly reason: RejectReason | 'malformed-body' | 'body-parser' | 'too-many-params' | null
+  readonly reason: RejectReason | 'invalid-host' | 'malformed-body' | 'body-parser' | 'too-many-params' | null
   readonly url: string
   /** The URL Twilio signed, when found. */
   readonly signedUrl: string | null
@@ -439,10 +450,29 @@ function repairs (signature: string): string[] {
   return list.filter((s) => s !== signature)
 }
 
-function accountOf (params: Params | null, query: string | null): string | undefined {
-  const fromParams = params?.AccountSid
-  if (typeof fromParams === 'string') return fromParams
-  return new URLSearchParams(query ?? '').get('AccountSid') ?? undefined
+const NO_HOST_FIX = 'or register the plugin with publicUrl, which it uses instead.'
+
+/**
+ * What in `origin` the plugin cannot build a signed URL from, without `publicUrl`: a Host or
+ * X-Forwarded-Host that is not `host[:port]`, an X-Forwarded-Proto that is not http(s). It refuses
+ * those 403 FST_TWILIO_INVALID_HOST (docs/security.md, "The Host header").
+ */
+function originFindings (origin: Origin): Finding[] {
+  const last = (value: string): string => value.slice(value.lastIndexOf(',') + 1).trim()
+  const findings: Finding[] = []
+  const why = (header: string, rule: string): string => `Without publicUrl the plugin builds the URL Twilio signed from ${header}` +
+    `${header === 'Host' ? '' : ' (when trustProxy trusts the sender)'}, and refuses one that is not ${rule} (403 FST_TWILIO_INVALID_HOST): ` +
+    'more would put text of the sender\'s choosing in the URL\'s origin, so that a signature captured for another URL verifies here. Neither Twilio nor a proxy working as it should sends one.'
+  if (origin.host !== undefined && !isAuthority(origin.host)) {
+    findings.push({ part: 'host', seen: `Host: ${clip(origin.host)}`, signed: 'a host[:port] alone', why: why('Host', 'host[:port]'), fix: `send Host as host[:port] alone, as Twilio does (the path belongs in the request target); ${NO_HOST_FIX}` })
+  }
+  if (origin.forwardedHost !== undefined && !isAuthority(last(origin.forwardedHost))) {
+    findings.push({ part: 'host', seen: `X-Forwarded-Host: ${clip(origin.forwardedHost)}`, signed: 'a host[:port] alone', why: why('X-Forwarded-Host', 'host[:port]'), fix: `the proxy must send X-Forwarded-Host as host[:port] alone; ${NO_HOST_FIX}` })
+  }
+  if (origin.forwardedProto !== undefined && schemeOf(last(origin.forwardedProto)) === null) {
+    findings.push({ part: 'scheme', seen: `X-Forwarded-Proto: ${clip(origin.forwardedProto)}`, signed: 'http or https', why: why('X-Forwarded-Proto', 'http or https'), fix: `the proxy must send X-Forwarded-Proto as http or https; ${NO_HOST_FIX}` })
+  }
+  return findings
 }
 
 /** `a=1&b=2`'s pairs, as the plugin's form parser counts them (an empty piece is none). */
@@ -523,6 +553,11 @@ export function diagnose (input: ExplainInput, tokens: readonly string[]): Diagn
     notes.push('There is no X-Twilio-Signature header: the request was not sent by Twilio, or a proxy dropped the header. Give it with --signature.')
     return result({ reason: 'missing' })
   }
+  // The plugin refuses such headers before any token or HMAC: no change tried below would help.
+  if (input.hints?.publicUrl === undefined && input.origin !== undefined) {
+    findings.push(...originFindings(input.origin))
+    if (findings.length > 0) return result({ reason: 'invalid-host' })
+  }
   let signature = input.signature
   const first = verify({ signature, url: input.url, params: signed, rawBody }, keys)
   let tried = 1
@@ -598,9 +633,14 @@ export function diagnose (input: ExplainInput, tokens: readonly string[]): Diagn
   notFound()
   return result({ reason, tried })
 
+  /** The AccountSid the plugin's token lookup would be asked about. */
+  function accountSid (): string | undefined {
+    return accountSidOf(signed ?? (rawBody === undefined ? null : jsonObjectOf(rawBody)), input.url)
+  }
+
   function noteToken (index: number): void {
     if (index === 0) return
-    const account = accountOf(signed, seen?.query ?? null)
+    const account = accountSid()
     notes.push(`It is signed with --token #${index + 1} of ${tokens.length}, not the first: the app accepts it only if its authToken has that token too. ` +
       'During a rotation give [current, previous] (Twilio signs with the primary token only); for a subaccount' +
       `${account === undefined ? '' : ` (AccountSid ${account})`}, whose webhooks are signed with its own token, give authToken a lookup by AccountSid.`)
@@ -644,7 +684,7 @@ export function diagnose (input: ExplainInput, tokens: readonly string[]): Diagn
   }
 
   function notFound (): void {
-    const account = accountOf(signed, seen?.query ?? null)
+    const account = accountSid()
     notes.push(`No token given signs it, as received or with any of ${tried - 1} changes tried to its scheme, host, port, path prefix, query encoding, method or body. ` +
       'Most likely the token is wrong: Twilio signs with the account\'s primary Auth Token (a secondary one does not verify until it is promoted), ' +
       `a subaccount's webhooks with the subaccount's token${account === undefined ? '' : ` (this one names AccountSid ${account})`}, and an API key secret never verifies.`)
@@ -773,6 +813,7 @@ async function inputOf (values: Parameters<typeof stringOf>[0], io: Io): Promise
       params: pairs.length > 0 ? paramsOf(pairs) : capture.params,
       settings: headers['x-twilio-webhooks-signature-settings'],
       hints,
+      origin: { host: headers.host, forwardedHost: headers['x-forwarded-host'], forwardedProto: headers['x-forwarded-proto'] },
       maxParams: numberOf(values, 'max-params', DEFAULT_MAX_PARAMS, 1, LARGEST_MAX_PARAMS)
     },
     tokens: chosen,
@@ -787,7 +828,8 @@ const REASONS: Readonly<Record<NonNullable<Diagnosis['reason']>, string>> = {
   'body-hash': 'the URL is signed, but the body is not the one hashed',
   'malformed-body': 'the body is malformed',
   'body-parser': 'Twilio\'s signature is right for the body as sent, but not for the parameters the app parsed from it',
-  'too-many-params': 'it has more parameters than the app\'s maxParams'
+  'too-many-params': 'it has more parameters than the app\'s maxParams',
+  'invalid-host': 'no signed URL can be built from its Host or X-Forwarded-* headers'
 }
 
 /** The diagnosis as text for a person. */

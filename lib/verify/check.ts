@@ -5,7 +5,7 @@
  * log (clipped, a few a minute per reason: `./log-limit`) when it does not verify. The HMACs
  * themselves are in `./signature` (pure).
  */
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import {
   BodyHashMismatchError, InvalidHostError, InvalidSignatureError, MalformedSignatureError, MissingSignatureError,
   SharedKeyRequiredError, UnknownAccountError, UnknownSharedKeyError, UnsupportedAlgorithmError
@@ -40,7 +40,7 @@ export interface SignedParts {
   readonly signed: Params | null
   /** JSON only: the raw body, checked against `bodySHA256`. */
   readonly raw?: string | undefined
-  /** The `AccountSid` the request names, for a token lookup. */
+  /** The `AccountSid` a token lookup is asked about: `accountSidOf` the request (`./account`). */
   readonly accountSid: unknown
 }
 
@@ -52,6 +52,8 @@ const REJECTIONS: Record<RejectReason, new () => Error> = {
 }
 
 const REFUSED = 'fastify-twilio-status: signature rejected (run `npx fastify-twilio-status explain` with the request to see why)'
+
+const LOOKUP_FAILED = 'fastify-twilio-status: signature rejected: the authToken lookup failed'
 
 /** Refusals logged a minute, per reason; the next line logged says how many were left out. */
 const REFUSAL_LOG_BURST = 5
@@ -75,7 +77,7 @@ export type SignatureCheck = (request: FastifyRequest, parts: SignedParts) => Ch
  * A check that returns the coded 403 (after a warn log) when `parts` are not signed by a secret
  * the config accepts. Synchronous unless a token lookup answers with a promise. The cheap refusals
  * come first: a missing or malformed signature costs no settings parsing, URL or token lookup,
- * and a Host that is not `host[:port]` no lookup or HMAC.
+ * and a Host or protocol no URL can be built from (`./public-url`) no lookup or HMAC.
  */
 export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
   const verify = createVerifier(config.tokens)
@@ -86,19 +88,15 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
   const admitLine = createLogLimiter(REFUSAL_LOG_BURST)
   const admitRotation = createLogLimiter(1)
 
-  /** A line a sender can cause, unless past this minute's burst of its kind; says how many were left out. */
-  function logLimited (log: FastifyBaseLogger, level: 'warn' | 'error', kind: string, fields: Record<string, unknown>, message: string): void {
-    const leftOut = admitLine(kind)
-    if (leftOut !== -1) log[level](leftOut === 0 ? fields : { ...fields, suppressed: leftOut }, message)
-  }
-
   /**
-   * A refusal: logged at warn (`reason` first) within the burst and returned, not thrown. A throw
-   * costs V8 a stack walk for the exception message even when caught, about as much as an HMAC:
-   * a forged request must not cost more than a real one.
+   * A refusal: logged at warn (`reason` first) unless past this minute's burst of that reason
+   * (the next line written says how many were left out), and returned, not thrown. A throw costs
+   * V8 a stack walk for the exception message even when caught, about as much as an HMAC: a
+   * forged request must not cost more than a real one.
    */
-  function reject (request: FastifyRequest, reason: string, err: Error, details?: Record<string, unknown>): Error {
-    logLimited(request.log, 'warn', reason, { reason, ...details }, REFUSED)
+  function reject (request: FastifyRequest, reason: string, err: Error, details?: Record<string, unknown>, message = REFUSED): Error {
+    const leftOut = admitLine(reason)
+    if (leftOut !== -1) request.log.warn(leftOut === 0 ? { reason, ...details } : { reason, ...details, suppressed: leftOut }, message)
     signatureRejected(reason, err)
     return err
   }
@@ -135,10 +133,9 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
     const accountSid = typeof parts.accountSid === 'string' ? parts.accountSid : undefined
     const logged = accountSid === undefined ? null : clip(accountSid)
     const unknown = (): Error => reject(request, 'unknown-account', new UnknownAccountError(), { accountSid: logged })
-    const failed = (err: unknown): Error => {
-      logLimited(request.log, 'error', 'lookup-failed', { err, accountSid: logged }, 'fastify-twilio-status: authToken lookup failed')
-      return unknown()
-    }
+    // The host's incident, so its error is logged; at warn, once, as any refusal: whoever sends a
+    // well-formed signature can make the lookup fail.
+    const failed = (err: unknown): Error => reject(request, 'lookup-failed', new UnknownAccountError(), { accountSid: logged, err }, LOOKUP_FAILED)
     const verifyWith = (answer: unknown): CheckResult => {
       const tokens = tokensOf(answer)
       if (tokens === null) return unknown()
@@ -172,7 +169,7 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
       return reject(request, 'malformed', new MalformedSignatureError())
     }
     const url = requestUrl(config.publicUrl, request, parts.target)
-    if (url === null) return reject(request, 'invalid-host', new InvalidHostError(), { host: clip(request.host) })
+    if (url === null) return reject(request, 'invalid-host', new InvalidHostError(), { protocol: clip(String(request.protocol)), host: clip(request.host) })
     if (keys !== undefined) return check(request, parts, url, keys, 'sharedKey')
     if (config.tokenLookup !== null) return withLookup(request, parts, url, config.tokenLookup)
     return check(request, parts, url, undefined, 'authToken')

@@ -42,15 +42,34 @@ export function signedUrl (publicUrl: string | null, source: UrlSource, target: 
   return publicUrl === null ? `${source.protocol}://${source.host}${target}` : publicUrl + target
 }
 
+/** Whether `host` (a Host or X-Forwarded-Host) is `host[:port]`, the only host a signed URL is built from. */
+export function isAuthority (host: string): boolean {
+  return AUTHORITY.test(host)
+}
+
+/** `http` or `https`, in any case (RFC 3986 §3.1: a scheme is case-insensitive). */
+const PROTOCOL = /^https?$/i
+
 /**
- * The URL a request was signed over, or `null` when, without `publicUrl`, its host is not
- * `host[:port]`. `request` is the Fastify request: its `protocol` and `host` getters (which weigh
- * `trustProxy`) are read once each, and only when there is no `publicUrl`.
+ * A request's protocol as a URL scheme, lower-cased, or `null` when it is not `http` or `https`.
+ * Under `trustProxy` Fastify's `request.protocol` is the last entry of X-Forwarded-Proto as sent:
+ * `https://host/other?x=` there would put a host and path of the sender's choice before the Host.
+ */
+export function schemeOf (protocol: string): 'http' | 'https' | null {
+  return PROTOCOL.test(protocol) ? protocol.toLowerCase() as 'http' | 'https' : null
+}
+
+/**
+ * The URL a request was signed over, or `null` when, without `publicUrl`, its protocol is not
+ * http(s) or its host not `host[:port]` (FST_TWILIO_INVALID_HOST). `request` is the Fastify
+ * request: its `protocol` and `host` getters (which weigh `trustProxy`) are read once each, and
+ * only when there is no `publicUrl`.
  */
 export function requestUrl (publicUrl: string | null, request: UrlSource, target: string): string | null {
-  if (publicUrl !== null) return publicUrl + target
+  if (publicUrl !== null) return signedUrl(publicUrl, request, target)
+  const protocol = schemeOf(request.protocol)
   const host = request.host
-  return AUTHORITY.test(host) ? `${request.protocol}://${host}${target}` : null
+  return protocol !== null && isAuthority(host) ? signedUrl(null, { protocol, host }, target) : null
 }
 
 /** The raw request target Twilio requested: before any `rewriteUrl` of the host's. */

@@ -140,9 +140,9 @@ export function candidateUrls (url: string): [string, string] {
 }
 
 /**
- * The escapes Twilio's signer and its HTTP client do not write alike (docs/twilio-facts.md §1.10):
- * the signer keeps `'`, `:` and `@` raw in the query where the client may send `%27`, `%3A` and
- * `%40` (twilio-ruby#528, twilio-node PR #621).
+ * The escapes Twilio's signer and its HTTP client do not write alike: the signer keeps `'`, `:`
+ * and `@` raw in the query where the client may send `%27`, `%3A` and `%40` (docs/twilio-facts.md
+ * §1.10, which names the reports).
  */
 const CLIENT_ESCAPES = /%(?:27|3[Aa]|40)/g
 const UNESCAPED: Readonly<Record<string, string>> = { '%27': "'", '%3A': ':', '%3a': ':', '%40': '@' }

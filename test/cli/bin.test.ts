@@ -200,6 +200,40 @@ t.test('explain never uses a token written in the capture: a forged capture does
   t.notOk([ran, flag, none].some((r) => r.stdout.includes(OTHER_TOKEN) || r.stderr.includes(OTHER_TOKEN)), 'never printed')
 })
 
+t.test('explain refuses, as the plugin does, a capture whose Host, X-Forwarded-Host or X-Forwarded-Proto cannot be part of a URL, and says what to fix', async (t) => {
+  const { url, calls } = await listen(t)
+  const path = '/twilio/sms/status'
+  const params = { MessageSid: 'SM' + 'e'.repeat(32), MessageStatus: 'delivered', AccountSid: 'AC' + '0'.repeat(32) }
+  const paramArgs = Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])
+  // A signature captured for /x/twilio/sms/status, replayed on /twilio/sms/status with the /x moved into the Host.
+  const signature = (await fts(['sign', '--url', `http://hooks.example.com/x${path}`, ...paramArgs])).stdout.trim()
+  const replay = { method: 'POST' as const, url: path, headers: { host: 'hooks.example.com/x', 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, payload: encodeForm(params) }
+  const refused = await send(Number(new URL(url).port), replay)
+  t.equal(refused.statusCode, 403, 'the plugin refuses it')
+  t.match(refused.body, /FST_TWILIO_INVALID_HOST/)
+  t.same(calls, [])
+  const raw = join(scratch, 'host-with-path.txt')
+  writeFileSync(raw, `POST ${path} HTTP/1.1\r\nHost: hooks.example.com/x\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: ${signature}\r\n\r\n${encodeForm(params)}`)
+  const explained = await fts(['explain', '--file', raw])
+  t.equal(explained.code, 1, 'explain does not say it verifies')
+  t.match(explained.stdout, /^✗ Does not verify as the app received it: no signed URL can be built from its Host or X-Forwarded-\* headers\.\n/)
+  t.match(explained.stdout, /\n {2}host {2}the app had Host: "hooks\.example\.com\/x"; Twilio signed a host\[:port\] alone\n[\s\S]*FST_TWILIO_INVALID_HOST/)
+  t.match(explained.stdout, /\nFix: send Host as host\[:port\] alone, as Twilio does/)
+  t.notMatch(explained.stdout, /✓/)
+  const withPublicUrl = await fts(['explain', '--file', raw, '--public-url', 'http://hooks.example.com/x'])
+  t.equal(withPublicUrl.code, 0, 'with publicUrl the plugin reads no Host')
+
+  // Behind a proxy Fastify trusts, X-Forwarded-Proto could carry a host and path before X-Forwarded-Host.
+  const smuggledUrl = `https://hooks.example.com/other?next=x://h2${path}`
+  const smuggled = (await fts(['sign', '--url', smuggledUrl, ...paramArgs])).stdout.trim()
+  const proxied = join(scratch, 'proto-with-url.txt')
+  writeFileSync(proxied, `POST ${path} HTTP/1.1\r\nHost: internal:3000\r\nX-Forwarded-Proto: https://hooks.example.com/other?next=x\r\nX-Forwarded-Host: h2\r\nX-Twilio-Signature: ${smuggled}\r\n\r\n${encodeForm(params)}`)
+  const proto = await fts(['explain', '--file', proxied])
+  t.equal(proto.code, 1)
+  t.match(proto.stdout.replace(/\s+/g, ' '), / scheme the app had X-Forwarded-Proto: "https:\/\/hooks\.example\.com\/other\?next=x"; Twilio signed http or https /)
+  t.match(proto.stdout, /\nFix: the proxy must send X-Forwarded-Proto as http or https/)
+})
+
 t.test('explain: a capture cannot drive the terminal, with or without --no-color', async (t) => {
   const fake = '\u001b[2J\u001b[H\u001b[32m✓ Verifies\u001b[0m with --token #1\r\n\u009b2J\u0007'
   const raw = join(scratch, 'hostile.txt')

@@ -159,6 +159,38 @@ t.test('host: from X-Forwarded-Host or --public-url', async (t) => {
   t.equal(withProto.signedUrl, `wss://hooks.example.com${PATH}`, 'X-Forwarded-Proto names the scheme')
 })
 
+t.test('a Host, trusted X-Forwarded-Host or X-Forwarded-Proto the plugin cannot build a URL from: refused as it refuses them, with the fix', async (t) => {
+  // Signed over the URL such a Host forms: the signature alone would verify.
+  const seen = `http://hooks.example.com/voice${PATH}`
+  const host = diagnose(post(seen, seen, { origin: { host: 'hooks.example.com/voice' } }), [TOKEN])
+  t.equal(host.verifies, false)
+  t.equal(host.reason, 'invalid-host')
+  t.match(host.findings, [{ part: 'host', seen: 'Host: "hooks.example.com/voice"', why: /FST_TWILIO_INVALID_HOST/, fix: /^send Host as host\[:port\] alone/ }])
+  t.match(render(host, styleOf(false)), /^✗ Does not verify as the app received it: no signed URL can be built from its Host or X-Forwarded-\* headers\.\n[\s\S]*\nFix: send Host as/)
+  t.equal(host.tried, 0, 'no variant is tried: none would pass the plugin\'s check')
+
+  const forwarded = diagnose(post(seen, seen, { origin: { host: 'internal:3000', forwardedHost: 'proxy.internal, hooks.example.com/voice', forwardedProto: 'http, ftp' } }), [TOKEN])
+  t.match(forwarded.findings, [
+    { part: 'host', seen: /^X-Forwarded-Host: /, why: /when trustProxy trusts the sender/, fix: /^the proxy must send X-Forwarded-Host/ },
+    { part: 'scheme', seen: 'X-Forwarded-Proto: "http, ftp"', signed: 'http or https', fix: /^the proxy must send X-Forwarded-Proto/ }
+  ], 'the last entry of each list is the one Fastify reads')
+
+  const url = `https://hooks.example.com${PATH}`
+  const plain = { host: 'hooks.example.com:443', forwardedHost: 'hooks.example.com/voice, hooks.example.com', forwardedProto: 'HTTPS' }
+  t.equal(diagnose(post(url, url, { origin: plain }), [TOKEN]).verifies, true, 'host[:port] and http(s) in any case, the last entries read')
+  t.equal(diagnose(post(seen, seen, { origin: { host: 'hooks.example.com/voice' }, hints: { publicUrl: 'http://hooks.example.com/voice' } }), [TOKEN]).verifies, true,
+    'with publicUrl the plugin reads none of them')
+})
+
+t.test('the AccountSid a note names is the one the plugin\'s token lookup would be asked about: a JSON body\'s, else the query\'s', async (t) => {
+  const body = '{"AccountSid":"AC' + '7'.repeat(32) + '"}'
+  const url = `https://hooks.example.com/studio?AccountSid=AC${'8'.repeat(32)}&bodySHA256=${sha256(body)}`
+  const named = diagnose({ url, method: 'POST', json: true, signature: sign(url, null, OTHER_TOKEN), body }, [TOKEN])
+  t.match(named.notes[0], /this one names AccountSid AC7{32}/)
+  const batch = diagnose({ url, method: 'POST', json: true, signature: sign(url, null, OTHER_TOKEN), body: '[]' }, [TOKEN])
+  t.match(batch.notes.join(' '), /this one names AccountSid AC8{32}/, 'a batch names none: its sink URL\'s')
+})
+
 t.test('path: a trailing slash, a prefix the app sees that Twilio did not call', async (t) => {
   const slash = diagnose(post(`https://hooks.example.com${PATH}`, `https://hooks.example.com${PATH}/`), [TOKEN])
   t.match(slash.findings, [{ part: 'path', why: /trailing slash/ }])

@@ -93,6 +93,11 @@ function warnOf (reason: string, extra: Record<string, unknown> = {}): LogLine {
 
 const URLS = [URL, URL_443]
 
+/** The one line a failing token lookup logs. */
+function lookupFailedLine (err: Error, extra: Record<string, unknown> = {}): LogLine {
+  return { level: 'warn', obj: { reason: 'lookup-failed', accountSid: ACCOUNT, err, ...extra }, msg: 'fastify-twilio-status: signature rejected: the authToken lookup failed' }
+}
+
 t.test('SharedKey signatures, selected by the settings header', async (t) => {
   const config = configOf({ sharedKeys: SHARED })
 
@@ -435,27 +440,21 @@ t.test('a token lookup (AccountSid → Auth Token or tokens)', async (t) => {
     }
   })
 
-  t.test('a throwing lookup refuses with FST_TWILIO_UNKNOWN_ACCOUNT, synchronously, and logs the error at error level', async (t) => {
+  t.test('a throwing lookup refuses with FST_TWILIO_UNKNOWN_ACCOUNT, synchronously, in one warn line with the error: any sender can cause it', async (t) => {
     const failure = new Error('token store down')
     const { lookup } = lookupOf(() => { throw failure })
     const { result, lines } = run(configOf({ tokens: [], tokenLookup: lookup }), signedBy(SUB_TOKEN))
     t.match(result(), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT', statusCode: 403 })
-    t.same(lines, [
-      { level: 'error', obj: { err: failure, accountSid: ACCOUNT }, msg: 'fastify-twilio-status: authToken lookup failed' },
-      warnOf('unknown-account', { accountSid: ACCOUNT })
-    ])
+    t.same(lines, [lookupFailedLine(failure)])
     t.equal(lines[0].obj.err, failure, 'the error itself')
   })
 
-  t.test('a rejecting lookup refuses with FST_TWILIO_UNKNOWN_ACCOUNT, asynchronously, and logs the error at error level', async (t) => {
+  t.test('a rejecting lookup refuses with FST_TWILIO_UNKNOWN_ACCOUNT, asynchronously, in one warn line with the error', async (t) => {
     const failure = new Error('token store timeout')
     const { lookup } = lookupOf(async () => { throw failure })
     const { result, lines } = run(configOf({ tokens: [], tokenLookup: lookup }), signedBy(SUB_TOKEN))
     t.match(await result(), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' })
-    t.same(lines, [
-      { level: 'error', obj: { err: failure, accountSid: ACCOUNT }, msg: 'fastify-twilio-status: authToken lookup failed' },
-      warnOf('unknown-account', { accountSid: ACCOUNT })
-    ])
+    t.same(lines, [lookupFailedLine(failure)])
   })
 
   t.test('an AccountSid that is not a string reaches the lookup as undefined', async (t) => {
@@ -552,7 +551,7 @@ t.test('without publicUrl the Host must be host[:port]', async (t) => {
       for (const config of [configOf(), configOf({ tokens: [], tokenLookup: lookup })]) {
         const { result, lines } = withHost(config, host, headers)
         t.match(result, { code: 'FST_TWILIO_INVALID_HOST', statusCode: 403 }, JSON.stringify(host))
-        t.same(lines, [warnOf('invalid-host', { host })])
+        t.same(lines, [warnOf('invalid-host', { protocol: 'https', host })])
       }
     }
     t.equal(asked, 0, 'the lookup was never asked')
@@ -560,7 +559,31 @@ t.test('without publicUrl the Host must be host[:port]', async (t) => {
 
   t.test('the refused Host is cut to 64 characters in the log', async (t) => {
     const host = `${HOST}/${'v'.repeat(10_000)}`
-    t.same(withHost(configOf(), host).lines, [warnOf('invalid-host', { host: host.slice(0, 64) + '…' })])
+    t.same(withHost(configOf(), host).lines, [warnOf('invalid-host', { protocol: 'https', host: host.slice(0, 64) + '…' })])
+  })
+
+  t.test('a protocol (Fastify\'s, which weighs X-Forwarded-Proto) that is not http or https is refused the same way, and logged cut to 64 characters', async (t) => {
+    let asked = 0
+    const lookup: TokenLookup = () => { asked++; return TOKEN }
+    for (const protocol of [`https://${HOST}/other?next=x`, 'ftp', 'https:', 'h ttps', '', 'x'.repeat(100)]) {
+      // Signed over the URL that protocol forms: it verified before the rule.
+      const headers = { 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, `${protocol}://${HOST}${TARGET}`, Q) }
+      for (const config of [configOf(), configOf({ tokens: [], tokenLookup: lookup })]) {
+        const { request, lines } = fakeRequest(headers)
+        Object.assign(request, { protocol })
+        t.match(createSignatureCheck(config)(request, PARTS), { code: 'FST_TWILIO_INVALID_HOST', statusCode: 403 }, protocol)
+        t.same(lines, [warnOf('invalid-host', { protocol: protocol.length > 64 ? protocol.slice(0, 64) + '…' : protocol, host: HOST })])
+      }
+    }
+    t.equal(asked, 0, 'the lookup was never asked')
+  })
+
+  t.test('http and https verify in any case: a scheme is case-insensitive', async (t) => {
+    for (const protocol of ['HTTPS', 'Https', 'https']) {
+      const { request } = fakeRequest(signedBy(TOKEN))
+      Object.assign(request, { protocol })
+      t.equal(createSignatureCheck(configOf())(request, PARTS), undefined, protocol)
+    }
   })
 
   t.test('names, IPv4 addresses and bracketed IPv6 literals, with or without a port, are checked as before', async (t) => {
@@ -613,18 +636,17 @@ t.test('what a refusal logs is bounded', async (t) => {
     t.same(lines.filter((line) => line.level !== 'warn'), [], 'only warn lines')
   })
 
-  t.test('a failing token lookup is logged at error five times a minute at most, then counted', async (t) => {
+  t.test('a failing token lookup is logged at warn five times a minute at most, then counted', async (t) => {
     mock.timers.enable({ apis: ['Date'] })
     t.teardown(() => mock.timers.reset())
     const failure = new Error('token store down')
     const check = createSignatureCheck(configOf({ tokens: [], tokenLookup: () => { throw failure } }))
     const { request, lines } = fakeRequest(signedBy(SUB_TOKEN))
     for (let i = 0; i < 50; i++) t.match(check(request, PARTS), { code: 'FST_TWILIO_UNKNOWN_ACCOUNT' })
-    const errors = (): LogLine[] => lines.filter((line) => line.level === 'error')
-    t.equal(errors().length, 5)
+    t.same(lines, Array(5).fill(lookupFailedLine(failure)), 'five lines, none of them a second one per refusal')
     mock.timers.tick(60_000)
     check(request, PARTS)
-    t.same(errors()[5], { level: 'error', obj: { err: failure, accountSid: ACCOUNT, suppressed: 45 }, msg: 'fastify-twilio-status: authToken lookup failed' })
+    t.same(lines[5], lookupFailedLine(failure, { suppressed: 45 }))
   })
 
   t.test('each check counts on its own: another plugin registration or hook logs its first refusals', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { checkPublicUrl, requestUrl, signedUrl } from '../../lib/verify/public-url'
+import { checkPublicUrl, isAuthority, requestUrl, schemeOf, signedUrl } from '../../lib/verify/public-url'
 
 t.test('without publicUrl, joins the request protocol, host and target', async (t) => {
   t.equal(signedUrl(null, { protocol: 'https', host: 'hooks.example.com' }, '/twilio/sms/status'),
@@ -53,6 +53,23 @@ t.test('requestUrl: without publicUrl, a host that is not host[:port] gives no U
   for (const host of bad) t.equal(requestUrl(null, { protocol: 'http', host }, '/menu'), null, JSON.stringify(host))
 })
 
+t.test('requestUrl: without publicUrl, a protocol that is not http or https gives no URL; HTTP(S) in any case is written lower-case', async (t) => {
+  // Fastify's `request.protocol` under trustProxy: the last X-Forwarded-Proto entry as sent.
+  for (const protocol of ['https://hooks.example.com/other?next=x', 'ftp', 'wss', 'https:', 'http:', 'https ', 'htt', 'httpss', '', 'https\n']) {
+    t.equal(requestUrl(null, { protocol, host: 'h2' }, '/twilio/sms/status'), null, JSON.stringify(protocol))
+    t.equal(schemeOf(protocol), null)
+  }
+  for (const [protocol, scheme] of [['http', 'http'], ['https', 'https'], ['HTTPS', 'https'], ['Http', 'http']]) {
+    t.equal(requestUrl(null, { protocol, host: 'h.example' }, '/x'), `${scheme}://h.example/x`, protocol)
+    t.equal(schemeOf(protocol), scheme)
+  }
+})
+
+t.test('isAuthority: host[:port] only, as requestUrl checks it', async (t) => {
+  for (const host of ['h.example', 'h.example:8443', '[::1]:80']) t.ok(isAuthority(host), host)
+  for (const host of ['h.example/voice', 'h.example?', 'u@h', '', 'h:']) t.notOk(isAuthority(host), host)
+})
+
 t.test('requestUrl: with publicUrl, never reads the request protocol or host, whatever the Host', async (t) => {
   const request = {
     get protocol (): string { throw new Error('protocol read') },
@@ -61,11 +78,14 @@ t.test('requestUrl: with publicUrl, never reads the request protocol or host, wh
   t.equal(requestUrl('https://public.example.com/base', request, '/x'), 'https://public.example.com/base/x')
 })
 
-t.test('requestUrl reads the host getter once (trustProxy weighs X-Forwarded-Host in it)', async (t) => {
-  let reads = 0
-  const request = { protocol: 'http', get host (): string { reads++; return 'h.example' } }
+t.test('requestUrl reads the protocol and host getters once each (trustProxy weighs X-Forwarded-Proto and -Host in them)', async (t) => {
+  const reads = { protocol: 0, host: 0 }
+  const request = {
+    get protocol (): string { reads.protocol++; return 'http' },
+    get host (): string { reads.host++; return 'h.example' }
+  }
   t.equal(requestUrl(null, request, '/x'), 'http://h.example/x')
-  t.equal(reads, 1)
+  t.same(reads, { protocol: 1, host: 1 })
 })
 
 t.test('checkPublicUrl keeps an origin or base URL as written, less one trailing slash, and says what else it must be', async (t) => {
