@@ -505,7 +505,8 @@ export type SharedKeys = Readonly<Record<string, string>>
 export interface VerifyFields {
   /**
    * The Auth Token Twilio signs with, or several during rotation (any one validates; put the
-   * current one first), or a lookup by the request's `AccountSid` (subaccounts).
+   * current one first), or a lookup by the request's `AccountSid` (subaccounts): the body's
+   * top-level one, else the signed URL's `?AccountSid=` (an Event Streams sink URL).
    */
   readonly authToken?: AuthToken
   /**
