@@ -2,9 +2,23 @@
  * The plugin's configuration once `./options` has checked and normalised it: what the routes,
  * delivery and verification read at request time. Types only, so every layer can import them.
  */
+import type { FastifyRequest } from 'fastify'
 import type { QueueStats, Stats, StatusStore, TwilioQueue } from '../types/index'
 import type { Channel } from './families/index'
-import type { VerifyConfig } from './verify/check'
+
+/** A host's token lookup: the Auth Token(s) of the account a request claims to come from. */
+export type TokenLookup = (accountSid: string | undefined, request: FastifyRequest) => unknown
+
+export interface VerifyConfig {
+  /** Auth Tokens, current first; empty when `tokenLookup` is given. */
+  readonly tokens: readonly string[]
+  readonly tokenLookup: TokenLookup | null
+  /** SharedKey secrets by key id. */
+  readonly sharedKeys: ReadonlyMap<string, string>
+  /** Refuse Auth Token signatures: only SharedKey-signed requests verify. */
+  readonly requireSharedKey: boolean
+  readonly publicUrl: string | null
+}
 
 /** A callback as the dispatcher sees it. */
 export type Callback = (event: Record<string, unknown>, request: unknown) => unknown

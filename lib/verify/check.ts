@@ -10,6 +10,7 @@ import {
   BodyHashMismatchError, InvalidHostError, InvalidSignatureError, MalformedSignatureError, MissingSignatureError,
   SharedKeyRequiredError, UnknownAccountError, UnknownSharedKeyError, UnsupportedAlgorithmError
 } from '../errors'
+import type { TokenLookup, VerifyConfig } from '../config'
 import { signatureRejected, tracedCheck } from '../tracing'
 import { clip, createLogLimiter } from './log-limit'
 import { requestUrl } from './public-url'
@@ -17,20 +18,6 @@ import {
   type Algorithm, algorithmOf, createVerifier, type Params, parseSignatureSettings, type RejectReason, type SignatureSettings,
   signatureShape, signingKey, type SigningKey
 } from './signature'
-
-/** A host's token lookup: the Auth Token(s) of the account a request claims to come from. */
-export type TokenLookup = (accountSid: string | undefined, request: FastifyRequest) => unknown
-
-export interface VerifyConfig {
-  /** Auth Tokens, current first; empty when `tokenLookup` is given. */
-  readonly tokens: readonly string[]
-  readonly tokenLookup: TokenLookup | null
-  /** SharedKey secrets by key id. */
-  readonly sharedKeys: ReadonlyMap<string, string>
-  /** Refuse Auth Token signatures: only SharedKey-signed requests verify. */
-  readonly requireSharedKey: boolean
-  readonly publicUrl: string | null
-}
 
 /** What was signed, from whichever parser read the request. */
 export interface SignedParts {

@@ -4,7 +4,7 @@
  * `twilioSignature()`.
  */
 import { fail, isPlainObject } from '../option-checks'
-import type { TokenLookup, VerifyConfig } from './check'
+import type { TokenLookup, VerifyConfig } from '../config'
 import { checkPublicUrl } from './public-url'
 
 /** The options that say how requests are verified. */

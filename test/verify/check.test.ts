@@ -8,7 +8,8 @@ import { mock } from 'node:test'
 import t from 'tap'
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
-import { createSignatureCheck, type SignedParts, type TokenLookup, type VerifyConfig } from '../../lib/verify/check'
+import type { TokenLookup, VerifyConfig } from '../../lib/config'
+import { createSignatureCheck, type SignedParts } from '../../lib/verify/check'
 
 /** Shaped like real secrets, and distinctive enough to be searched for in logs. */
 const TOKEN = '5ec7e7a0c0ffee5ec7e7a0c0ffee0a01'
