@@ -1,20 +1,20 @@
 /**
  * The Fastify adapter, wiring only: options → an encapsulated context with the plugin's body
- * parsers, error handler and signature hook (`./verify/body`), the status routes and any TwiML
- * webhook routes the host declares (`./dispatch/routes`), delivery (`./delivery`), and spans when
+ * parsers, error handler and signature hook (`./http/body`), the status routes and any TwiML
+ * webhook routes the host declares (`./http/routes`), delivery (`./delivery`), and spans when
  * the host uses OpenTelemetry (`./tracing`).
  */
 import type { FastifyInstance } from 'fastify'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 import { createDeliver, createDelivery } from './delivery/delivery'
-import { eventStreamsHandler } from './dispatch/event-streams'
-import { statusHandler, webhookHandler } from './dispatch/routes'
+import { eventStreamsHandler } from './http/event-streams'
+import { statusHandler, webhookHandler } from './http/routes'
 import { EVENT_STREAMS_DEADLINE } from './families/event-streams'
-import { twilioErrorHandler } from './error-handler'
+import { twilioErrorHandler } from './http/error-handler'
 import { normalizeOptions } from './options'
 import { enqueueing } from './queue/enqueue'
 import { tracedChannels, tracedDelivery } from './tracing'
-import { twilioBodies } from './verify/body'
+import { twilioBodies } from './http/body'
 import { createSignatureCheck } from './verify/check'
 
 async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTwilioStatusOptions): Promise<void> {

@@ -1,17 +1,17 @@
 /**
  * The plugin context's body parsers and its signature hook. The parsers are strict (see
- * `./form`, `./json-params`) and keep beside `request.body` what Twilio signed: the form
- * parameters, or the raw JSON text for `bodySHA256`. `verifyTwilioSignature` is the preHandler
+ * `../verify/form`, `../verify/json-params`) and keep beside `request.body` what Twilio signed:
+ * the form parameters, or the raw JSON text for `bodySHA256`. `verifyTwilioSignature` is the preHandler
  * of every plugin route: nothing runs before the signature is checked.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { errorBody } from '../error-handler'
-import { accountSidOf } from './account'
-import { type FormParams, parseForm } from './form'
-import { jsonParams } from './json-params'
-import { targetOf } from './public-url'
-import type { Params } from './signature'
-import type { SignatureCheck } from './check'
+import { errorBody } from './error-handler'
+import { accountSidOf } from '../verify/account'
+import { type FormParams, parseForm } from '../verify/form'
+import { jsonParams } from '../verify/json-params'
+import { targetOf } from '../verify/public-url'
+import type { Params } from '../verify/signature'
+import type { SignatureCheck } from '../verify/check'
 
 /** What the plugin's parsers read, beside `request.body` (which is the parameters alone). */
 export interface Parsed {

@@ -8,11 +8,11 @@ import type { ChannelConfig, WebhookConfig } from '../config'
 import type { Deliver } from '../delivery/delivery'
 import { InvalidParamError, MissingSidError, MissingStatusError } from '../errors'
 import type { FormParams } from '../verify/form'
-import type { Parsed } from '../verify/body'
+import type { Parsed } from './body'
 import { targetOf } from '../verify/public-url'
 import { accountOf, FAMILIES, isSingleValued } from '../families/index'
 import type { Family } from '../families/family'
-import { EMPTY_TWIML, twimlOf } from './twiml'
+import { EMPTY_TWIML, twimlOf } from '../dispatch/twiml'
 
 type ParsedOf = (request: FastifyRequest) => Parsed
 

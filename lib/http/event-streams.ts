@@ -13,7 +13,7 @@ import type { ChannelConfig } from '../config'
 import type { createDelivery } from '../delivery/delivery'
 import { InvalidEventsError } from '../errors'
 import { accountOf } from '../families/index'
-import type { Parsed } from '../verify/body'
+import type { Parsed } from './body'
 import { targetOf } from '../verify/public-url'
 
 /** One event's outcome in a reply that is not 204. */
