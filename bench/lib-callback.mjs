@@ -2,6 +2,7 @@
 // message, as Twilio posts it (docs/twilio-facts.md §1.9 vector N3, §2.3), with a fresh MessageSid and a
 // fresh I-Twilio-Idempotency-Token on every request, so each one is a new event.
 import { createHmac, randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
 
 export const AUTH_TOKEN = '9f2c7a41d0b84e5f8c3a6b1e2d7f0a93'
 const WRONG_TOKEN = '0000000000000000000000000000dead'
@@ -49,6 +50,24 @@ function filler (extra) {
 }
 
 /**
+ * The signature, one HMAC over the signed string's pieces: the load generator signs every request
+ * in its timed loop, where the testing kit's `signTwilioRequest` (which sorts the parameters each
+ * time) would cost it more. `createCallbacks` checks it against the kit once.
+ */
+function sign (key, sid, extra) {
+  return createHmac('sha1', key).update(SIGNED[0] + sid + SIGNED[1] + sid + SIGNED[2] + extra.signed, 'utf8').digest('base64')
+}
+
+/** Throws unless the testing kit (the built package) signs the callback as `sign` did. */
+function checkWithKit (key, callback) {
+  const { signTwilioRequest } = createRequire(import.meta.url)('fastify-twilio-status/testing')
+  const params = Object.fromEntries(new URLSearchParams(callback.body))
+  if (signTwilioRequest({ authToken: key, url: SIGNED_URL, params }) !== callback.headers['X-Twilio-Signature']) {
+    throw new Error('the bench callback signature differs from the testing kit\'s signTwilioRequest')
+  }
+}
+
+/**
  * A generator of signed callbacks. Each call returns `{ sid, body, headers }` for a new
  * MessageSid: a per-process random prefix and a counter, 32 hex digits as a real Sid. `forged`
  * signs with a wrong token: a well-formed signature that does not match, at the same cost.
@@ -59,21 +78,23 @@ export function createCallbacks ({ forged = false, params = 9 } = {}) {
   const key = forged ? WRONG_TOKEN : AUTH_TOKEN
   const extra = filler(Math.max(0, params - 9))
   let n = 0
+  const callback = (sid, token) => ({
+    sid,
+    body: BODY[0] + sid + BODY[1] + sid + BODY[2] + extra.body,
+    headers: {
+      Host: HOST,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Twilio-Signature': sign(key, sid, extra),
+      'I-Twilio-Idempotency-Token': token,
+      'User-Agent': 'TwilioProxy/1.1',
+      Accept: '*/*',
+      'X-Home-Region': 'us1'
+    }
+  })
+  checkWithKit(key, callback('SM' + prefix + 'f'.repeat(16), `${prefix}-check`))
   return function nextCallback () {
     const sid = 'SM' + prefix + (n++).toString(16).padStart(16, '0')
-    return {
-      sid,
-      body: BODY[0] + sid + BODY[1] + sid + BODY[2] + extra.body,
-      headers: {
-        Host: HOST,
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'X-Twilio-Signature': createHmac('sha1', key).update(SIGNED[0] + sid + SIGNED[1] + sid + SIGNED[2] + extra.signed, 'utf8').digest('base64'),
-        'I-Twilio-Idempotency-Token': `${prefix}-${n}`,
-        'User-Agent': 'TwilioProxy/1.1',
-        Accept: '*/*',
-        'X-Home-Region': 'us1'
-      }
-    }
+    return callback(sid, `${prefix}-${n}`)
   }
 }
 

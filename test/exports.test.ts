@@ -119,7 +119,7 @@ t.test('npm pack publishes the build, the docs pages, README, LICENSE and packag
   const files = pack.files.map((file) => file.path).sort()
   const allowed = (file: string): boolean =>
     /^dist\/(lib|types)\/.+\.(js|d\.ts)$/.test(file) || /^docs\/[\w-]+\.(md|svg)$/.test(file) || ['README.md', 'LICENSE', 'package.json'].includes(file)
-  t.same(files.filter((file) => !allowed(file)), [], 'nothing outside the allowlist (no test/, lib/*.ts, bench/)')
+  t.same(files.filter((file) => !allowed(file)), [], 'nothing outside the allowlist (no test/, lib/*.ts, bench/, proofs/)')
   t.same(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')), [], 'no TypeScript source')
   for (const file of ['README.md', 'LICENSE', 'package.json', 'docs/twilio-facts.md', 'docs/request-path.svg', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/testing/index.js', 'dist/lib/testing/index.d.ts', 'dist/types/index.d.ts']) {
     t.ok(files.includes(file), `${file} is published`)

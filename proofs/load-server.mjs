@@ -1,4 +1,4 @@
-// One instance of the plugin under load, run by bench/load-proof.mjs as a forked child (IPC).
+// One instance of the plugin under load, run by proofs/load-proof.mjs as a forked child (IPC).
 //
 // Env: LOAD_INSTANCE (name), LOAD_AUTH_TOKEN, LOAD_REDIS_URL and LOAD_REDIS_PREFIX (absent:
 // the plugin's default memory store), LOAD_CALLBACK_MS (0: callbacks yield once with

@@ -27,7 +27,7 @@
 //     where fixed costs no longer weigh) every entry under LIMIT_BYTES;
 //   - with idempotency off, the heap grows less than 2 MB in all.
 //
-// Usage: `npm run load:memory` (builds first), or `node bench/memory-proof.mjs [--n 100000]
+// Usage: `npm run load:memory` (builds first), or `node proofs/memory-proof.mjs [--n 100000]
 // [--warmup 5000] [--concurrency 32] [--only A,B,G]`.
 import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'

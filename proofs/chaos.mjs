@@ -15,7 +15,7 @@
 // Flags: --n 200000 --concurrency 64 --workers 3 --worker-concurrency 20 --fail-rate 0.1
 //        --outage-ms 5000 --inline-n 20000 --timeout-s 600. Exit 1 when a check fails.
 import { fork, spawn } from 'node:child_process'
-import { createHmac, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
@@ -45,7 +45,7 @@ const WORKERS = Number(flags.workers)
 const AUTH_TOKEN = randomBytes(16).toString('hex')
 const NODE = fileURLToPath(new URL('./chaos-node.mjs', import.meta.url))
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const { sampleSid, signTwilioRequest } = await import('../dist/lib/testing/index.js')
+const { sampleSid, signTwilioRequest } = await import('fastify-twilio-status/testing')
 
 // ---- Redis, durable: appendonly yes, fsync on every write, in a temporary directory.
 // redis-server from PATH, else Debian's package, installed as `npm test` installs it.
@@ -138,7 +138,7 @@ function signed (ev, target) {
     : { AccountSid: 'AC' + '0'.repeat(32), CallSid: ev.sid, CallStatus: ev.status, SequenceNumber: String(ev.seq), From: '+15017250604', To: '+15558675310' }
   const payload = new URLSearchParams(params).toString()
   const url = `http://127.0.0.1:${target.port}${route}`
-  const signature = signTwilioRequest ? signTwilioRequest({ authToken: AUTH_TOKEN, url, params }) : createHmac('sha1', AUTH_TOKEN).update(url + Object.keys(params).sort().map((k) => k + params[k]).join('')).digest('base64')
+  const signature = signTwilioRequest({ authToken: AUTH_TOKEN, url, params })
   return { route, payload, headers: { host: `127.0.0.1:${target.port}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload), 'x-twilio-signature': signature } }
 }
 
@@ -233,7 +233,7 @@ async function drain () {
 }
 await drain()
 const failedBefore = await queue.getJobCountByTypes('failed')
-const { replayFailed } = await import('../dist/lib/index.js').then((m) => m.default)
+const { replayFailed } = await import('fastify-twilio-status').then((m) => m.default)
 let replayed = 0
 for (let r; (r = await replayFailed(queue, { limit: 10_000 })) > 0;) { replayed += r; await drain() }
 const failedAfter = await queue.getJobCountByTypes('failed')

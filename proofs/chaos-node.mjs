@@ -1,4 +1,4 @@
-// One process of `npm run chaos` (bench/chaos.mjs): a receiving instance (`receiver`, queue mode,
+// One process of `npm run chaos` (proofs/chaos.mjs): a receiving instance (`receiver`, queue mode,
 // or `inline` for the latency comparison) or a worker (`worker`). Callbacks fail at random
 // (CHAOS_FAIL_RATE) and always during the outage window; each success is recorded in Redis.
 import { createRequire } from 'node:module'
@@ -7,7 +7,7 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 
 const require = createRequire(import.meta.url)
-const { default: twilioStatus, createTwilioWorker, RedisStore } = require('../dist/lib/index.js')
+const { default: twilioStatus, createTwilioWorker, RedisStore } = require('fastify-twilio-status')
 
 const role = process.argv[2]
 const url = new URL(process.env.CHAOS_REDIS_URL)
@@ -25,7 +25,7 @@ recorder.on('error', () => {})
 const storeRedis = new Redis({ ...connection, maxRetriesPerRequest: 1 })
 storeRedis.on('error', () => {})
 // Records a success: runs per event key, and a stale check per Sid (max rank already completed).
-// For the checks in bench/chaos.mjs, on Redis's own clock: every ordering decision that let an
+// For the checks in proofs/chaos.mjs, on Redis's own clock: every ordering decision that let an
 // event through to its status callback (the RedisStore's ADVANCE script, plus a log line), and
 // each success (runs per event key; the first success time per Sid and rank). A decision made
 // after a higher-ranked event of the same Sid had succeeded is a stale event dispatched.
