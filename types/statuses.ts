@@ -1,0 +1,44 @@
+/**
+ * Status unions, each derived from a family's `as const` list in `lib/families`, and the
+ * callback names derived from a status.
+ */
+import type { AMD_RESULTS } from '../lib/families/amd'
+import type { CALL_STATUSES } from '../lib/families/calls'
+import type { CONFERENCE_EVENTS } from '../lib/families/conferences'
+import type { EVENT_STREAMS_TYPES } from '../lib/families/event-streams'
+import type { MESSAGE_STATUSES } from '../lib/families/messages'
+import type { RECORDING_STATUSES } from '../lib/families/recordings'
+import type { REALTIME_TRANSCRIPTION_EVENTS, TRANSCRIPTION_STATUSES } from '../lib/families/transcriptions'
+
+export type { Channel, FormChannel } from '../lib/families/index'
+
+export type MessageStatus = typeof MESSAGE_STATUSES[number]
+export type CallStatus = typeof CALL_STATUSES[number]
+export type RecordingStatus = typeof RECORDING_STATUSES[number]
+export type TranscriptionStatus = typeof TRANSCRIPTION_STATUSES[number]
+export type RealtimeTranscriptionEventName = typeof REALTIME_TRANSCRIPTION_EVENTS[number]
+export type AmdResult = typeof AMD_RESULTS[number]
+export type ConferenceEventName = typeof CONFERENCE_EVENTS[number]
+/** Event Streams types with a callback of their own. */
+export type EventStreamsType = typeof EVENT_STREAMS_TYPES[number][0]
+
+/** Each family's documented statuses, by option name (Event Streams' are its `EventStreamsType`s). */
+export interface ChannelStatuses {
+  readonly sms: MessageStatus
+  readonly call: CallStatus
+  readonly recording: RecordingStatus
+  readonly transcription: TranscriptionStatus
+  readonly realtimeTranscription: RealtimeTranscriptionEventName
+  readonly amd: AmdResult
+  readonly conference: ConferenceEventName
+  readonly eventStreams: EventStreamsType
+}
+
+/** `no-answer` → `NoAnswer`, `partially_delivered` → `PartiallyDelivered`. */
+export type PascalStatus<S extends string> =
+  S extends `${infer A}-${infer B}` ? `${Capitalize<A>}${PascalStatus<B>}`
+    : S extends `${infer A}_${infer B}` ? `${Capitalize<A>}${PascalStatus<B>}`
+      : Capitalize<S>
+
+/** The option name of a status's callback: `no-answer` → `onNoAnswer`. */
+export type CallbackName<S extends string> = `on${PascalStatus<S>}`
