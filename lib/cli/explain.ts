@@ -10,7 +10,7 @@
  * its control characters escaped, and it is bounded by maxParams as the plugin bounds a request.
  */
 import { MalformedBodyError } from '../errors'
-import { accountSidOf, jsonObjectOf } from '../verify/account'
+import { accountSidOf, jsonObjectOf } from '../families/account'
 import { DEFAULT_MAX_PARAMS, parseForm } from '../verify/form'
 import { isAuthority, schemeOf } from '../verify/public-url'
 import {

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errorBody } from './error-handler'
-import { accountSidOf } from '../verify/account'
+import { accountSidOf } from '../families/account'
 import { type FormParams, parseForm } from '../verify/form'
 import { jsonParams } from '../verify/json-params'
 import { targetOf } from '../verify/public-url'

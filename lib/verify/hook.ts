@@ -15,7 +15,7 @@ import { type CheckResult, createSignatureCheck, type SignedParts } from './chec
 import { DEFAULT_MAX_PARAMS, type FormParams, parseForm } from './form'
 import { normalizeVerifyOptions, VERIFY_KEYS } from './options'
 import { targetOf } from './public-url'
-import { accountSidOf, jsonObjectOf } from './account'
+import { accountSidOf, jsonObjectOf } from '../families/account'
 import { signatureShape } from './signature'
 
 const FORM = /^application\/x-www-form-urlencoded\s*(?:;|$)/i

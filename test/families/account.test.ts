@@ -1,5 +1,5 @@
 import t from 'tap'
-import { accountSidOf, jsonObjectOf } from '../../lib/verify/account'
+import { accountSidOf, jsonObjectOf } from '../../lib/families/account'
 import { parseForm } from '../../lib/verify/form'
 
 const A = 'AC' + 'a'.repeat(32)

@@ -1,7 +1,8 @@
 /**
- * Which account a request speaks for: the one rule that both the token lookup (`./check`) and an
- * event's identity (`accountOf` in lib/families) read, so that the account whose token verified
- * a request is the account its events are kept under (docs/security.md, "Account isolation").
+ * Which account a request speaks for: the one rule that both the token lookup
+ * (`../verify/check`) and an event's identity (`accountOf` in `./index`) read, so that the
+ * account whose token verified a request is the account its events are kept under
+ * (docs/security.md, "Account isolation").
  */
 
 /**
