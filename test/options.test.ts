@@ -1,7 +1,7 @@
 import t from 'tap'
 import { normalizeOptions } from '../lib/options'
 import { createStats } from '../lib/delivery/stats'
-import { CALL_STATUSES, MESSAGE_STATUSES } from '../lib/dispatch/statuses'
+import { CALL_STATUSES, MESSAGE_STATUSES } from '../lib/families/statuses'
 import { MemoryStore } from '../lib/stores/memory'
 import type { StatusStore } from '../types/index'
 import type { FastifyTwilioStatusOptions } from '../types/index'

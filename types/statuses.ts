@@ -11,6 +11,7 @@ import type { RECORDING_STATUSES } from '../lib/families/recordings'
 import type { REALTIME_TRANSCRIPTION_EVENTS, TRANSCRIPTION_STATUSES } from '../lib/families/transcriptions'
 
 export type { Channel, FormChannel } from '../lib/families/index'
+export type { CallbackName, PascalStatus } from '../lib/families/statuses'
 
 export type MessageStatus = typeof MESSAGE_STATUSES[number]
 export type CallStatus = typeof CALL_STATUSES[number]
@@ -33,12 +34,3 @@ export interface ChannelStatuses {
   readonly conference: ConferenceEventName
   readonly eventStreams: EventStreamsType
 }
-
-/** `no-answer` → `NoAnswer`, `partially_delivered` → `PartiallyDelivered`. */
-export type PascalStatus<S extends string> =
-  S extends `${infer A}-${infer B}` ? `${Capitalize<A>}${PascalStatus<B>}`
-    : S extends `${infer A}_${infer B}` ? `${Capitalize<A>}${PascalStatus<B>}`
-      : Capitalize<S>
-
-/** The option name of a status's callback: `no-answer` → `onNoAnswer`. */
-export type CallbackName<S extends string> = `on${PascalStatus<S>}`

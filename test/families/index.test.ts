@@ -1,5 +1,5 @@
 import t from 'tap'
-import { callbackName } from '../../lib/dispatch/statuses'
+import { callbackName } from '../../lib/families/statuses'
 import { accountOf, accountSegment, CHANNELS, FAMILIES, isSingleValued, keyOf, rankOf } from '../../lib/families/index'
 import { MESSAGE_RANKS, MESSAGE_STATUSES } from '../../lib/families/messages'
 

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { test } from 'tap'
 import { validateRequest, validateRequestWithBody } from 'twilio/lib/webhooks/webhooks'
 import plugin from '../../lib/index'
-import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from '../../lib/dispatch/statuses'
+import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from '../../lib/families/statuses'
 import {
   sampleCallEvent, sampleCloudEvent, sampleMessageEvent, sampleSid, signedEventStreamsInject, signedInject, signTwilioRequest,
   type SignedInjectOptions, type TwilioInjectOptions

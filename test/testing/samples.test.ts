@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { sampleCallEvent, sampleMessageEvent, sampleSid } from '../../lib/testing/samples'
-import { CALL_STATUSES, MESSAGE_STATUSES } from '../../lib/dispatch/statuses'
+import { CALL_STATUSES, MESSAGE_STATUSES } from '../../lib/families/statuses'
 
 const SID = (prefix: string) => new RegExp(`^${prefix}[0-9a-f]{32}$`)
 const RFC_2822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/

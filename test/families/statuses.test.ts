@@ -1,5 +1,5 @@
 import t from 'tap'
-import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from '../../lib/dispatch/statuses'
+import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from '../../lib/families/statuses'
 import { FAMILIES } from '../../lib/families/index'
 
 t.test('callbackName turns every status into its camel-cased option name', async (t) => {
