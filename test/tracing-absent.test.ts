@@ -8,7 +8,7 @@ import t from 'tap'
 import Fastify from 'fastify'
 import twilioStatus from '../lib/index'
 import { otelApi, signatureRejected, tracedChannels, tracedCheck, tracedDelivery } from '../lib/tracing'
-import { twilioSignature } from '../lib/verify/hook'
+import { twilioSignature } from '../lib/http/hook'
 import { formPost, OTHER_TOKEN, smsParams, TOKEN } from './helpers/sign'
 
 const loader = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string }

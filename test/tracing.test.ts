@@ -12,7 +12,7 @@ import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@o
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import twilioStatus from '../lib/index'
 import { sampleCloudEvent, signedEventStreamsInject } from '../lib/testing/index'
-import { twilioSignature } from '../lib/verify/hook'
+import { twilioSignature } from '../lib/http/hook'
 import { otelApi, TRACER_NAME, tracedChannels } from '../lib/tracing'
 import type { FastifyTwilioStatusOptions } from '../types/index'
 import { CALL_PATH, callParams, formPost, OTHER_TOKEN, smsParams, TOKEN } from './helpers/sign'

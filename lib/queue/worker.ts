@@ -16,7 +16,7 @@ import { accountOf } from '../families/index'
 import { RedisStore } from '../stores/redis'
 import type { RedisClient, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../../types/index'
 import { needQueuePackages } from './packages'
-import { normalizeWorkerOptions } from './worker-options'
+import { normalizeWorkerOptions } from '../options/worker'
 
 type BullMQ = typeof import('bullmq')
 type Job = import('bullmq').Job<TwilioJobData>

@@ -3,7 +3,7 @@
  */
 import t from 'tap'
 import { createQueueStats } from '../../lib/queue/stats'
-import { checkQueue } from '../../lib/queue/options'
+import { checkQueue } from '../../lib/options/queue'
 import { build } from '../helpers/app'
 import { TOKEN } from '../helpers/sign'
 

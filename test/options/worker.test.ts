@@ -2,7 +2,7 @@
  * `createTwilioWorker`'s options, checked when the worker is created, and its default logger.
  */
 import t from 'tap'
-import { normalizeWorkerOptions } from '../../lib/queue/worker-options'
+import { normalizeWorkerOptions } from '../../lib/options/worker'
 import { MemoryStore } from '../../lib/stores/memory'
 import type { TwilioWorkerOptions } from '../../types/index'
 

@@ -4,9 +4,9 @@
  * ioredis are installed (the `Queue` and the workers need them); neither is loaded here.
  */
 import type { QueueConfig } from '../config'
-import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from '../option-checks'
-import { needQueuePackages } from './packages'
-import { createQueueStats } from './stats'
+import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from './checks'
+import { needQueuePackages } from '../queue/packages'
+import { createQueueStats } from '../queue/stats'
 
 const KEYS = ['queue', 'attempts', 'backoff', 'timeout', 'jobOptions', 'stats']
 

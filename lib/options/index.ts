@@ -2,15 +2,15 @@
  * Options are checked once, at register time, and normalised into a frozen config. Every
  * problem names the option, what was expected and what was given.
  */
-import type { FastifyTwilioStatusOptions, IdempotencyOptions, OrderingOptions, StatusStore } from '../types/index'
-import type { Callback, ChannelConfig, Config, DeliveryConfig, WebhookConfig } from './config'
-import { counters, fail, integer, isPlainObject, checkPath, optionalFunction, rejectUnknownKeys } from './option-checks'
-import { createStats } from './delivery/stats'
-import { callbackNameIn, type Channel, CHANNELS, FAMILIES } from './families/index'
-import { MemoryStore } from './stores/memory'
-import { DEFAULT_MAX_PARAMS } from './verify/form'
-import { normalizeVerifyOptions } from './verify/options'
-import { checkQueue } from './queue/options'
+import type { FastifyTwilioStatusOptions, IdempotencyOptions, OrderingOptions, StatusStore } from '../../types/index'
+import type { Callback, ChannelConfig, Config, DeliveryConfig, WebhookConfig } from '../config'
+import { counters, fail, integer, isPlainObject, checkPath, optionalFunction, rejectUnknownKeys } from './checks'
+import { createStats } from '../delivery/stats'
+import { callbackNameIn, type Channel, CHANNELS, FAMILIES } from '../families/index'
+import { MemoryStore } from '../stores/memory'
+import { DEFAULT_MAX_PARAMS } from '../verify/form'
+import { normalizeVerifyOptions } from './verify'
+import { checkQueue } from './queue'
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
 const DAY = 24 * 60 * 60 * 1000

@@ -3,9 +3,9 @@
  * the SharedKey secrets by key id, `requireSharedKey` and the public URL. Shared by the plugin and
  * `twilioSignature()`.
  */
-import { fail, isPlainObject } from '../option-checks'
+import { fail, isPlainObject } from './checks'
 import type { TokenLookup, VerifyConfig } from '../config'
-import { checkPublicUrl } from './public-url'
+import { checkPublicUrl } from '../verify/public-url'
 
 /** The options that say how requests are verified. */
 export const VERIFY_KEYS = ['authToken', 'sharedKeys', 'requireSharedKey', 'publicUrl']

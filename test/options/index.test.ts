@@ -1,10 +1,10 @@
 import t from 'tap'
-import { normalizeOptions } from '../lib/options'
-import { createStats } from '../lib/delivery/stats'
-import { CALL_STATUSES, MESSAGE_STATUSES } from '../lib/families/statuses'
-import { MemoryStore } from '../lib/stores/memory'
-import type { StatusStore } from '../types/index'
-import type { FastifyTwilioStatusOptions } from '../types/index'
+import { normalizeOptions } from '../../lib/options/index'
+import { createStats } from '../../lib/delivery/stats'
+import { CALL_STATUSES, MESSAGE_STATUSES } from '../../lib/families/statuses'
+import { MemoryStore } from '../../lib/stores/memory'
+import type { StatusStore } from '../../types/index'
+import type { FastifyTwilioStatusOptions } from '../../types/index'
 
 const DAY = 24 * 60 * 60 * 1000
 const noop = () => undefined

@@ -7,10 +7,10 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { ChannelConfig, DeliveryConfig } from '../config'
 import { type FormChannel, CHANNELS } from '../families/index'
 import { createStats } from '../delivery/stats'
-import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from '../option-checks'
-import { checkChannel, checkStore, checkTtls } from '../options'
+import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from './checks'
+import { checkChannel, checkStore, checkTtls } from './index'
 import type { QueueStats, StatusStore, TwilioWorkerOptions } from '../../types/index'
-import { createQueueStats } from './stats'
+import { createQueueStats } from '../queue/stats'
 
 const FORM_CHANNELS = CHANNELS.filter((c): c is FormChannel => c !== 'eventStreams')
 const KEYS = ['connection', 'queueName', 'prefix', 'concurrency', 'timeout', 'store', 'idempotency', 'ordering',

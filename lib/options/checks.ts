@@ -3,8 +3,8 @@
  * what was given, and a suggestion for a misspelt name. Shared by the plugin's options, the
  * verification options and `twilioSignature()`.
  */
-import type { Callback } from './config'
-import { InvalidOptionError } from './errors'
+import type { Callback } from '../config'
+import { InvalidOptionError } from '../errors'
 
 function describe (value: unknown): string {
   if (value === null || value === undefined) return String(value)
