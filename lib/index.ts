@@ -1,13 +1,14 @@
 /**
  * Entry point. Fastify's export convention, so that `import x from`, `import { fastifyTwilioStatus }
- * from` and `require()` all work from JS and TS: `module.exports` is the plugin, with `.default`
- * and `.fastifyTwilioStatus` on it, typed by `export =` and a merged namespace.
+ * from` and `require()` all work from JS and TS: `module.exports` is the plugin, with `.default`,
+ * `.fastifyTwilioStatus` and the other named exports on it, typed by `export =` and a merged namespace.
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type * as Types from '../types/index'
+import * as Types from '../types/index'
 import * as errors from './errors'
-import * as hook from './http/hook'
+import * as families from './families/index'
+import * as hook from './verify/hook'
 import { fastifyTwilioStatus as plugin } from './plugin'
 import * as redisStore from './stores/redis'
 import * as retry from './delivery/retry'
@@ -18,8 +19,16 @@ import * as queueReplay from './queue/replay'
 import * as queueStats from './queue/stats'
 import * as queueWorker from './queue/worker'
 
-// Local bindings (not import bindings, which tsc rewrites to `x_1.name`), so that the ESM hint
-// at the end of this file is a plain object of identifiers.
+function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {
+  return plugin(fastify, options)
+}
+
+// `encapsulate: true`: fastify-plugin names the plugin and checks the Fastify range, while the
+// routes and body parsers stay in the plugin's own context.
+fp(fastifyTwilioStatus, { fastify: '5.x', name: 'fastify-twilio-status', encapsulate: true })
+
+// Local bindings (not import bindings, which tsc rewrites to `x_1.name`), so that the list below
+// is a plain object of identifiers.
 const { CALL_STATUSES, callbackName, MESSAGE_STATUSES } = statuses
 const { MemoryStore } = store
 const { RedisStore } = redisStore
@@ -30,115 +39,94 @@ const { createTwilioWorker } = queueWorker
 const { replayFailed, queueLag } = queueReplay
 const { createQueueStats } = queueStats
 
-const extras = { errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats }
+// The named exports, put on the plugin (`export =` below makes it the module). Written as
+// `module.exports = { … }` because Node's ESM loader finds a CommonJS module's named exports by
+// reading its source (cjs-module-lexer): it sees this literal, not Object.assign.
+module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats }
+Object.assign(fastifyTwilioStatus, module.exports)
 
-function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {
-  return plugin(fastify, options)
-}
-
-// `encapsulate: true`: fastify-plugin names the plugin and checks the Fastify range, while the
-// routes and body parsers stay in the plugin's own context.
-fp(fastifyTwilioStatus, { fastify: '5.x', name: 'fastify-twilio-status', encapsulate: true })
-// `module.exports =` replaces the exports object, so the aliases go on the plugin itself.
-Object.assign(fastifyTwilioStatus, extras, { default: fastifyTwilioStatus, fastifyTwilioStatus })
-// For Node's ESM loader, which finds a CommonJS module's named exports by reading its source
-// (cjs-module-lexer) and cannot see Object.assign: this never runs, it only names them.
-/* c8 ignore next */
-0 && (module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats })
-
+// What `export =` gives TypeScript: every type of types/ (test/types-public.test.ts checks that
+// none is missing), then the values above, the two classes as types too.
 declare namespace fastifyTwilioStatus {
-  export type FastifyTwilioStatusOptions = Types.FastifyTwilioStatusOptions
-  export type SmsOptions = Types.SmsOptions
-  export type CallOptions = Types.CallOptions
-  export type MessageEvent<S extends string = Types.MessageStatus | (string & {})> = Types.MessageEvent<S>
-  export type CallEvent<S extends string = Types.CallStatus | (string & {})> = Types.CallEvent<S>
-  export type MessageStatus = Types.MessageStatus
-  export type RecordingStatus = Types.RecordingStatus
-  export type TranscriptionStatus = Types.TranscriptionStatus
-  export type RealtimeTranscriptionEventName = Types.RealtimeTranscriptionEventName
-  export type AmdResult = Types.AmdResult
-  export type ConferenceEventName = Types.ConferenceEventName
-  export type RecordingEvent<S extends string = Types.RecordingStatus | (string & {})> = Types.RecordingEvent<S>
-  export type TranscriptionEvent<S extends string = Types.TranscriptionStatus | (string & {})> = Types.TranscriptionEvent<S>
-  export type RealtimeTranscriptionEvent<S extends string = Types.RealtimeTranscriptionEventName | (string & {})> = Types.RealtimeTranscriptionEvent<S>
-  export type AmdEvent<S extends string = Types.AmdResult | (string & {})> = Types.AmdEvent<S>
-  export type ConferenceEvent<S extends string = Types.ConferenceEventName | (string & {})> = Types.ConferenceEvent<S>
-  export type FallbackParams<P extends Types.TwilioParams = Types.TwilioParams> = Types.FallbackParams<P>
-  export type EventStreamsType = Types.EventStreamsType
-  export type EventStreamsOptions = Types.EventStreamsOptions
-  export type CloudEvent<T extends string = Types.EventStreamsType | (string & {})> = Types.CloudEvent<T>
-  export type EventStreamsData<T extends string> = Types.EventStreamsData<T>
-  export type MessageStatusData = Types.MessageStatusData
-  export type InboundMessageData = Types.InboundMessageData
-  export type VoiceWebhookData = Types.VoiceWebhookData
-  export type TestEventData = Types.TestEventData
-  export type FamilyOptions<Statuses extends string, Param extends string, E extends Types.TwilioParams> = Types.FamilyOptions<Statuses, Param, E>
-  export type RecordingOptions = Types.RecordingOptions
-  export type TranscriptionOptions = Types.TranscriptionOptions
-  export type RealtimeTranscriptionOptions = Types.RealtimeTranscriptionOptions
-  export type AmdOptions = Types.AmdOptions
-  export type ConferenceOptions = Types.ConferenceOptions
-  export type CallStatus = Types.CallStatus
-  export type Channel = Types.Channel
-  export type ChannelStatuses = Types.ChannelStatuses
-  export type PascalStatus<S extends string> = Types.PascalStatus<S>
-  export type CallbackName<S extends string> = Types.CallbackName<S>
-  export type CallbackResult = Types.CallbackResult
-  export type StatusCallback<E> = Types.StatusCallback<E>
-  export type AnyCallback<E> = Types.AnyCallback<E>
-  export type MessageStatusCallbacks = Types.MessageStatusCallbacks
-  export type CallStatusCallbacks = Types.CallStatusCallbacks
-  export type TwilioParams = Types.TwilioParams
-  export type GeoParams = Types.GeoParams
-  export type IdempotencyOptions = Types.IdempotencyOptions
-  export type OrderingOptions = Types.OrderingOptions
-  export type StatusStore = Types.StatusStore
-  export type Claim = Types.Claim
-  export type Stats = Types.Stats
-  export type Awaitable<T> = Types.Awaitable<T>
-  export type MemoryStoreOptions = Types.MemoryStoreOptions
-  export type RedisStoreOptions = Types.RedisStoreOptions
-  export type RedisClient = Types.RedisClient
-  export type ConnectionOverrides = Types.ConnectionOverrides
-  export type VerifyOptions = Types.VerifyOptions
-  export type VerifyFields = Types.VerifyFields
-  export type PluginFields = Types.PluginFields
-  export type PluginVerifies = Types.PluginVerifies
-  export type PluginServes = Types.PluginServes
-  export type AuthToken = Types.AuthToken
-  export type SharedKeys = Types.SharedKeys
-  export type AuthTokenLookup = Types.AuthTokenLookup
-  export type TwilioSignatureOptions = Types.TwilioSignatureOptions
-  export type TwilioWebhookRoute = Types.TwilioWebhookRoute
-  export type TwilioSignatureHook = Types.TwilioSignatureHook
-  export type FormChannel = Types.FormChannel
-  export type TwilioQueue = Types.TwilioQueue
-  export type QueueOptions = Types.QueueOptions
-  export type TwilioJobData = Types.TwilioJobData
-  export type TwilioJobContext = Types.TwilioJobContext
-  export type QueueStats = Types.QueueStats
-  export type WorkerCallbacks<O> = Types.WorkerCallbacks<O>
-  export type TwilioWorkerOptions = Types.TwilioWorkerOptions
-  export type TwilioWorker = Types.TwilioWorker
-  export type BullWorkerLike = Types.BullWorkerLike
-  export type FailedJobLike = Types.FailedJobLike
-  export type TwilioQueueReader = Types.TwilioQueueReader
-  export const errors: typeof extras.errors
-  export const MESSAGE_STATUSES: typeof extras.MESSAGE_STATUSES
-  export const CALL_STATUSES: typeof extras.CALL_STATUSES
-  export const callbackName: typeof extras.callbackName
-  export const MemoryStore: typeof extras.MemoryStore
-  export type MemoryStore = InstanceType<typeof extras.MemoryStore>
-  export const RedisStore: typeof extras.RedisStore
-  export type RedisStore = InstanceType<typeof extras.RedisStore>
-  export const createStats: typeof extras.createStats
-  export const statusCallbackUrl: typeof extras.statusCallbackUrl
-  export const twilioSignature: typeof extras.twilioSignature
-  export const createTwilioWorker: typeof extras.createTwilioWorker
-  export const replayFailed: typeof extras.replayFailed
-  export const queueLag: typeof extras.queueLag
-  export const createQueueStats: typeof extras.createQueueStats
-  export { fastifyTwilioStatus as default, fastifyTwilioStatus }
+  export import FastifyTwilioStatusOptions = Types.FastifyTwilioStatusOptions
+  export import SmsOptions = Types.SmsOptions
+  export import CallOptions = Types.CallOptions
+  export import MessageEvent = Types.MessageEvent
+  export import CallEvent = Types.CallEvent
+  export import MessageStatus = Types.MessageStatus
+  export import RecordingStatus = Types.RecordingStatus
+  export import TranscriptionStatus = Types.TranscriptionStatus
+  export import RealtimeTranscriptionEventName = Types.RealtimeTranscriptionEventName
+  export import AmdResult = Types.AmdResult
+  export import ConferenceEventName = Types.ConferenceEventName
+  export import RecordingEvent = Types.RecordingEvent
+  export import TranscriptionEvent = Types.TranscriptionEvent
+  export import RealtimeTranscriptionEvent = Types.RealtimeTranscriptionEvent
+  export import AmdEvent = Types.AmdEvent
+  export import ConferenceEvent = Types.ConferenceEvent
+  export import FallbackParams = Types.FallbackParams
+  export import EventStreamsType = Types.EventStreamsType
+  export import EventStreamsOptions = Types.EventStreamsOptions
+  export import CloudEvent = Types.CloudEvent
+  export import EventStreamsData = Types.EventStreamsData
+  export import MessageStatusData = Types.MessageStatusData
+  export import InboundMessageData = Types.InboundMessageData
+  export import VoiceWebhookData = Types.VoiceWebhookData
+  export import TestEventData = Types.TestEventData
+  export import FamilyOptions = Types.FamilyOptions
+  export import RecordingOptions = Types.RecordingOptions
+  export import TranscriptionOptions = Types.TranscriptionOptions
+  export import RealtimeTranscriptionOptions = Types.RealtimeTranscriptionOptions
+  export import AmdOptions = Types.AmdOptions
+  export import ConferenceOptions = Types.ConferenceOptions
+  export import CallStatus = Types.CallStatus
+  export import Channel = families.Channel
+  export import ChannelStatuses = Types.ChannelStatuses
+  export import PascalStatus = statuses.PascalStatus
+  export import CallbackName = statuses.CallbackName
+  export import CallbackResult = Types.CallbackResult
+  export import StatusCallback = Types.StatusCallback
+  export import AnyCallback = Types.AnyCallback
+  export import MessageStatusCallbacks = Types.MessageStatusCallbacks
+  export import CallStatusCallbacks = Types.CallStatusCallbacks
+  export import TwilioParams = Types.TwilioParams
+  export import GeoParams = Types.GeoParams
+  export import IdempotencyOptions = Types.IdempotencyOptions
+  export import OrderingOptions = Types.OrderingOptions
+  export import StatusStore = Types.StatusStore
+  export import Claim = Types.Claim
+  export import Stats = Types.Stats
+  export import Awaitable = Types.Awaitable
+  export import MemoryStoreOptions = Types.MemoryStoreOptions
+  export import RedisStoreOptions = Types.RedisStoreOptions
+  export import RedisClient = Types.RedisClient
+  export import ConnectionOverrides = Types.ConnectionOverrides
+  export import VerifyOptions = Types.VerifyOptions
+  export import VerifyFields = Types.VerifyFields
+  export import PluginFields = Types.PluginFields
+  export import PluginVerifies = Types.PluginVerifies
+  export import PluginServes = Types.PluginServes
+  export import AuthToken = Types.AuthToken
+  export import SharedKeys = Types.SharedKeys
+  export import AuthTokenLookup = Types.AuthTokenLookup
+  export import TwilioSignatureOptions = Types.TwilioSignatureOptions
+  export import TwilioWebhookRoute = Types.TwilioWebhookRoute
+  export import TwilioSignatureHook = Types.TwilioSignatureHook
+  export import FormChannel = families.FormChannel
+  export import TwilioQueue = Types.TwilioQueue
+  export import QueueOptions = Types.QueueOptions
+  export import TwilioJobData = Types.TwilioJobData
+  export import TwilioJobContext = Types.TwilioJobContext
+  export import QueueStats = Types.QueueStats
+  export import WorkerCallbacks = Types.WorkerCallbacks
+  export import TwilioWorkerOptions = Types.TwilioWorkerOptions
+  export import TwilioWorker = Types.TwilioWorker
+  export import BullWorkerLike = Types.BullWorkerLike
+  export import FailedJobLike = Types.FailedJobLike
+  export import TwilioQueueReader = Types.TwilioQueueReader
+  export { fastifyTwilioStatus as default, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats }
+  export import MemoryStore = store.MemoryStore
+  export import RedisStore = redisStore.RedisStore
 }
 
 export = fastifyTwilioStatus
