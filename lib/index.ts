@@ -17,7 +17,7 @@ import * as statuses from './families/statuses'
 import * as store from './stores/memory'
 import * as queueReplay from './queue/replay'
 import * as queueStats from './queue/stats'
-import * as queueWorker from './queue/worker'
+import * as queueWorker from './worker'
 
 function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {
   return plugin(fastify, options)

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Queue } from 'bullmq'
-import { createTwilioWorker } from '../../lib/queue/worker'
+import { createTwilioWorker } from '../../lib/worker'
 import { RedisStore } from '../../lib/stores/redis'
 import type { TwilioWorker, TwilioWorkerOptions } from '../../types/index'
 import type { TestRedis } from './redis'

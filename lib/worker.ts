@@ -9,14 +9,14 @@
  * bullmq and ioredis are optional peer dependencies: required only when a worker is created (here)
  * or `fastify-twilio-status replay` runs, once `needQueuePackages` has found both.
  */
-import { createDelivery, type Delivery } from '../delivery/delivery'
-import { DeadlineError, InProgressError } from '../errors'
-import { withTimeout } from '../delivery/timeout'
-import { accountOf } from '../families/index'
-import { RedisStore } from '../stores/redis'
-import type { RedisClient, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../../types/index'
-import { needQueuePackages } from './packages'
-import { normalizeWorkerOptions } from '../options/worker'
+import { createDelivery, type Delivery } from './delivery/delivery'
+import { DeadlineError, InProgressError } from './errors'
+import { withTimeout } from './delivery/timeout'
+import { accountOf } from './families/index'
+import { RedisStore } from './stores/redis'
+import type { RedisClient, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../types/index'
+import { needQueuePackages } from './queue/packages'
+import { normalizeWorkerOptions } from './options/worker'
 
 type BullMQ = typeof import('bullmq')
 type Job = import('bullmq').Job<TwilioJobData>

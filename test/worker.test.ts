@@ -10,15 +10,15 @@ import t from 'tap'
 import { Queue } from 'bullmq'
 import Redis from 'ioredis'
 import type { FastifyInstance } from 'fastify'
-import { RedisStore } from '../../lib/stores/redis'
-import { createQueueStats } from '../../lib/queue/stats'
-import { createStats } from '../../lib/delivery/stats'
-import { createTwilioWorker } from '../../lib/queue/worker'
-import { replayFailed } from '../../lib/queue/replay'
-import { build } from '../helpers/app'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { CALL_PATH, callParams, formPost, type Params, smsParams, TOKEN } from '../helpers/sign'
-import { connectionOf, newQueue, silent, startWorker, until } from '../helpers/queue'
+import { RedisStore } from '../lib/stores/redis'
+import { createQueueStats } from '../lib/queue/stats'
+import { createStats } from '../lib/delivery/stats'
+import { createTwilioWorker } from '../lib/worker'
+import { replayFailed } from '../lib/queue/replay'
+import { build } from './helpers/app'
+import { startRedis, type TestRedis } from './helpers/redis'
+import { CALL_PATH, callParams, formPost, type Params, smsParams, TOKEN } from './helpers/sign'
+import { connectionOf, newQueue, silent, startWorker, until } from './helpers/queue'
 
 let redis: TestRedis
 t.before(async () => { redis = await startRedis() })
@@ -159,7 +159,7 @@ t.test('a worker on an ioredis instance duplicates it for its store', async (t) 
 })
 
 t.test('a receiver, a worker, RedisStore and replayFailed all work as the Redis ACL user docs/security.md gives, which can touch nothing else', async (t) => {
-  const docs = readFileSync(join(__dirname, '../../docs/security.md'), 'utf8')
+  const docs = readFileSync(join(__dirname, '../docs/security.md'), 'utf8')
   const line = /^\s*ACL SETUSER twilio-status (.*)$/m.exec(docs)?.[1]
   if (line === undefined) throw new Error('docs/security.md gives no ACL SETUSER line')
   // The documented rules, for this test's own user, password, queue and store prefix.
