@@ -27,7 +27,7 @@ export interface SignedParts {
   readonly signed: Params | null
   /** JSON only: the raw body, checked against `bodySHA256`. */
   readonly raw?: string | undefined
-  /** The `AccountSid` a token lookup is asked about: `accountSidOf` the request (`./account`). */
+  /** The `AccountSid` a token lookup is asked about: `accountSidOf` the request (`../families/account`). */
   readonly accountSid: unknown
 }
 
