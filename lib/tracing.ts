@@ -17,6 +17,7 @@ import type * as OtelApi from '@opentelemetry/api'
 import type { Callback, ChannelConfig } from './config'
 import { callbackNameIn, type Channel, FAMILIES } from './families/index'
 import type { Family } from './families/family'
+import { isThenable } from './thenable'
 
 type Api = typeof OtelApi
 type Attributes = Readonly<Record<string, string>>
@@ -40,10 +41,6 @@ export function otelApi (): Api | null {
     }
   }
   return api
-}
-
-function isThenable (value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 }
 
 /** What a span's error status says; a thrown non-Error object is only named. */

@@ -13,11 +13,12 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { Deadlines } from './deadline'
 import { withTimeout } from './timeout'
-import { dispatchNow, isThenable } from '../dispatch/dispatch'
+import { dispatchNow } from '../dispatch/dispatch'
 import { CallbackFailedError, DeadlineError, InProgressError, StoreTimeoutError } from '../errors'
 import type { ChannelConfig, DeliveryConfig } from '../config'
 import { accountSegment, keyOf, rankOf } from '../families/index'
-import type { Claim } from '../../types/index'
+import { isThenable } from '../thenable'
+import type { Claim, StatusStore } from '../../types/index'
 import { EMPTY_TWIML, twimlOf } from '../dispatch/twiml'
 
 /** One verified event, ready for delivery. */
@@ -34,8 +35,6 @@ export interface Delivery {
   readonly request: { readonly log: FastifyBaseLogger }
 }
 
-const FAILED = Symbol('store failed')
-
 /**
  * The idempotency key, from what Twilio signed: account, Sid, status and the family's key
  * parameters (a call's `SequenceNumber`, …).
@@ -51,8 +50,23 @@ function subjectOf ({ channel, account, sid }: Delivery): string {
   return `o:${channel.channel}:${accountSegment(account)}:${sid}`
 }
 
+/** The TwiML a status callback returned; a `toString` that throws is that callback's failure. */
+function replyOf (result: unknown, { sid, status }: Delivery): string {
+  try {
+    return twimlOf(result) ?? EMPTY_TWIML
+  } catch (cause) {
+    throw new CallbackFailedError(sid, status, { cause })
+  }
+}
+
 /** A delivery function: the reply, synchronously when the store and the callbacks answered so. */
 export type Deliver = (delivery: Delivery) => string | Promise<string>
+
+type Reply = string | Promise<string>
+
+/** A store call that failed or timed out (logged and counted): the event goes on without it. */
+const FAILED = Symbol('store failed')
+type Failed = typeof FAILED
 
 /** `createDeliver` with every outcome as a promise. */
 export function createDelivery (config: DeliveryConfig): (delivery: Delivery) => Promise<string> {
@@ -62,116 +76,75 @@ export function createDelivery (config: DeliveryConfig): (delivery: Delivery) =>
   }
 }
 
-/** Set when the claim failed: the store's own answer, still on its way after a timeout. */
-interface Unclaimed { readonly claim: PromiseLike<Claim> | undefined }
-
 /**
  * Deliveries, synchronous end to end while the store and the callbacks answer synchronously (the
- * memory store and plain functions): then an event costs no promise, no closure and no deadline
- * watch, and a failure is thrown. Once anything answers with a promise, the rest of that delivery
- * is asynchronous and answers by the deadline.
+ * memory store and plain functions): then a failure is thrown and no promise or deadline watch is
+ * made. Once anything answers with a promise, the rest of that delivery is asynchronous and
+ * answers by the deadline.
  */
 export function createDeliver (config: DeliveryConfig): Deliver {
-  const { store, stats, doneTtl, orderingTtl, pendingTtl } = config
-  /** Events being handled asynchronously in this process: a duplicate shares the first one's outcome. */
-  const running = new Map<string, Promise<string>>()
+  const deliveries = new Deliveries(config)
+  return function deliver (delivery) {
+    return deliveries.deliver(delivery)
+  }
+}
 
-  const deadlines = new Deadlines(config.deadline)
+/** What one plugin instance's deliveries share: the guarded store, the running events, the deadline. */
+class Deliveries {
+  readonly config: DeliveryConfig
   /** Claim and order in one step, when ordering is on and the store can. */
-  const claimInOrder = orderingTtl === null ? undefined : store.claimInOrder?.bind(store)
+  readonly claimInOrder: StatusStore['claimInOrder']
+  /** Events being handled asynchronously in this process: a duplicate shares the first one's outcome. */
+  readonly #running = new Map<string, Promise<string>>()
+  readonly #deadlines: Deadlines
 
-  function failed (name: string, log: FastifyBaseLogger, err: unknown): typeof FAILED {
-    stats.storeErrors++
-    log.error({ err, op: name }, 'fastify-twilio-status: store failed, processing without it')
-    return FAILED
+  constructor (config: DeliveryConfig) {
+    this.config = config
+    this.claimInOrder = config.orderingTtl === null ? undefined : config.store.claimInOrder?.bind(config.store)
+    this.#deadlines = new Deadlines(config.deadline)
   }
 
-  /** A store's promise, bounded by `storeTimeout`: its value, or `FAILED` (logged and counted). */
-  function timed<T> (name: string, log: FastifyBaseLogger, result: PromiseLike<T>): Promise<T | typeof FAILED> {
-    return withTimeout(result, config.storeTimeout, () => new StoreTimeoutError(name, config.storeTimeout))
-      .then(undefined, (err: unknown) => failed(name, log, err))
-  }
-
-  /**
-   * A store call that never throws: failures and timeouts are logged, counted, and `FAILED`.
-   * It answers synchronously when the store does (the memory store).
-   */
-  function safely<T> (name: string, log: FastifyBaseLogger, call: () => T | PromiseLike<T>): T | typeof FAILED | Promise<T | typeof FAILED> {
-    let result: T | PromiseLike<T>
-    try {
-      result = call()
-    } catch (err) {
-      return failed(name, log, err)
+  deliver (delivery: Delivery): Reply {
+    const key = this.config.doneTtl === null ? null : eventKey(delivery)
+    if (key !== null && this.#running.size > 0) {
+      const work = this.#running.get(key)
+      if (work !== undefined) {
+        this.config.stats.duplicates++
+        return this.#byDeadline(work, delivery, null)
+      }
     }
-    return isThenable(result) ? timed(name, log, result) : result
+    const work = key === null ? new Attempt(this, delivery, null, 'none', undefined).order() : this.#claim(delivery, key)
+    if (!isThenable(work)) return work
+    // Registered before anything awaited, so a duplicate arriving meanwhile waits for this one.
+    if (key !== null) this.#running.set(key, work)
+    return this.#byDeadline(work, delivery, key)
   }
 
-  /** The usual empty reply is stored as '': nothing to keep per event. */
-  function complete (key: string, reply: string, log: FastifyBaseLogger): unknown {
-    const stored = reply === EMPTY_TWIML ? '' : reply
-    let result: void | PromiseLike<void>
+  /** Claim the event; with the store's `claimInOrder`, ordered in the same step. */
+  #claim (delivery: Delivery, key: string): Reply {
+    const { store, pendingTtl, orderingTtl } = this.config
+    const inOrder = this.claimInOrder
+    const rank = inOrder === undefined ? undefined : this.rankFor(delivery)
+    let claim: Claim | PromiseLike<Claim> | Failed
     try {
-      result = store.complete(key, stored, doneTtl as number)
-    } catch (err) {
-      return failed('complete', log, err)
-    }
-    return isThenable(result) ? timed('complete', log, result) : result
-  }
-
-  /**
-   * An event processed without a claim (the store failed or timed out) still ends up recorded:
-   * once its claim has settled (a timed-out claim may land late), a success is marked handled and
-   * a failure releases the claim if it landed. Not awaited: the reply does not wait for a store
-   * that is down, and `safely` logs what fails.
-   */
-  function settleUnclaimed (key: string, claim: PromiseLike<Claim> | undefined, reply: string | null, log: FastifyBaseLogger): void {
-    const finish = (landed: boolean): void => {
-      if (reply !== null) complete(key, reply, log)
-      else if (landed) safely('release', log, () => store.release(key))
-    }
-    if (claim === undefined) finish(false)
-    else Promise.resolve(claim).then((late) => { finish(late.state === 'claimed') }, () => { finish(false) })
-  }
-
-  /** The TwiML a status callback returned; a `toString` that throws is that callback's failure. */
-  function replyOf (result: unknown, sid: string, status: string): string {
-    try {
-      return twimlOf(result) ?? EMPTY_TWIML
-    } catch (cause) {
-      throw new CallbackFailedError(sid, status, { cause })
-    }
-  }
-
-  /** Where the event stands in its subject's order; `undefined` when ordering is off or cannot apply. */
-  function rankFor ({ channel, status, sid, event }: Delivery): number | undefined {
-    return orderingTtl === null || sid === '' ? undefined : rankOf(channel.channel, status, event)
-  }
-
-  /**
-   * Claim the event (when it has a key; with the store's `claimInOrder`, ordered in the same
-   * step), run its callbacks, then mark it handled or release it.
-   */
-  function run (delivery: Delivery, key: string | null): string | Promise<string> {
-    if (key === null) return proceed(delivery, null, false, null)
-    const rank = claimInOrder === undefined ? undefined : rankFor(delivery)
-    let claim: Claim | PromiseLike<Claim> | typeof FAILED
-    try {
-      claim = rank === undefined
+      claim = inOrder === undefined || rank === undefined
         ? store.claim(key, pendingTtl)
-        : (claimInOrder as NonNullable<typeof claimInOrder>)(key, pendingTtl, subjectOf(delivery), rank, orderingTtl as number)
+        : inOrder(key, pendingTtl, subjectOf(delivery), rank, orderingTtl as number)
     } catch (err) {
-      claim = failed('claim', delivery.request.log, err)
+      claim = this.failed('claim', delivery.request.log, err)
     }
-    if (isThenable(claim)) return claimLater(delivery, key, claim)
-    return afterClaim(delivery, key, claim, undefined)
+    if (!isThenable(claim)) return this.#claimed(delivery, key, claim, undefined)
+    const sent = claim
+    return this.timed('claim', delivery.request.log, sent).then((answer) => this.#claimed(delivery, key, answer, sent))
   }
 
-  async function claimLater (delivery: Delivery, key: string, sent: PromiseLike<Claim>): Promise<string> {
-    return await afterClaim(delivery, key, await timed('claim', delivery.request.log, sent), sent)
-  }
-
-  function afterClaim (delivery: Delivery, key: string, claim: Claim | typeof FAILED, sent: PromiseLike<Claim> | undefined): string | Promise<string> {
-    if (claim === FAILED) return proceed(delivery, key, false, { claim: sent })
+  /**
+   * The store's answer: handled already (a duplicate, answered from the claim alone), held by
+   * another instance (503), or an attempt to run: ours, or unclaimed when the store failed.
+   */
+  #claimed (delivery: Delivery, key: string, claim: Claim | Failed, sent: PromiseLike<Claim> | undefined): Reply {
+    const { stats } = this.config
+    if (claim === FAILED) return new Attempt(this, delivery, key, 'unclaimed', sent).order()
     if (claim.state === 'done') {
       stats.duplicates++
       return claim.reply === '' ? EMPTY_TWIML : claim.reply
@@ -180,117 +153,195 @@ export function createDeliver (config: DeliveryConfig): Deliver {
       stats.inProgress++
       throw new InProgressError(delivery.sid, delivery.status)
     }
-    if (claim.stale !== undefined) return dispatchEvent(delivery, key, true, null, !claim.stale)
-    return proceed(delivery, key, true, null)
+    const attempt = new Attempt(this, delivery, key, 'claimed', undefined)
+    // A store's `claimInOrder` has ordered the event already.
+    return claim.stale === undefined ? attempt.order() : attempt.ordered(!claim.stale)
   }
 
-  /** Ordering (when on), then the callbacks. */
-  function proceed (delivery: Delivery, key: string | null, claimed: boolean, unclaimed: Unclaimed | null): string | Promise<string> {
-    const rank = rankFor(delivery)
-    if (rank === undefined) return dispatchEvent(delivery, key, claimed, unclaimed, true)
-    const advanced = safely('advance', delivery.request.log, () => store.advance(subjectOf(delivery), rank, orderingTtl as number))
-    if (isThenable(advanced)) return advanceLater(delivery, key, claimed, unclaimed, advanced)
-    return dispatchEvent(delivery, key, claimed, unclaimed, advanced !== false)
+  /** Where the event stands in its subject's order; `undefined` when ordering is off or cannot apply. */
+  rankFor ({ channel, status, sid, event }: Delivery): number | undefined {
+    return this.config.orderingTtl === null || sid === '' ? undefined : rankOf(channel.channel, status, event)
   }
 
-  async function advanceLater (delivery: Delivery, key: string | null, claimed: boolean, unclaimed: Unclaimed | null, advanced: Promise<unknown>): Promise<string> {
-    return await dispatchEvent(delivery, key, claimed, unclaimed, (await advanced) !== false)
+  failed (name: string, log: FastifyBaseLogger, err: unknown): Failed {
+    this.config.stats.storeErrors++
+    log.error({ err, op: name }, 'fastify-twilio-status: store failed, processing without it')
+    return FAILED
   }
 
-  function dispatchEvent (delivery: Delivery, key: string | null, claimed: boolean, unclaimed: Unclaimed | null, fresh: boolean): string | Promise<string> {
-    const { channel, status, sid, event, request } = delivery
-    let result: unknown
-    let reply: string
+  /** A store's promise, bounded by `storeTimeout`: its value, or `FAILED`. */
+  timed<T> (name: string, log: FastifyBaseLogger, result: PromiseLike<T>): Promise<T | Failed> {
+    const { storeTimeout } = this.config
+    return withTimeout(result, storeTimeout, () => new StoreTimeoutError(name, storeTimeout))
+      .then(undefined, (err: unknown) => this.failed(name, log, err))
+  }
+
+  /** A store call that never throws; it answers synchronously when the store does. */
+  safely<T> (name: string, log: FastifyBaseLogger, call: () => T | PromiseLike<T>): T | Failed | Promise<T | Failed> {
+    let result: T | PromiseLike<T>
     try {
-      if (fresh) {
-        result = dispatchNow(channel.byStatus.get(status), channel.onAny, sid, status, event, request)
-      } else {
-        stats.stale++
-        request.log.info({ sid, status }, 'fastify-twilio-status: stale event, passed to onStale')
-        result = dispatchNow(channel.onStale, channel.onAny, sid, status, event, request)
-      }
-      if (isThenable(result)) return dispatchLater(delivery, key, claimed, unclaimed, fresh, result)
-      reply = fresh ? replyOf(result, sid, status) : EMPTY_TWIML
+      result = call()
     } catch (err) {
-      return failedRun(key, claimed, unclaimed, request.log, err)
+      return this.failed(name, log, err)
     }
-    return succeeded(key, claimed, unclaimed, reply, request.log)
+    return isThenable(result) ? this.timed(name, log, result) : result
   }
 
-  async function dispatchLater (delivery: Delivery, key: string | null, claimed: boolean, unclaimed: Unclaimed | null, fresh: boolean, pending: PromiseLike<unknown>): Promise<string> {
-    const { status, sid, request } = delivery
-    let reply: string
+  /** `safely` for `store.complete`, with no closure: every event makes this call. */
+  completeSafely (key: string, reply: string, log: FastifyBaseLogger): void | Failed | Promise<void | Failed> {
+    const { store, doneTtl } = this.config
+    let result: void | PromiseLike<void>
     try {
-      const result = await pending
-      reply = fresh ? replyOf(result, sid, status) : EMPTY_TWIML
+      // The usual empty reply is stored as '': nothing to keep per event.
+      result = store.complete(key, reply === EMPTY_TWIML ? '' : reply, doneTtl as number)
     } catch (err) {
-      return await failedRun(key, claimed, unclaimed, request.log, err)
+      return this.failed('complete', log, err)
     }
-    // Not awaited: with the memory store this is the reply itself, and an await would cost a tick.
-    return succeeded(key, claimed, unclaimed, reply, request.log)
-  }
-
-  function succeeded (key: string | null, claimed: boolean, unclaimed: Unclaimed | null, reply: string, log: FastifyBaseLogger): string | Promise<string> {
-    stats.dispatched++
-    if (claimed) {
-      const completed = complete(key as string, reply, log)
-      if (isThenable(completed)) return (completed as Promise<unknown>).then(() => reply)
-    } else if (unclaimed !== null) {
-      settleUnclaimed(key as string, unclaimed.claim, reply, log)
-    }
-    return reply
-  }
-
-  function failedRun (key: string | null, claimed: boolean, unclaimed: Unclaimed | null, log: FastifyBaseLogger, err: unknown): never | Promise<never> {
-    if (claimed) {
-      const released = safely('release', log, () => store.release(key as string))
-      if (isThenable(released)) return (released as Promise<unknown>).then(() => { throw err })
-    } else if (unclaimed !== null) {
-      settleUnclaimed(key as string, unclaimed.claim, null, log)
-    }
-    throw err
+    return isThenable(result) ? this.timed('complete', log, result) : result
   }
 
   /**
    * Answer by the deadline; callbacks still running then go on and their outcome is logged. With
    * `key`, the first delivery of a running event: it is forgotten once its work settles.
    */
-  function byDeadline (work: Promise<string>, { sid, status, request }: Delivery, key: string | null): Promise<string> {
+  #byDeadline (work: Promise<string>, { sid, status, request }: Delivery, key: string | null): Promise<string> {
+    const { deadline, stats } = this.config
     return new Promise((resolve, reject) => {
       let late = false
-      const watch = deadlines.watch(() => {
+      const watch = this.#deadlines.watch(() => {
         late = true
         stats.deadlines++
-        request.log.warn({ sid, status, deadline: config.deadline }, 'fastify-twilio-status: callbacks past the deadline, answered 503')
-        reject(new DeadlineError(sid, status, config.deadline))
+        request.log.warn({ sid, status, deadline }, 'fastify-twilio-status: callbacks past the deadline, answered 503')
+        reject(new DeadlineError(sid, status, deadline))
       })
       work.then((reply) => {
-        if (key !== null) running.delete(key)
-        deadlines.unwatch(watch)
+        if (key !== null) this.#running.delete(key)
+        this.#deadlines.unwatch(watch)
         if (late) request.log.info({ sid, status }, 'fastify-twilio-status: late callbacks succeeded, event recorded as handled')
         resolve(reply)
       }, (err) => {
-        if (key !== null) running.delete(key)
-        deadlines.unwatch(watch)
+        if (key !== null) this.#running.delete(key)
+        this.#deadlines.unwatch(watch)
         if (late) request.log.error({ err, sid, status }, 'fastify-twilio-status: late callbacks failed, event released')
         reject(err)
       })
     })
   }
+}
 
-  return function deliver (delivery) {
-    const key = doneTtl === null ? null : eventKey(delivery)
-    if (key !== null && running.size > 0) {
-      const work = running.get(key)
-      if (work !== undefined) {
-        stats.duplicates++
-        return byDeadline(work, delivery, null)
+/**
+ * One event to run, once claimed (or without a claim), through its states: order → dispatch →
+ * complete, or release on a failure. Each state runs the next one directly while the store and
+ * the callbacks answer synchronously, or once their promise settles.
+ */
+class Attempt {
+  readonly #deliveries: Deliveries
+  readonly #delivery: Delivery
+  readonly #key: string | null
+  /** The claim on the key: ours to complete or release, failed (it may land late), or none (no key). */
+  readonly #hold: 'claimed' | 'unclaimed' | 'none'
+  /** With `unclaimed`: the store's claim, still on its way after a timeout. */
+  readonly #lateClaim: PromiseLike<Claim> | undefined
+  /** False when the event is older than one already seen: it goes to `onStale`. */
+  #fresh = true
+
+  constructor (deliveries: Deliveries, delivery: Delivery, key: string | null, hold: 'claimed' | 'unclaimed' | 'none', lateClaim: PromiseLike<Claim> | undefined) {
+    this.#deliveries = deliveries
+    this.#delivery = delivery
+    this.#key = key
+    this.#hold = hold
+    this.#lateClaim = lateClaim
+  }
+
+  /** Advance the event's subject to its rank, when ordering is on and the event has one. */
+  order (): Reply {
+    const deliveries = this.#deliveries
+    const delivery = this.#delivery
+    const rank = deliveries.rankFor(delivery)
+    if (rank === undefined) return this.dispatch()
+    const { store, orderingTtl } = deliveries.config
+    const advanced = deliveries.safely('advance', delivery.request.log, () => store.advance(subjectOf(delivery), rank, orderingTtl as number))
+    if (!isThenable(advanced)) return this.ordered(advanced)
+    return advanced.then((answer) => this.ordered(answer))
+  }
+
+  /** `false` (the event is behind its subject) makes it stale; a failed store leaves it fresh. */
+  ordered (advanced: boolean | Failed): Reply {
+    this.#fresh = advanced !== false
+    return this.dispatch()
+  }
+
+  /** Run the status's callback (or `onStale`) and `onAny`. */
+  dispatch (): Reply {
+    const { channel, status, sid, event, request } = this.#delivery
+    let result: unknown
+    try {
+      if (this.#fresh) {
+        result = dispatchNow(channel.byStatus.get(status), channel.onAny, sid, status, event, request)
+      } else {
+        this.#deliveries.config.stats.stale++
+        request.log.info({ sid, status }, 'fastify-twilio-status: stale event, passed to onStale')
+        result = dispatchNow(channel.onStale, channel.onAny, sid, status, event, request)
       }
+    } catch (err) {
+      return this.release(err)
     }
-    const work = run(delivery, key)
-    if (!isThenable(work)) return work
-    // Registered before anything awaited, so a duplicate arriving meanwhile waits for this one.
-    if (key !== null) running.set(key, work)
-    return byDeadline(work, delivery, key)
+    if (!isThenable(result)) return this.dispatched(result)
+    return Promise.resolve(result).then((answer) => this.dispatched(answer), (err: unknown) => this.release(err))
+  }
+
+  /** The callbacks succeeded: their TwiML is the reply (a stale event's is only acknowledged). */
+  dispatched (result: unknown): Reply {
+    let reply: string
+    try {
+      reply = this.#fresh ? replyOf(result, this.#delivery) : EMPTY_TWIML
+    } catch (err) {
+      return this.release(err)
+    }
+    return this.complete(reply)
+  }
+
+  /** Record the event handled, then answer. Without a claim, the record waits for the store. */
+  complete (reply: string): Reply {
+    const deliveries = this.#deliveries
+    deliveries.config.stats.dispatched++
+    if (this.#hold === 'claimed') {
+      const completed = deliveries.completeSafely(this.#key as string, reply, this.#delivery.request.log)
+      if (isThenable(completed)) return completed.then(() => reply)
+    } else if (this.#hold === 'unclaimed') {
+      this.#settleUnclaimed(reply)
+    }
+    return reply
+  }
+
+  /** Release the claim so that a redelivery runs the callbacks again; their failure is the answer. */
+  release (err: unknown): never | Promise<never> {
+    if (this.#hold === 'claimed') {
+      const { store } = this.#deliveries.config
+      const key = this.#key as string
+      const released = this.#deliveries.safely('release', this.#delivery.request.log, () => store.release(key))
+      if (isThenable(released)) return released.then(() => { throw err })
+    } else if (this.#hold === 'unclaimed') {
+      this.#settleUnclaimed(null)
+    }
+    throw err
+  }
+
+  /**
+   * Once a failed claim has settled (a timed-out one may land late), a success (`reply`) is
+   * recorded handled and a failure releases the claim if it landed. Not awaited: the reply does
+   * not wait for a store that is down, and the guarded calls log what fails.
+   */
+  #settleUnclaimed (reply: string | null): void {
+    const deliveries = this.#deliveries
+    const key = this.#key as string
+    const { log } = this.#delivery.request
+    const finish = (landed: boolean): void => {
+      if (reply !== null) deliveries.completeSafely(key, reply, log)
+      else if (landed) deliveries.safely('release', log, () => deliveries.config.store.release(key))
+    }
+    const claim = this.#lateClaim
+    if (claim === undefined) finish(false)
+    else Promise.resolve(claim).then((late) => { finish(late.state === 'claimed') }, () => { finish(false) })
   }
 }

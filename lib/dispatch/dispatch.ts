@@ -5,11 +5,7 @@
  */
 import { CallbackFailedError } from '../errors'
 import type { Callback } from '../config'
-
-/** A promise, or any object a callback or a store may return that behaves as one. */
-export function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === 'function'
-}
+import { isThenable } from '../thenable'
 
 /** A failure's message for the log line; a thrown non-Error object is only named. */
 function messageOf (err: unknown): string {

@@ -12,6 +12,7 @@ import {
 } from '../errors'
 import type { TokenLookup, VerifyConfig } from '../config'
 import { signatureRejected, tracedCheck } from '../tracing'
+import { isThenable } from '../thenable'
 import { clip, createLogLimiter } from './log-limit'
 import { requestUrl } from './public-url'
 import {
@@ -134,7 +135,7 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
     } catch (err) {
       return failed(err)
     }
-    if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') return verifyWith(answer)
+    if (!isThenable(answer)) return verifyWith(answer)
     return Promise.resolve(answer).then(verifyWith, failed)
   }
 
