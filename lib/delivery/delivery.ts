@@ -95,33 +95,33 @@ class Deliveries {
   /** Claim and order in one step, when ordering is on and the store can. */
   readonly claimInOrder: StatusStore['claimInOrder']
   /** Events being handled asynchronously in this process: a duplicate shares the first one's outcome. */
-  readonly #running = new Map<string, Promise<string>>()
-  readonly #deadlines: Deadlines
+  private readonly running = new Map<string, Promise<string>>()
+  private readonly deadlines: Deadlines
 
   constructor (config: DeliveryConfig) {
     this.config = config
     this.claimInOrder = config.orderingTtl === null ? undefined : config.store.claimInOrder?.bind(config.store)
-    this.#deadlines = new Deadlines(config.deadline)
+    this.deadlines = new Deadlines(config.deadline)
   }
 
   deliver (delivery: Delivery): Reply {
     const key = this.config.doneTtl === null ? null : eventKey(delivery)
-    if (key !== null && this.#running.size > 0) {
-      const work = this.#running.get(key)
+    if (key !== null && this.running.size > 0) {
+      const work = this.running.get(key)
       if (work !== undefined) {
         this.config.stats.duplicates++
-        return this.#byDeadline(work, delivery, null)
+        return this.byDeadline(work, delivery, null)
       }
     }
-    const work = key === null ? new Attempt(this, delivery, null, 'none', undefined).order() : this.#claim(delivery, key)
+    const work = key === null ? new Attempt(this, delivery, null, 'none', undefined).order() : this.claim(delivery, key)
     if (!isThenable(work)) return work
     // Registered before anything awaited, so a duplicate arriving meanwhile waits for this one.
-    if (key !== null) this.#running.set(key, work)
-    return this.#byDeadline(work, delivery, key)
+    if (key !== null) this.running.set(key, work)
+    return this.byDeadline(work, delivery, key)
   }
 
   /** Claim the event; with the store's `claimInOrder`, ordered in the same step. */
-  #claim (delivery: Delivery, key: string): Reply {
+  private claim (delivery: Delivery, key: string): Reply {
     const { store, pendingTtl, orderingTtl } = this.config
     const inOrder = this.claimInOrder
     const rank = inOrder === undefined ? undefined : this.rankFor(delivery)
@@ -133,16 +133,16 @@ class Deliveries {
     } catch (err) {
       claim = this.failed('claim', delivery.request.log, err)
     }
-    if (!isThenable(claim)) return this.#claimed(delivery, key, claim, undefined)
+    if (!isThenable(claim)) return this.claimed(delivery, key, claim, undefined)
     const sent = claim
-    return this.timed('claim', delivery.request.log, sent).then((answer) => this.#claimed(delivery, key, answer, sent))
+    return this.timed('claim', delivery.request.log, sent).then((answer) => this.claimed(delivery, key, answer, sent))
   }
 
   /**
    * The store's answer: handled already (a duplicate, answered from the claim alone), held by
    * another instance (503), or an attempt to run: ours, or unclaimed when the store failed.
    */
-  #claimed (delivery: Delivery, key: string, claim: Claim | Failed, sent: PromiseLike<Claim> | undefined): Reply {
+  private claimed (delivery: Delivery, key: string, claim: Claim | Failed, sent: PromiseLike<Claim> | undefined): Reply {
     const { stats } = this.config
     if (claim === FAILED) return new Attempt(this, delivery, key, 'unclaimed', sent).order()
     if (claim.state === 'done') {
@@ -204,24 +204,24 @@ class Deliveries {
    * Answer by the deadline; callbacks still running then go on and their outcome is logged. With
    * `key`, the first delivery of a running event: it is forgotten once its work settles.
    */
-  #byDeadline (work: Promise<string>, { sid, status, request }: Delivery, key: string | null): Promise<string> {
+  private byDeadline (work: Promise<string>, { sid, status, request }: Delivery, key: string | null): Promise<string> {
     const { deadline, stats } = this.config
     return new Promise((resolve, reject) => {
       let late = false
-      const watch = this.#deadlines.watch(() => {
+      const watch = this.deadlines.watch(() => {
         late = true
         stats.deadlines++
         request.log.warn({ sid, status, deadline }, 'fastify-twilio-status: callbacks past the deadline, answered 503')
         reject(new DeadlineError(sid, status, deadline))
       })
       work.then((reply) => {
-        if (key !== null) this.#running.delete(key)
-        this.#deadlines.unwatch(watch)
+        if (key !== null) this.running.delete(key)
+        this.deadlines.unwatch(watch)
         if (late) request.log.info({ sid, status }, 'fastify-twilio-status: late callbacks succeeded, event recorded as handled')
         resolve(reply)
       }, (err) => {
-        if (key !== null) this.#running.delete(key)
-        this.#deadlines.unwatch(watch)
+        if (key !== null) this.running.delete(key)
+        this.deadlines.unwatch(watch)
         if (late) request.log.error({ err, sid, status }, 'fastify-twilio-status: late callbacks failed, event released')
         reject(err)
       })
@@ -235,28 +235,28 @@ class Deliveries {
  * the callbacks answer synchronously, or once their promise settles.
  */
 class Attempt {
-  readonly #deliveries: Deliveries
-  readonly #delivery: Delivery
-  readonly #key: string | null
+  private readonly deliveries: Deliveries
+  private readonly delivery: Delivery
+  private readonly key: string | null
   /** The claim on the key: ours to complete or release, failed (it may land late), or none (no key). */
-  readonly #hold: 'claimed' | 'unclaimed' | 'none'
+  private readonly hold: 'claimed' | 'unclaimed' | 'none'
   /** With `unclaimed`: the store's claim, still on its way after a timeout. */
-  readonly #lateClaim: PromiseLike<Claim> | undefined
+  private readonly lateClaim: PromiseLike<Claim> | undefined
   /** False when the event is older than one already seen: it goes to `onStale`. */
-  #fresh = true
+  private fresh = true
 
   constructor (deliveries: Deliveries, delivery: Delivery, key: string | null, hold: 'claimed' | 'unclaimed' | 'none', lateClaim: PromiseLike<Claim> | undefined) {
-    this.#deliveries = deliveries
-    this.#delivery = delivery
-    this.#key = key
-    this.#hold = hold
-    this.#lateClaim = lateClaim
+    this.deliveries = deliveries
+    this.delivery = delivery
+    this.key = key
+    this.hold = hold
+    this.lateClaim = lateClaim
   }
 
   /** Advance the event's subject to its rank, when ordering is on and the event has one. */
   order (): Reply {
-    const deliveries = this.#deliveries
-    const delivery = this.#delivery
+    const deliveries = this.deliveries
+    const delivery = this.delivery
     const rank = deliveries.rankFor(delivery)
     if (rank === undefined) return this.dispatch()
     const { store, orderingTtl } = deliveries.config
@@ -267,19 +267,19 @@ class Attempt {
 
   /** `false` (the event is behind its subject) makes it stale; a failed store leaves it fresh. */
   ordered (advanced: boolean | Failed): Reply {
-    this.#fresh = advanced !== false
+    this.fresh = advanced !== false
     return this.dispatch()
   }
 
   /** Run the status's callback (or `onStale`) and `onAny`. */
   dispatch (): Reply {
-    const { channel, status, sid, event, request } = this.#delivery
+    const { channel, status, sid, event, request } = this.delivery
     let result: unknown
     try {
-      if (this.#fresh) {
+      if (this.fresh) {
         result = dispatchNow(channel.byStatus.get(status), channel.onAny, sid, status, event, request)
       } else {
-        this.#deliveries.config.stats.stale++
+        this.deliveries.config.stats.stale++
         request.log.info({ sid, status }, 'fastify-twilio-status: stale event, passed to onStale')
         result = dispatchNow(channel.onStale, channel.onAny, sid, status, event, request)
       }
@@ -294,7 +294,7 @@ class Attempt {
   dispatched (result: unknown): Reply {
     let reply: string
     try {
-      reply = this.#fresh ? replyOf(result, this.#delivery) : EMPTY_TWIML
+      reply = this.fresh ? replyOf(result, this.delivery) : EMPTY_TWIML
     } catch (err) {
       return this.release(err)
     }
@@ -303,26 +303,26 @@ class Attempt {
 
   /** Record the event handled, then answer. Without a claim, the record waits for the store. */
   complete (reply: string): Reply {
-    const deliveries = this.#deliveries
+    const deliveries = this.deliveries
     deliveries.config.stats.dispatched++
-    if (this.#hold === 'claimed') {
-      const completed = deliveries.completeSafely(this.#key as string, reply, this.#delivery.request.log)
+    if (this.hold === 'claimed') {
+      const completed = deliveries.completeSafely(this.key as string, reply, this.delivery.request.log)
       if (isThenable(completed)) return completed.then(() => reply)
-    } else if (this.#hold === 'unclaimed') {
-      this.#settleUnclaimed(reply)
+    } else if (this.hold === 'unclaimed') {
+      this.settleUnclaimed(reply)
     }
     return reply
   }
 
   /** Release the claim so that a redelivery runs the callbacks again; their failure is the answer. */
   release (err: unknown): never | Promise<never> {
-    if (this.#hold === 'claimed') {
-      const { store } = this.#deliveries.config
-      const key = this.#key as string
-      const released = this.#deliveries.safely('release', this.#delivery.request.log, () => store.release(key))
+    if (this.hold === 'claimed') {
+      const { store } = this.deliveries.config
+      const key = this.key as string
+      const released = this.deliveries.safely('release', this.delivery.request.log, () => store.release(key))
       if (isThenable(released)) return released.then(() => { throw err })
-    } else if (this.#hold === 'unclaimed') {
-      this.#settleUnclaimed(null)
+    } else if (this.hold === 'unclaimed') {
+      this.settleUnclaimed(null)
     }
     throw err
   }
@@ -332,15 +332,15 @@ class Attempt {
    * recorded handled and a failure releases the claim if it landed. Not awaited: the reply does
    * not wait for a store that is down, and the guarded calls log what fails.
    */
-  #settleUnclaimed (reply: string | null): void {
-    const deliveries = this.#deliveries
-    const key = this.#key as string
-    const { log } = this.#delivery.request
+  private settleUnclaimed (reply: string | null): void {
+    const deliveries = this.deliveries
+    const key = this.key as string
+    const { log } = this.delivery.request
     const finish = (landed: boolean): void => {
       if (reply !== null) deliveries.completeSafely(key, reply, log)
       else if (landed) deliveries.safely('release', log, () => deliveries.config.store.release(key))
     }
-    const claim = this.#lateClaim
+    const claim = this.lateClaim
     if (claim === undefined) finish(false)
     else Promise.resolve(claim).then((late) => { finish(late.state === 'claimed') }, () => { finish(false) })
   }
