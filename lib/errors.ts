@@ -1,8 +1,6 @@
 /**
- * Every error this plugin raises, in one place, each with an `FST_TWILIO_` code and an HTTP
- * status. The README's error table lists the same codes. Errors that answer a bad or forged
- * request skip the stack trace (`false`): it says nothing about the request and capturing it
- * made rejecting a forged request cost more than accepting a good one.
+ * Every error this plugin raises, each with an `FST_TWILIO_` code and an HTTP status (the README's
+ * error table). A refusal skips the stack trace (`false`): docs/design.md, "Errors".
  */
 import createError from '@fastify/error'
 

@@ -1,14 +1,6 @@
 /**
- * At-least-once in, exactly-once out (as far as a store can make it): idempotency, ordering
- * and the deadline around `dispatch`. docs/twilio-facts.md §4.1, §4.3–§4.4: Twilio may deliver an event twice
- * or out of order, and gives up after 15 s.
- *
- * An event is marked handled only after all its callbacks succeeded; a failure releases it so a
- * redelivery runs them again. A duplicate that arrives while the first delivery runs waits for
- * it in this process, or is answered 503 when another instance holds it. A store failure is
- * logged and counted and the event is processed anyway: a lost event is worse than a twice-run
- * one, since Twilio does not redeliver a 5xx by default. Once the store answers again, such an
- * event is recorded as handled (or its late claim released), so it is not held "in progress".
+ * Idempotency, ordering and the deadline around `dispatch`: Twilio may deliver an event twice or
+ * out of order (docs/twilio-facts.md §4.4; the design: docs/design.md, "Delivery").
  */
 import type { FastifyBaseLogger } from 'fastify'
 import { Deadlines } from './deadline'

@@ -18,14 +18,7 @@ const RANK = 2
 /** A ring position that holds no key. */
 const FREE = 3
 
-/**
- * A flat copy of `text` that shares no memory with it. V8 makes a slice of a long string (a
- * reply cut out of a request body) a view into that string, and a concatenation a pair of
- * pointers to its parts: kept, either kept the whole body alive. Joining two pieces writes them
- * into one new sequential string: lossless for any string (lone surrogates too, unlike a UTF-8
- * round trip), and the cheapest flat copy measured on Node 20. `s + ''`, template literals,
- * `repeat(1)` and one-element joins return `s` itself.
- */
+/** A flat copy of `text` that keeps no request body alive (docs/design.md, "Memory store"). */
 function detach (text: string): string {
   return [text.charAt(0), text.slice(1)].join('')
 }
@@ -70,23 +63,8 @@ export function lastHash (): [number, number, number] {
 }
 
 /**
- * One process's store, in typed arrays, so its cost per event does not grow with its size and
- * the garbage collector never sees its entries. A Map of 100 000 string keys cost about 7 µs of
- * CPU per event under load (its keys promoted to the old generation, the Map's backing store
- * rehashed as keys came and went), a sixth of the whole request.
- *
- * - A key is stored as its 96-bit hash under three random 32-bit seeds drawn per store, never as
- *   text. For keys the hash spreads as random ones would (a test checks 300 000 Sid-like keys),
- *   two different keys are taken for one (a false duplicate) with a probability below 10^-17 at
- *   a million keys. Keys come from requests whose signature verified, so no outsider picks them;
- *   the seeds differ per store and process all the same.
- * - Entries sit in a ring of `maxEntries` positions in the order they were first stored: a new
- *   key takes the next position, evicting whatever is there, so the oldest goes first and
- *   memory is fixed at construction (about 40 bytes per entry). Completing a claim or recording
- *   a higher rank updates the entry in place; a key replaced after it expired (or released)
- *   moves to the young end. Expiry is checked on read.
- * - An open-addressed index (linear probing, at most half full) maps a hash to its position.
- * - A non-empty reply is kept beside it, as its own copy.
+ * One process's store: a fixed ring of hashed keys in typed arrays, so its cost per event does
+ * not grow with its size (docs/design.md, "Memory store").
  */
 export class MemoryStore implements StatusStore {
   readonly #max: number

@@ -1,14 +1,6 @@
 /**
- * `X-Twilio-Signature`, pure: no Fastify here. See docs/twilio-facts.md §1 and §8.
- *
- * Twilio signs `URL + name1 + value1 + name2 + value2 …` (body parameters sorted by name in
- * code-unit order, repeated names once per distinct value, values sorted) with HMAC-SHA1 keyed
- * by the auth token, base64-encoded; or, for webhooks signed with a SharedKey (Twilio's Webhooks
- * configuration API), with HMAC-SHA1 or HMAC-SHA256 keyed by the SharedKey secret, named in
- * `X-Twilio-Webhooks-Signature-Settings` (https://www.twilio.com/docs/usage/webhooks/webhooks-security). The URL is the one Twilio requested, byte for byte, so we
- * never re-encode it (docs/twilio-facts.md §6 #2, #3). Because Twilio keeps the port on some callbacks and drops it on
- * others (docs/twilio-facts.md §1.5), each URL is tried with any port removed and with the default port added; a URL
- * with `'`, `%27`, `%3A` or `%40` in its query, or an upper-case host, is also tried spelled the other way (§1.10).
+ * `X-Twilio-Signature` and SharedKey signatures, pure: no Fastify here (docs/twilio-facts.md §1
+ * and §8; why each URL is tried several ways: docs/design.md, "Signature").
  */
 import { createHash, createHmac } from 'node:crypto'
 
@@ -151,11 +143,8 @@ const UPPER_CASE = /[A-Z]/
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i
 
 /**
- * The other spellings of a URL Twilio may have signed (docs/twilio-facts.md §1.10), never more
- * than two: the URL as twilio-node 6.3.1's `new URL()` writes it (scheme and host lower-cased, `'`
- * as `%27` in the query: its spec vectors accept these), and the query with `%27`, `%3A` and `%40`
- * unescaped. The path is never changed. None for a URL without these characters, so an ordinary
- * URL costs no extra HMAC.
+ * At most two other spellings of a URL Twilio may have signed (docs/twilio-facts.md §1.10): as
+ * `new URL()` writes it, and with `%27`, `%3A`, `%40` unescaped in the query; none for most URLs.
  */
 export function respelledUrls (url: string): string[] {
   const start = url.indexOf('?')
@@ -178,9 +167,8 @@ export function respelledUrls (url: string): string[] {
 }
 
 /**
- * An HMAC in canonical base64: SHA-1's 20 bytes are 27 characters and `=`, SHA-256's 32 bytes 43
- * and `=`, the last character carrying only zero bits past the digest. Anything else cannot be a
- * signature and costs no HMAC.
+ * An HMAC in canonical base64 (SHA-1: 27 characters and `=`; SHA-256: 43 and `=`): anything else
+ * cannot be a signature and costs no HMAC.
  */
 const SIGNATURE_SHAPES: Readonly<Record<Algorithm, RegExp>> = {
   HMAC_SHA1: /^[A-Za-z0-9+/]{26}[AEIMQUYcgkosw048]=$/,
@@ -214,12 +202,8 @@ function bodyHashMatches (url: string, rawBody: string): boolean {
 const LONG_SUFFIX = 1024
 
 /**
- * Build a verifier for a list of auth tokens (the first is the current one; more are accepted
- * during rotation), or for the keys given with each request (SharedKeys, a subaccount's tokens).
- * Every key of one call signs with the same algorithm. The verifier costs at most `2 × keys`
- * HMACs, valid or forged, for a URL with no upper-case scheme or host and none of `'`, `%27`,
- * `%3A`, `%40` in its query, and at most `6 × keys` for one with them (each respelling with and
- * without its port); it reports why a request failed and which URLs were tried.
+ * Build a verifier for auth tokens (the first current, more during rotation) or per-request keys;
+ * it reports why a request failed and which URLs it tried (its HMAC cost: docs/design.md, "Signature").
  */
 export function createVerifier (authTokens: readonly string[] = []): (request: SignedRequest, keys?: readonly SigningKey[]) => Verdict {
   const defaults = authTokens.map((token) => signingKey(token))
