@@ -11,7 +11,7 @@
  */
 import { createDelivery, type Delivery } from './delivery/delivery'
 import { DeadlineError, InProgressError } from './errors'
-import { withTimeout } from './delivery/timeout'
+import { withTimeout } from './timeout'
 import { accountOf } from './families/index'
 import { RedisStore } from './stores/redis'
 import type { RedisClient, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../types/index'

@@ -7,7 +7,7 @@
  */
 import type { QueueConfig } from '../config'
 import { type Deliver, eventKey } from '../delivery/delivery'
-import { withTimeout } from '../delivery/timeout'
+import { withTimeout } from '../timeout'
 import { EMPTY_TWIML } from '../dispatch/twiml'
 import { QueueUnavailableError } from '../errors'
 import type { TwilioJobData } from '../../types/index'

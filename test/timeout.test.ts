@@ -2,7 +2,7 @@
  * The one timeout race behind `storeTimeout`, `queue.timeout` and a worker's attempt `timeout`.
  */
 import t from 'tap'
-import { withTimeout } from '../../lib/delivery/timeout'
+import { withTimeout } from '../lib/timeout'
 
 const late = (): Error => new Error('too late')
 
