@@ -4,8 +4,8 @@
  * retry count and which failures are retried. The fragment never reaches the server and is
  * not part of the signed URL.
  */
-import { InvalidOptionError } from '../errors'
 import type { ConnectionOverrides } from '../../types/index'
+import { fail, integer } from './checks'
 
 const RANGES = [
   ['connectTimeout', 'ct', 100, 10_000],
@@ -22,21 +22,19 @@ const POLICIES = new Set(['ct', 'rt', '4xx', '5xx', 'all'])
  */
 export function statusCallbackUrl (url: string, overrides: ConnectionOverrides): string {
   if (typeof url !== 'string' || !/^https?:\/\//i.test(url) || url.includes('#')) {
-    throw new InvalidOptionError(`statusCallbackUrl: url must be an http(s) URL without a fragment, got ${JSON.stringify(url)}`)
+    fail('url', 'an http(s) URL without a fragment', url)
   }
   const pairs: string[] = []
   for (const [name, key, min, max] of RANGES) {
     const value = overrides[name]
     if (value === undefined) continue
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidOptionError(`statusCallbackUrl: ${name} must be an integer from ${min} to ${max}, got ${String(value)}`)
-    }
+    integer(name, value, min, min, max)
     pairs.push(`${key}=${value}`)
   }
   const policy = overrides.retryPolicy
   if (policy !== undefined) {
     if (!Array.isArray(policy) || policy.length === 0 || !policy.every((p) => POLICIES.has(p))) {
-      throw new InvalidOptionError(`statusCallbackUrl: retryPolicy must be a non-empty list of ${[...POLICIES].join(', ')}, got ${JSON.stringify(policy)}`)
+      fail('retryPolicy', `a non-empty list of ${[...POLICIES].join(', ')}`, policy)
     }
     pairs.push(`rp=${policy.join(',')}`)
   }

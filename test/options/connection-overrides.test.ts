@@ -1,5 +1,5 @@
 import t from 'tap'
-import { statusCallbackUrl } from '../../lib/delivery/retry'
+import { statusCallbackUrl } from '../../lib/options/connection-overrides'
 import type { ConnectionOverrides } from '../../types/index'
 
 const HOOK = 'https://hooks.example.com/twilio/call/status'
@@ -43,34 +43,34 @@ for (const [name, key, min, max] of RANGES) {
   t.test(`${name} (${key}): ${min} to ${max}`, async (t) => {
     t.equal(statusCallbackUrl(HOOK, { [name]: min }), `${HOOK}#${key}=${min}`, 'min')
     t.equal(statusCallbackUrl(HOOK, { [name]: max }), `${HOOK}#${key}=${max}`, 'max')
-    const message = new RegExp(`^fastify-twilio-status: statusCallbackUrl: ${name} must be an integer from ${min} to ${max}, got `)
+    const message = new RegExp(`^fastify-twilio-status: option ${name} must be an integer from ${min} to ${max}, got `)
     for (const bad of [min - 1, max + 1, min + 0.5, Number.NaN, Number.POSITIVE_INFINITY, -Infinity, String(min), null, true]) {
       rejects(t, { [name]: bad as number }, message)
     }
     t.throws(() => statusCallbackUrl(HOOK, { [name]: max + 1 }), {
-      message: `fastify-twilio-status: statusCallbackUrl: ${name} must be an integer from ${min} to ${max}, got ${max + 1}`
+      message: `fastify-twilio-status: option ${name} must be an integer from ${min} to ${max}, got number ${max + 1}`
     })
   })
 }
 
 t.test('retryPolicy: a non-empty list of known values', async (t) => {
-  const message = /^fastify-twilio-status: statusCallbackUrl: retryPolicy must be a non-empty list of ct, rt, 4xx, 5xx, all, got /
+  const message = /^fastify-twilio-status: option retryPolicy must be a non-empty list of ct, rt, 4xx, 5xx, all, got /
   for (const bad of [[], ['bogus'], ['5xx', 'bogus'], ['5XX'], 'all', '5xx,ct', null, [5]]) {
     rejects(t, { retryPolicy: bad as ConnectionOverrides['retryPolicy'] }, message)
   }
   t.throws(() => statusCallbackUrl(HOOK, { retryPolicy: ['nope' as 'all'] }), {
-    message: 'fastify-twilio-status: statusCallbackUrl: retryPolicy must be a non-empty list of ct, rt, 4xx, 5xx, all, got ["nope"]'
+    message: 'fastify-twilio-status: option retryPolicy must be a non-empty list of ct, rt, 4xx, 5xx, all, got an array of 1'
   })
 })
 
 t.test('the url: http(s), absolute, without a fragment', async (t) => {
-  const message = /^fastify-twilio-status: statusCallbackUrl: url must be an http\(s\) URL without a fragment, got /
+  const message = /^fastify-twilio-status: option url must be an http\(s\) URL without a fragment, got /
   for (const bad of ['/twilio/call/status', 'ftp://h/x', 'hooks.example.com/x', '', `${HOOK}#rc=1`, `${HOOK}#`, 'https:/h/x']) {
     rejects(t, { retryCount: 1 }, message, bad)
   }
   for (const bad of [null, 42, new globalThis.URL(HOOK)]) rejects(t, { retryCount: 1 }, message, bad)
   t.throws(() => statusCallbackUrl(undefined as unknown as string, {}), { code: 'FST_TWILIO_INVALID_OPTION', message: /got undefined$/ })
-  t.throws(() => statusCallbackUrl('ftp://h', {}), { message: 'fastify-twilio-status: statusCallbackUrl: url must be an http(s) URL without a fragment, got "ftp://h"' })
+  t.throws(() => statusCallbackUrl('ftp://h', {}), { message: 'fastify-twilio-status: option url must be an http(s) URL without a fragment, got the string "ftp://h"' })
 })
 
 t.test('the first bad value is reported, and nothing is built', async (t) => {
