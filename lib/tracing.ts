@@ -1,17 +1,6 @@
 /**
- * OpenTelemetry spans, for a host that uses OpenTelemetry (with `@fastify/otel`, say).
- * `@opentelemetry/api` is an optional peer dependency: required once, when the plugin or a
- * `twilioSignature` hook is built, and never needed. Without it every function here hands back
- * what it was given, so the request path is unchanged. With it, spans are only made as children
- * of an active span (the request span of `@fastify/otel`, an HTTP server span): with no tracer
- * provider registered there is none, and the cost is one context lookup.
- *
- * - `twilio.verify`: the signature check; a rejection is the span event
- *   `twilio.signature.rejected` (`twilio.signature.reason`, `error.type`) and an error status.
- * - `twilio.callback <name>` per callback run (`onDelivered`, `onAny`, …), with `twilio.channel`,
- *   `twilio.status`, `twilio.sid` and `twilio.callback`; a throw or rejection is recorded.
- * - The span a status route's handler runs in gets `twilio.channel`, `twilio.status` and
- *   `twilio.sid` too, duplicates included (not an Event Streams batch's: it has many events).
+ * OpenTelemetry spans (the spans and attributes: docs/tracing.md), made only as children of an
+ * active span. Without the optional `@opentelemetry/api` every function hands back what it was given.
  */
 import type * as OtelApi from '@opentelemetry/api'
 import type { Callback, ChannelConfig } from './config'

@@ -1,7 +1,6 @@
 /**
- * One shared timer for every request's deadline. A timer per request (create and clear) cost
- * more than the rest of the delivery bookkeeping together; here a request costs one Set entry,
- * and an expiry is noticed within `tick` (deadline / 20, 5–250 ms) of the deadline.
+ * One shared timer for every request's deadline: an expiry is noticed within `tick` (deadline / 20,
+ * 5–250 ms). Why not a timer per request: docs/design.md, "Delivery".
  */
 export interface Watch {
   readonly since: number

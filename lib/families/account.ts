@@ -1,7 +1,5 @@
 /**
- * Which account a request speaks for: the one rule that both the token lookup
- * (`../verify/check`) and an event's identity (`accountOf` in `./index`) read, so that the
- * account whose token verified a request is the account its events are kept under
+ * Which account a request speaks for: one rule for the token lookup and an event's identity
  * (docs/security.md, "Account isolation").
  */
 

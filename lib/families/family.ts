@@ -1,8 +1,6 @@
 /**
- * What makes a family of Twilio callbacks, as data: where it is routed, which parameter carries
- * its status and which its subject's Sid, every status and every documented field, what tells
- * two deliveries of one event apart, and how its events are ordered. A new family is one such
- * object in `./index.ts`; routes, options, callback names, dedupe and ordering follow from it.
+ * A family of Twilio callbacks as data. A new family is one such object in `./index.ts`; routes,
+ * options, callback names, dedupe and ordering follow from it.
  */
 export interface Family {
   /** The default route (POST and GET). */

@@ -23,11 +23,8 @@ export const MESSAGE_FIELDS = [
 ] as const
 
 /**
- * Message ranks, from the transitions in docs/twilio-facts.md §2.2: accepted/scheduled → queued →
- * sending → sent → one outcome, then possibly `read`. The outcomes share a rank because none
- * follows another: `delivered` and `undelivered` both stand, and `read` after `delivered` is
- * progress. `canceled` ends a scheduled message before it is queued. Inbound statuses are not
- * ordered.
+ * Message ranks, from the transitions in docs/twilio-facts.md §2.2. The outcomes share a rank
+ * because none follows another; inbound statuses are not ordered.
  */
 export const MESSAGE_RANKS = Object.freeze({
   accepted: 0,

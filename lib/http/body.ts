@@ -1,8 +1,6 @@
 /**
- * The plugin context's body parsers and its signature hook. The parsers are strict (see
- * `../verify/form`, `../verify/json-params`) and keep beside `request.body` what Twilio signed:
- * the form parameters, or the raw JSON text for `bodySHA256`. `verifyTwilioSignature` is the preHandler
- * of every plugin route: nothing runs before the signature is checked.
+ * The plugin context's strict body parsers, which keep what Twilio signed beside `request.body`,
+ * and `verifyTwilioSignature`, the preHandler of every plugin route.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errorBody } from './error-handler'
@@ -93,10 +91,8 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
     })
 
   /**
-   * A refused signature (always a coded 403) is answered here, with the body the plugin's error
-   * handler would send: a forged request then costs about what a real one does, not a trip
-   * through Fastify's error path (onError hooks, the error handler, serialization). The check has
-   * already logged it at warn.
+   * A refused signature (a coded 403, already logged) is answered here with the error handler's
+   * body, skipping Fastify's error path (docs/design.md, "Verification").
    */
   function refuse (reply: FastifyReply, refused: FastifyError): void {
     reply.code(403).send(errorBody(403, refused))

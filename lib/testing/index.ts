@@ -1,11 +1,6 @@
 /**
- * The testing kit for host apps (`fastify-twilio-status/testing`): sign a request the way Twilio
- * does (docs/twilio-facts.md §1), and build signed `fastify.inject()` options for a status callback from a
- * realistic sample payload (`./samples`), for an Event Streams batch, or for any route of the
- * host's own (`./inject`).
- *
- * Pure: signing goes through `../verify/signature` (node:crypto). No Fastify, no `twilio` package, so a
- * host app's tests load nothing they would not load in production.
+ * The testing kit (`fastify-twilio-status/testing`): sign requests as Twilio does, and build signed
+ * `inject` options. Pure (`node:crypto` only), so a host's tests load nothing production would not.
  */
 import type { ChannelStatuses } from '../../types/index'
 import { FAMILIES, type FormChannel } from '../families/index'
@@ -76,10 +71,8 @@ function withoutFragment (url: string): string {
 }
 
 /**
- * The `X-Twilio-Signature` Twilio would send. Form POST (the default) signs the URL and `params`;
- * GET signs the URL alone; with `json`, the URL gains `bodySHA256` and the result also gives
- * that URL and the body to send. The URL is signed as given (no port added or removed), minus
- * any `#fragment`.
+ * The `X-Twilio-Signature` Twilio would send for a form POST (default), a GET, or `json` (the result
+ * then also gives the URL with `bodySHA256` and the body). The URL is signed as given, minus any `#fragment`.
  */
 export function signTwilioRequest (options: SignFormOptions | SignGetOptions): string
 export function signTwilioRequest (options: SignJsonOptions): SignedJsonRequest
@@ -129,10 +122,8 @@ export type SignedInjectOptions<C extends FormChannel = FormChannel, S extends s
 }
 
 /**
- * Options for `app.inject()` that deliver a status callback as Twilio would: a sample payload
- * for `channel` and `status` (see `sampleEvent` and the family samples) changed by `params`,
- * sent to the plugin's route and signed for the URL the plugin will rebuild. Give it the app's
- * `publicUrl` when the app sets one.
+ * Options for `app.inject()` that deliver a signed status callback: the sample payload for `channel`
+ * and `status`, changed by `params`. Give it the app's `publicUrl` when the app sets one.
  *
  * @example
  * const res = await app.inject(signedInject({ authToken, publicUrl, channel: 'sms', status: 'delivered' }))

@@ -1,8 +1,4 @@
-/**
- * Signed `fastify.inject()` options for any route: the request a test sends, signed for the URL
- * the plugin or `twilioSignature()` will rebuild (`publicUrl`, or the protocol and Host, then the
- * request target). `signedInject` and `signedEventStreamsInject` build theirs here too.
- */
+/** Signed `fastify.inject()` options for any route, signed for the URL the app will rebuild. */
 import { checkPublicUrl, signedUrl } from '../verify/public-url'
 import { bodyHash, computeSignature, type Params } from '../verify/signature'
 
@@ -149,9 +145,8 @@ export function signedRequest (signing: SigningOptions, delivery: Delivery): Twi
 }
 
 /**
- * Options for `app.inject()` that call one of your own routes (behind `twilioSignature()`, or a
- * `webhooks` route) as Twilio would: a form POST (the default), a GET or a JSON body, signed for
- * the URL the app rebuilds. Give it the app's `publicUrl` when the app sets one.
+ * Options for `app.inject()` that call one of your own routes as Twilio would (a form POST, a GET or
+ * JSON), signed for the URL the app rebuilds. Give it the app's `publicUrl` when the app sets one.
  *
  * @example
  * const res = await app.inject(signedRouteInject({ authToken, publicUrl, path: '/voice/menu', params: { Digits: '1' } }))

@@ -1,9 +1,6 @@
 /**
- * Verification as a Fastify hook: which secrets a request must be signed with (the Auth Token
- * list, a subaccount's tokens looked up by `AccountSid`, or a SharedKey named in
- * `X-Twilio-Webhooks-Signature-Settings`), the URL Twilio signed, and the coded 403 with a warn
- * log (clipped, a few a minute per reason: `./log-limit`) when it does not verify. The HMACs
- * themselves are in `./signature` (pure).
+ * Verification as a Fastify hook: which secrets a request must be signed with, the URL Twilio
+ * signed, and the coded 403 with a rate-limited warn log when it does not verify.
  */
 import type { FastifyRequest } from 'fastify'
 import {
@@ -63,9 +60,7 @@ export type SignatureCheck = (request: FastifyRequest, parts: SignedParts) => Ch
 
 /**
  * A check that returns the coded 403 (after a warn log) when `parts` are not signed by a secret
- * the config accepts. Synchronous unless a token lookup answers with a promise. The cheap refusals
- * come first: a missing or malformed signature costs no settings parsing, URL or token lookup,
- * and a Host or protocol no URL can be built from (`./public-url`) no lookup or HMAC.
+ * the config accepts; synchronous unless a token lookup answers with a promise. Cheap refusals first.
  */
 export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
   const verify = createVerifier(config.tokens)
@@ -77,10 +72,8 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
   const admitRotation = createLogLimiter(1)
 
   /**
-   * A refusal: logged at warn (`reason` first) unless past this minute's burst of that reason
-   * (the next line written says how many were left out), and returned, not thrown. A throw costs
-   * V8 a stack walk for the exception message even when caught, about as much as an HMAC: a
-   * forged request must not cost more than a real one.
+   * A refusal: logged at warn unless past this minute's burst of that reason, and returned, not
+   * thrown, so a forged request costs no more than a real one (docs/design.md, "Verification").
    */
   function reject (request: FastifyRequest, reason: string, err: Error, details?: Record<string, unknown>, message = REFUSED): Error {
     const leftOut = admitLine(reason)

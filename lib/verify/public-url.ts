@@ -9,10 +9,8 @@ export interface UrlSource {
 }
 
 /**
- * `host[:port]` (RFC 3986 §3.2.2–3.2.3): a name or IPv4 address of letters, digits, `-`, `.`, `_`
- * and `~`, or a bracketed IPv6 literal, then an optional numeric port. Anything else in Host or
- * X-Forwarded-Host (`/`, `?`, `#`, `@`, `%`, a space) could move part of the path into the host
- * of the signed URL, so that a signature captured on one route verifies on another.
+ * `host[:port]` (RFC 3986 §3.2.2–3.2.3). Anything else in Host (`/`, `?`, `#`, `@`, …) could move
+ * part of the path into the signed URL's host, so a signature captured on one route verifies on another.
  */
 const AUTHORITY = /^(?:[\w.~-]+|\[[\dA-Fa-f:.]+\])(?::\d{1,5})?$/
 
@@ -61,9 +59,7 @@ export function schemeOf (protocol: string): 'http' | 'https' | null {
 
 /**
  * The URL a request was signed over, or `null` when, without `publicUrl`, its protocol is not
- * http(s) or its host not `host[:port]` (FST_TWILIO_INVALID_HOST). `request` is the Fastify
- * request: its `protocol` and `host` getters (which weigh `trustProxy`) are read once each, and
- * only when there is no `publicUrl`.
+ * http(s) or its host not `host[:port]` (FST_TWILIO_INVALID_HOST).
  */
 export function requestUrl (publicUrl: string | null, request: UrlSource, target: string): string | null {
   if (publicUrl !== null) return signedUrl(publicUrl, request, target)
