@@ -1,7 +1,6 @@
 /**
- * Entry point. Fastify's export convention, so that `import x from`, `import { fastifyTwilioStatus }
- * from` and `require()` all work from JS and TS: `module.exports` is the plugin, with `.default`,
- * `.fastifyTwilioStatus` and the other named exports on it, typed by `export =` and a merged namespace.
+ * Entry point, in Fastify's export convention: `module.exports` is the plugin, with `.default`,
+ * `.fastifyTwilioStatus` and the other named exports on it, so ESM, CJS and TS imports all work.
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'

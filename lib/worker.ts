@@ -1,13 +1,6 @@
 /**
- * Queue mode's processing side: a BullMQ worker that runs the same callbacks as the plugin, with
- * the same typed events, through the same delivery code (idempotency, ordering, `onStale`,
- * `onAny`). Idempotency and ordering go through a store shared by every worker (a `RedisStore` on
- * the worker's own connection unless one is given), so with many workers ordering is decided per
- * Sid when an event is processed, as inline. A failing callback fails the job: BullMQ retries it
- * with the backoff the receiver set and keeps it in the failed set once the attempts are spent.
- *
- * bullmq and ioredis are optional peer dependencies: required only when a worker is created (here)
- * or `fastify-twilio-status replay` runs, once `needQueuePackages` has found both.
+ * Queue mode's processing side: a BullMQ worker running the plugin's callbacks through the same
+ * delivery code and a store shared by every worker. A failing callback fails the job for BullMQ to retry.
  */
 import { createDelivery, type Delivery } from './delivery/delivery'
 import { DeadlineError, InProgressError } from './errors'

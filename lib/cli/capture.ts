@@ -1,9 +1,6 @@
 /**
- * A captured request for `explain`, read from a file: a raw HTTP request (request line, headers,
- * a blank line, the body, as a tunnel's inspector shows it), what `curl -v`, `--trace-ascii` or
- * `--trace` printed (`./curl`), or a JSON object (a request copied from a log: `url` or `urls`,
- * `method`, `headers`, `body` or `params`, and Fastify's `req` or the plugin's warn line, which
- * names the URLs it tried). A capture that shows no body when the request had one says so.
+ * A captured request for `explain`, read from a file: a raw HTTP request, curl's output (`./curl`),
+ * or a JSON object copied from a log (the formats: docs/cli.md).
  */
 import { CliError } from './args'
 import { type CurlRequest, fromCurl } from './curl'

@@ -1,8 +1,6 @@
 /**
- * What curl prints about a request it sent, read back into that request: `curl -v` (each header
- * line sent after `> `, notes after `* `, the answer after `< `, never the body sent) and
- * `curl --trace-ascii -` or `curl --trace -` (every byte sent, the body included). A proxy's
- * CONNECT is passed over; of several requests (a redirect followed), the first is read.
+ * The request curl sent, read back from `curl -v` (no body) or `--trace-ascii -`/`--trace -`
+ * output; a proxy's CONNECT is passed over, and of several requests the first is read.
  */
 import { CliError } from './args'
 

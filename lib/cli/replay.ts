@@ -1,9 +1,6 @@
 /**
- * `replay`: put a queue's dead letters (the jobs whose attempts are spent, kept in BullMQ's failed
- * set) back to wait with `replayFailed` (`lib/queue/replay`), or list them (`--dry-run`).
- *
- * bullmq and ioredis are optional peer dependencies: loaded when the command runs, and nowhere
- * else, so that the other commands start without them.
+ * `replay`: put a queue's dead letters back to wait (`replayFailed`), or list them (`--dry-run`).
+ * bullmq and ioredis are loaded only here, so the other commands start without them.
  */
 import { once } from 'node:events'
 import { MissingPackageError } from '../errors'
@@ -28,11 +25,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' }
 } as const
 
-/**
- * Fail fast rather than wait for a Redis that is not there: one connection attempt of at most
- * 2 s, no reconnection, no commands queued while disconnected, and a bound on every command (a
- * peer that accepts the connection and never answers). The name shows in `CLIENT LIST`.
- */
+/** Fail fast rather than wait for a Redis that is not there: one bounded attempt, every command bounded. */
 const CONNECTION = {
   lazyConnect: true,
   connectTimeout: 2000,

@@ -62,10 +62,8 @@ export function rankOf (channel: Channel, status: string, event: Record<string, 
 }
 
 /**
- * The account an event belongs to: `accountSidOf` its parameters and the request target the
- * signature check read (with a token lookup, the `AccountSid` it was asked about and whose token
- * verified the request), '' when they name none. Without a target (a queued job's event), its
- * parameters' own. docs/security.md, "Account isolation".
+ * The account an event belongs to: the one the signature check read, '' when none is named
+ * (docs/security.md, "Account isolation").
  */
 export function accountOf (params: Readonly<Record<string, unknown>>, target = ''): string {
   return accountSidOf(params, target) ?? ''

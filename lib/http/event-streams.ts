@@ -1,11 +1,6 @@
 /**
- * The handler of an Event Streams sink (docs/twilio-facts.md §10): a verified JSON array of
- * CloudEvents, or one CloudEvent labelled `application/cloudevents+json`. Each event is delivered
- * on its own (dispatched by `type`, deduplicated by `id`), all at once, within Event Streams'
- * 5-second wait. The reply is 204 when every event was handled (or was a duplicate); otherwise
- * 500 (or 503 when the only trouble was the deadline) with each event's outcome, so that Event
- * Streams retries the batch and, the handled events being recorded, the retry runs only the ones
- * that failed.
+ * The handler of an Event Streams sink (docs/twilio-facts.md §10): each event of a batch delivered
+ * on its own; 204 when all were handled, else 500 (503 for the deadline alone) so the batch is retried.
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'

@@ -1,10 +1,6 @@
 /**
- * `twilioSignature(options)`: the plugin's verification as hooks for a host's own routes (the
- * incoming-call URL, `<Gather>` actions, Studio's HTTP requests). The same checks, coded 403s,
- * warn log, `publicUrl`/`trustProxy` handling, rotation, SharedKeys and token lookup as the
- * status routes. Its `preParsing` keeps a form or JSON body's raw text, so the check sees what
- * Twilio sent whatever the host's parser and schema (coercion, defaults, `removeAdditional`)
- * make of `request.body`.
+ * `twilioSignature(options)`: the plugin's verification as hooks for a host's own routes. Its
+ * `preParsing` keeps the raw body, so the check sees what Twilio sent whatever the host's parser does.
  */
 import { PassThrough, type Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'

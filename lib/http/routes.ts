@@ -1,8 +1,4 @@
-/**
- * The handlers behind the plugin's routes, once the preHandler has verified the request: a status
- * route reads the status and Sid and delivers the event; a TwiML webhook answers with what its
- * handler returns.
- */
+/** The handlers behind the plugin's routes, run once the preHandler has verified the request. */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ChannelConfig, WebhookConfig } from '../config'
 import type { Deliver } from '../delivery/delivery'
@@ -40,11 +36,7 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
     return statusless.by.some((name) => event[name] !== undefined) ? statusless.status : undefined
   }
 
-  /**
-   * Synchronous while the delivery is (the memory store and plain callbacks): Fastify sends a
-   * value a handler returns, so the usual event costs no promise and no microtask hop; a throw
-   * reaches the error handler as a rejection would.
-   */
+  /** Synchronous while the delivery is, so the usual event costs no promise (docs/design.md, "Delivery"). */
   return function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): string | Promise<string> {
     const parsed = parsedOf(request)
     refuseNotText(parsed)

@@ -1,9 +1,6 @@
 /**
- * Queue mode's receiving side: a verified event becomes a BullMQ job whose id is its idempotency
- * key, and Twilio is answered as soon as Redis has acknowledged the add. Events whose answer must
- * carry TwiML (an inbound message) run inline as before, and so does an event whose add failed
- * or timed out: it is logged, counted in `fallbacks`, and never lost. A receiver with no callback
- * for such an event answers 503 instead of 200, so that nothing is acknowledged unhandled.
+ * Queue mode's receiving side: a verified event becomes a BullMQ job keyed by its idempotency key.
+ * An event whose reply carries TwiML, or whose add failed, runs inline instead (docs/queue.md).
  */
 import type { QueueConfig } from '../config'
 import { type Deliver, eventKey } from '../delivery/delivery'

@@ -1,8 +1,6 @@
 /**
- * The packages queue mode needs besides this one: bullmq, and ioredis, which bullmq 6 leaves an
- * optional peer of its own. Both are optional peer dependencies here, looked for where this
- * package is installed before either is loaded, so that a missing one is a coded error naming it
- * and the install command rather than a require stack.
+ * Queue mode's optional peers (bullmq, ioredis), looked for before either is loaded, so a missing
+ * one is a coded error naming the install command rather than a require stack.
  */
 import { MissingPackageError } from '../errors'
 

@@ -1,8 +1,4 @@
-/**
- * The shared state behind idempotency and ordering, behind a small interface: an in-memory
- * store for one process (the default) and `RedisStore` for several. A method may answer
- * synchronously (memory) or with a promise (Redis).
- */
+/** The default store, for one process: idempotency and ordering state answered synchronously. */
 import { randomFillSync } from 'node:crypto'
 import { InvalidOptionError } from '../errors'
 import type { Claim, MemoryStoreOptions, StatusStore } from '../../types/index'

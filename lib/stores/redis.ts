@@ -1,8 +1,6 @@
 /**
- * A store shared by several instances through Redis. Each operation is one Lua script, so a
- * claim or an ordering check is atomic on the server, and every key expires on the server; an
- * ordered event is claimed and ordered by one script, in one round trip.
- * Takes any ioredis-compatible client (ioredis itself is not a dependency).
+ * A store shared by several instances through any ioredis-compatible client: each operation is one
+ * Lua script, atomic on the server, and every key expires there.
  */
 import { createHash } from 'node:crypto'
 import { InvalidOptionError } from '../errors'

@@ -1,7 +1,6 @@
 /**
- * Log lines that a sender can cause, bounded: the text it chose is clipped, and each kind of line
- * is written at most a few times a minute. Refusing a forged request must cost about what
- * accepting a real one does, and a flood of them must not fill the operator's disk.
+ * Log lines a sender can cause, bounded: its text clipped, each kind written a few times a minute,
+ * so a flood of forged requests cannot fill the operator's disk.
  */
 
 /** The window of a log limiter: one minute. */
@@ -13,11 +12,8 @@ export function clip (text: string, max = 64): string {
 }
 
 /**
- * A limiter of log lines by kind. `admit(kind)` is `-1` when the line is to be left out (past
- * `burst` lines of that kind in the current window of `LOG_INTERVAL`), else how many lines of that
- * kind were left out since the last one written, for that line to say so. A window starts with
- * the first line of its kind after the last window ended: one `Date.now()` and a map lookup a line.
- * Kinds come from a fixed set (reasons, token indexes): the map does not grow with the traffic.
+ * A limiter of log lines by kind (a fixed set, so the map does not grow): `admit(kind)` is `-1` past
+ * `burst` lines in the window, else how many were left out since the last line written.
  */
 export function createLogLimiter (burst: number): (kind: string | number) => number {
   const windows = new Map<string | number, { start: number, written: number, leftOut: number }>()

@@ -1,7 +1,6 @@
 /**
- * The URL Twilio signed: `publicUrl` (the origin or base URL Twilio calls, for apps behind a
- * TLS proxy or tunnel, docs/twilio-facts.md §6 #1) or the request's own protocol and host, followed by the request
- * target exactly as received. Never re-encoded: `'` and `+` must stay as sent (docs/twilio-facts.md §6 #2, #3).
+ * The URL Twilio signed: `publicUrl` or the request's protocol and host, then the request target
+ * exactly as received, never re-encoded (docs/twilio-facts.md §6).
  */
 export interface UrlSource {
   readonly protocol: string
@@ -49,9 +48,8 @@ export function isAuthority (host: string): boolean {
 const PROTOCOL = /^https?$/i
 
 /**
- * A request's protocol as a URL scheme, lower-cased, or `null` when it is not `http` or `https`.
- * Under `trustProxy` Fastify's `request.protocol` is the last entry of X-Forwarded-Proto as sent:
- * `https://host/other?x=` there would put a host and path of the sender's choice before the Host.
+ * A request's protocol, lower-cased, or `null` when not `http(s)`: under `trustProxy` it is the
+ * sender's X-Forwarded-Proto, which could otherwise put a host and path of its choice in the URL.
  */
 export function schemeOf (protocol: string): 'http' | 'https' | null {
   return PROTOCOL.test(protocol) ? protocol.toLowerCase() as 'http' | 'https' : null

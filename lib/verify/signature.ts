@@ -53,11 +53,7 @@ export interface SignatureSettings {
   readonly algorithm: string
 }
 
-/**
- * Parse the settings header with twilio-node 6.3.1's rules (`getSignatureAlgorithm`): parts
- * split on `,`, each at its first `=`, names and values trimmed, names case-sensitive, the first
- * non-empty value wins; no `algorithm` means HMAC-SHA1.
- */
+/** Parse the settings header with twilio-node 6.3.1's rules (`getSignatureAlgorithm`); no `algorithm` means HMAC-SHA1. */
 export function parseSignatureSettings (header: string | string[] | undefined): SignatureSettings | null {
   const text = Array.isArray(header) ? header.join(',') : header
   if (text === undefined || text === '') return null
@@ -131,11 +127,7 @@ export function candidateUrls (url: string): [string, string] {
   return [url, head + authority + defaultPort + rest]
 }
 
-/**
- * The escapes Twilio's signer and its HTTP client do not write alike: the signer keeps `'`, `:`
- * and `@` raw in the query where the client may send `%27`, `%3A` and `%40` (docs/twilio-facts.md
- * §1.10, which names the reports).
- */
+/** The query escapes Twilio's signer and its HTTP client write differently (docs/twilio-facts.md §1.10). */
 const CLIENT_ESCAPES = /%(?:27|3[Aa]|40)/g
 const UNESCAPED: Readonly<Record<string, string>> = { '%27': "'", '%3A': ':', '%3a': ':', '%40': '@' }
 const RESPELLABLE_QUERY = /'|%(?:27|3[Aa]|40)/
