@@ -9,38 +9,19 @@ import t from 'tap'
 import { signedInject } from '../lib/testing/index'
 import { buildApp } from '../example/app'
 import { callStatusCallback } from '../example/retry-url'
+import { type DocBlock, docPages, parsePage } from './helpers/doc-blocks'
 
 const root = join(__dirname, '..')
-const PAGES = ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)]
+const PAGES = docPages(root)
 const CODE = new Set(['ts', 'typescript', 'js', 'javascript', 'mts', 'cts', 'mjs', 'cjs'])
 const INSTALL_PATHS = new Set(['status', 'own-routes', 'queue', 'dashboard', 'testing'])
 const MARKER = /^<!-- (example|excerpt|install): (\S+) -->$/
 
-interface Block { lang: string, line: number, code: string, marker: RegExpExecArray | null }
-interface Page { file: string, text: string, lines: string[], blocks: Block[], prose: string[] }
+interface Page { file: string, lines: string[], blocks: DocBlock[], prose: string[] }
 
-/** A page's fenced blocks (with the marker line just above each, if any) and its prose lines. */
+/** A page's lines, fenced blocks (with the marker just above each, if any) and prose. */
 function parse (file: string): Page {
-  const text = readFileSync(join(root, file), 'utf8')
-  const lines = text.split('\n')
-  const blocks: Block[] = []
-  const prose: string[] = []
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^( *)(`{3,}|~{3,})(\S*)/.exec(lines[i] as string)
-    if (open === null) {
-      prose.push(lines[i] as string)
-      continue
-    }
-    const [, indent = '', fence = '', lang = ''] = open
-    const body: string[] = []
-    let j = i + 1
-    for (; j < lines.length && !(lines[j] as string).trimStart().startsWith(fence); j++) body.push((lines[j] as string).slice(indent.length))
-    blocks.push({ lang, line: i + 1, code: body.map((line) => line + '\n').join(''), marker: MARKER.exec((lines[i - 1] ?? '').trim()) })
-    prose.push('')
-    for (let k = i + 1; k <= j; k++) prose.push('')
-    i = j
-  }
-  return { file, text, lines, blocks, prose }
+  return { file, lines: readFileSync(join(root, file), 'utf8').split('\n'), ...parsePage(root, file) }
 }
 
 const pages = PAGES.map(parse)
@@ -102,12 +83,12 @@ t.test('every TypeScript or JavaScript block is marked as an example file or an 
     for (const block of p.blocks.filter((b) => CODE.has(b.lang))) {
       count++
       const where = `${p.file}:${block.line}`
-      const kind = block.marker?.[1]
+      const kind = block.kind
       if (kind !== 'example' && kind !== 'excerpt') {
         t.fail(`${where}: a \`\`\`${block.lang} block needs <!-- example: example/FILE --> or <!-- excerpt: example/FILE --> on the line above`)
         continue
       }
-      const file = block.marker?.[2] as string
+      const file = block.name as string
       t.match(file, /^example\/[\w.-]+\.ts$/, `${where}: the marker names a file of example/`)
       if (!existsSync(join(root, file))) {
         t.fail(`${where}: ${file} does not exist`)
@@ -124,7 +105,7 @@ t.test('every TypeScript or JavaScript block is marked as an example file or an 
 t.test('every example a page embeds is compiled by the repo\'s tsc and run by a test', async (t) => {
   const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as { include: string[] }
   t.ok(tsconfig.include.includes('example'), 'tsconfig.json compiles example/')
-  const embedded = new Set(pages.flatMap((p) => p.blocks.filter((b) => b.marker?.[1] === 'example').map((b) => b.marker?.[2] as string)))
+  const embedded = new Set(pages.flatMap((p) => p.blocks.filter((b) => b.kind === 'example').map((b) => b.name as string)))
   for (const file of embedded) {
     if (file.endsWith('.test.ts')) t.pass(`${file} is a test file, run by tap`)
     else t.not(testsImporting(file).length, 0, `${file} is imported by a test`)
@@ -149,8 +130,8 @@ t.test('install blocks hold npm install commands only, at the versions the repos
   const pinned = { ...pkg.peerDependencies, ...pkg.devDependencies }
   const where = new Map<string, string[]>()
   for (const p of pages) {
-    for (const block of p.blocks.filter((b) => b.marker?.[1] === 'install')) {
-      const path = block.marker?.[2] as string
+    for (const block of p.blocks.filter((b) => b.kind === 'install')) {
+      const path = block.name as string
       t.ok(INSTALL_PATHS.has(path), `${p.file}:${block.line}: install path ${path} is one of ${[...INSTALL_PATHS].join(', ')}`)
       where.set(path, [...(where.get(path) ?? []), p.file])
       const commands = block.code.split('\n').filter((line) => line !== '')
@@ -195,7 +176,7 @@ t.test('the README is a user\'s page: short, linking every docs page, with the m
   t.ok(readme.lines.length <= 450, `README.md has ${readme.lines.length} lines (at most 450)`)
   const linked = new Set(links(readme).map(({ target }) => target.split('#')[0]))
   for (const p of pages.filter((p) => p.file !== 'README.md')) t.ok(linked.has(p.file), `README links to ${p.file}`)
-  const embedded = readme.blocks.filter((b) => b.marker?.[1] === 'example').map((b) => b.marker?.[2])
+  const embedded = readme.blocks.filter((b) => b.kind === 'example').map((b) => b.name)
   t.ok(embedded.includes('example/app.ts'), 'README shows the main example')
   t.ok(embedded.includes('example/host-app.test.ts'), 'README shows the first test')
 })

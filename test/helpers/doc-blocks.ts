@@ -26,7 +26,7 @@ export function docPages (root: string): string[] {
   return ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)]
 }
 
-/** A page's fenced blocks, and its prose (the lines outside them). */
+/** A page's fenced blocks, and its prose (its lines, those of the blocks blanked). */
 export function parsePage (root: string, page: string): { blocks: DocBlock[], prose: string[] } {
   const lines = readFileSync(join(root, page), 'utf8').split('\n')
   const blocks: DocBlock[] = []
@@ -43,6 +43,8 @@ export function parsePage (root: string, page: string): { blocks: DocBlock[], pr
     for (; j < lines.length && !(lines[j] as string).trimStart().startsWith(fence); j++) body.push((lines[j] as string).slice(indent.length))
     const marker = MARKER.exec((lines[i - 1] ?? '').trim())
     blocks.push({ page, line: i + 1, lang, kind: marker?.[1] ?? null, name: marker?.[2] ?? null, code: body.map((line) => line + '\n').join('') })
+    // A blank prose line for each line of the block, so prose[n] is line n + 1 of the page.
+    for (let k = i; k <= j && k < lines.length; k++) prose.push('')
     i = j
   }
   return { blocks, prose }
