@@ -11,11 +11,11 @@ import * as hook from './http/hook'
 import { fastifyTwilioStatus as plugin } from './plugin'
 import * as redisStore from './stores/redis'
 import * as retry from './options/connection-overrides'
-import * as stats from './delivery/stats'
+import * as stats from './options/index'
 import * as statuses from './families/statuses'
 import * as store from './stores/memory'
 import * as queueReplay from './queue/replay'
-import * as queueStats from './queue/stats'
+import * as queueStats from './options/queue'
 import * as queueWorker from './worker'
 
 function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {

@@ -2,10 +2,9 @@
  * Options are checked once, at register time, and normalised into a frozen config. Every
  * problem names the option, what was expected and what was given.
  */
-import type { FastifyTwilioStatusOptions, IdempotencyOptions, OrderingOptions, StatusStore } from '../../types/index'
+import type { FastifyTwilioStatusOptions, IdempotencyOptions, OrderingOptions, Stats, StatusStore } from '../../types/index'
 import type { Callback, ChannelConfig, Config, DeliveryConfig, WebhookConfig } from '../config'
 import { counters, fail, integer, isPlainObject, checkPath, optionalFunction, rejectUnknownKeys } from './checks'
-import { createStats } from '../delivery/stats'
 import { callbackNameIn, type Channel, CHANNELS, FAMILIES } from '../families/index'
 import { MemoryStore } from '../stores/memory'
 import { DEFAULT_MAX_PARAMS } from '../verify/form'
@@ -22,6 +21,11 @@ const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'maxParams'
   ...CHANNELS.slice(2), ...REGISTER_KEYS]
 
 const WEBHOOK_METHODS = ['GET', 'POST']
+
+/** The `stats` option's counters, all at zero: delivery updates them in place, the host reads them. */
+export function createStats (): Stats {
+  return { dispatched: 0, duplicates: 0, stale: 0, inProgress: 0, deadlines: 0, storeErrors: 0 }
+}
 
 function checkWebhooks (value: unknown): WebhookConfig[] {
   if (value === undefined) return []

@@ -4,11 +4,16 @@
  * ioredis are installed (the `Queue` and the workers need them); neither is loaded here.
  */
 import type { QueueConfig } from '../config'
+import type { QueueStats } from '../../types/index'
 import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from './checks'
 import { needQueuePackages } from '../queue/packages'
-import { createQueueStats } from '../queue/stats'
 
 const KEYS = ['queue', 'attempts', 'backoff', 'timeout', 'jobOptions', 'stats']
+
+/** Queue mode's counters (`queue.stats`, a worker's `queueStats`), updated in place by the receiver and by workers. */
+export function createQueueStats (): QueueStats {
+  return { enqueued: 0, fallbacks: 0, processed: 0, retried: 0, failed: 0, replayed: 0, lag: 0 }
+}
 
 function isQueue (value: unknown): boolean {
   return typeof (value as { add?: unknown } | null)?.add === 'function'

@@ -6,11 +6,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { ChannelConfig, DeliveryConfig } from '../config'
 import { type FormChannel, CHANNELS } from '../families/index'
-import { createStats } from '../delivery/stats'
 import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from './checks'
-import { checkChannel, checkStore, checkTtls } from './index'
+import { checkChannel, checkStore, checkTtls, createStats } from './index'
 import type { QueueStats, StatusStore, TwilioWorkerOptions } from '../../types/index'
-import { createQueueStats } from '../queue/stats'
+import { createQueueStats } from './queue'
 
 const FORM_CHANNELS = CHANNELS.filter((c): c is FormChannel => c !== 'eventStreams')
 const KEYS = ['connection', 'queueName', 'prefix', 'concurrency', 'timeout', 'store', 'idempotency', 'ordering',

@@ -1,6 +1,5 @@
 import t from 'tap'
-import { normalizeOptions } from '../../lib/options/index'
-import { createStats } from '../../lib/delivery/stats'
+import { createStats, normalizeOptions } from '../../lib/options/index'
 import { CALL_STATUSES, MESSAGE_STATUSES } from '../../lib/families/statuses'
 import { MemoryStore } from '../../lib/stores/memory'
 import type { StatusStore } from '../../types/index'
@@ -365,4 +364,18 @@ t.test('sharedKeys, requireSharedKey and an authToken lookup', async (t) => {
     t.equal(config.verify.tokenLookup, lookup)
     t.same(config.verify.tokens, [])
   })
+})
+
+t.test('createStats starts every counter at zero', async (t) => {
+  t.strictSame(createStats(), { dispatched: 0, duplicates: 0, stale: 0, inProgress: 0, deadlines: 0, storeErrors: 0 })
+})
+
+t.test('createStats: each call makes a separate, writable object', async (t) => {
+  const a = createStats()
+  const b = createStats()
+  t.not(a, b)
+  a.duplicates++
+  t.equal(a.duplicates, 1)
+  t.equal(b.duplicates, 0)
+  t.notOk(Object.isFrozen(a), 'the plugin updates it in place')
 })

@@ -2,8 +2,7 @@
  * The plugin's `queue` option, checked at register time.
  */
 import t from 'tap'
-import { createQueueStats } from '../../lib/queue/stats'
-import { checkQueue } from '../../lib/options/queue'
+import { checkQueue, createQueueStats } from '../../lib/options/queue'
 import { build } from '../helpers/app'
 import { TOKEN } from '../helpers/sign'
 

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { createQueueStats } from '../../lib/queue/stats'
+import { createQueueStats } from '../../lib/options/queue'
 import { jobIdOf, needsInline } from '../../lib/queue/enqueue'
 import { build, EMPTY_TWIML } from '../helpers/app'
 import { startRedis, type TestRedis } from '../helpers/redis'
