@@ -44,9 +44,8 @@ export const InvalidHostError = createError(
   'FST_TWILIO_INVALID_HOST', 'The Host header is not host[:port], or the protocol not http(s): no signed URL can be built from them', 403, Error, false)
 
 /**
- * A host route behind `twilioSignature()` received a body it cannot verify without the raw text
- * its `preParsing` hook keeps (JSON, or a form behind a body schema). A 403, not a 5xx: the
- * sender cannot be trusted, whatever its signature says. The fix is logged once at warn.
+ * A host route behind `twilioSignature()` received a body whose raw text was not kept: a 403, not a
+ * 5xx, since the sender cannot be trusted whatever its signature says.
  */
 export const RawBodyMissingError = createError(
   'FST_TWILIO_RAW_BODY_MISSING', 'The request body was not kept, so it cannot be verified against X-Twilio-Signature', 403, Error, false)

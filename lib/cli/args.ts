@@ -1,8 +1,4 @@
-/**
- * Command-line arguments: plain flags read with `node:util`'s `parseArgs` (strict: an unknown
- * flag is an error), and the values every command shares: `--param Key=Value`, channels and
- * statuses as the plugin knows them (`lib/families`), `--method`, and the token.
- */
+/** Command-line arguments (strict `parseArgs`) and the values every command shares. */
 import { parseArgs } from 'node:util'
 import { CHANNELS, type Channel, FAMILIES } from '../families/index'
 

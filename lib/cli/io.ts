@@ -1,8 +1,4 @@
-/**
- * What the command line reads and writes, passed in so that every command runs the same in a
- * test as in a terminal: output, the environment, whether colour is wanted, and files (`-` is
- * standard input).
- */
+/** What the command line reads and writes, passed in so every command runs the same in a test as in a terminal. */
 import { readFile } from 'node:fs/promises'
 import { CliError } from './args'
 

@@ -1,7 +1,6 @@
 /**
- * `trigger`: send a running app the callbacks Twilio would send, signed as Twilio signs them,
- * and print the answers. The payloads are the testing kit's samples (`lib/testing`), the
- * requests its signed `inject` options, sent over real HTTP.
+ * `trigger`: send a running app the callbacks Twilio would send, signed by the testing kit, over
+ * real HTTP, and print the answers.
  */
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'

@@ -1,7 +1,6 @@
 /**
- * Run the callbacks that match an event: its own (the status's callback, or `onStale`) and
- * `onAny`. Both run even when one fails; failures are gathered into one error (an
- * AggregateError when there are two).
+ * Run an event's own callback (or `onStale`) and `onAny`: both run even when one fails, and
+ * failures are gathered into one error.
  */
 import { CallbackFailedError } from '../errors'
 import type { Callback } from '../config'
@@ -30,9 +29,8 @@ async function settleLater (own: unknown, any: unknown, errors: unknown[], sid: 
 }
 
 /**
- * What `own` returned (a possible TwiML reply), synchronously when both callbacks answered
- * synchronously: then no promise is made at all. Throws (or rejects, when a callback answered
- * with a promise) `FST_TWILIO_CALLBACK_FAILED` when any callback threw or rejected.
+ * What `own` returned (a possible TwiML reply), with no promise made while both callbacks answer
+ * synchronously; throws or rejects `FST_TWILIO_CALLBACK_FAILED` when any callback failed.
  */
 export function dispatchNow (
   own: Callback | undefined, onAny: Callback | undefined,

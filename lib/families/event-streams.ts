@@ -1,8 +1,6 @@
 /**
- * Event Streams webhook sinks (docs/twilio-facts.md §10): one request carries a JSON array of
- * CloudEvents (one CloudEvent in the CloudEvents JSON format is a batch of one), signed as a JSON
- * webhook (the sink URL with `bodySHA256`). Each event is dispatched by its `type` and
- * deduplicated by its `id`; nothing is ordered (Event Streams promises no order).
+ * Event Streams webhook sinks (docs/twilio-facts.md §10): a JSON batch of CloudEvents, each
+ * dispatched by `type` and deduplicated by `id`; never ordered (Event Streams promises no order).
  */
 import type { Family } from './family'
 

@@ -1,8 +1,6 @@
 /**
- * Status callback URLs that ask Twilio to retry. Twilio does not retry an HTTP error by
- * default; a fragment on the callback URL (connection overrides, docs/twilio-facts.md §4.2) sets timeouts, the
- * retry count and which failures are retried. The fragment never reaches the server and is
- * not part of the signed URL.
+ * Status callback URLs that ask Twilio to retry, through the URL fragment Twilio reads and never
+ * sends or signs (connection overrides, docs/twilio-facts.md §4.2).
  */
 import type { ConnectionOverrides } from '../../types/index'
 import { fail, integer } from './checks'

@@ -1,8 +1,4 @@
-/**
- * The plugin's `queue` option: a BullMQ `Queue` (anything with `add`), or `{ queue, attempts,
- * backoff, timeout, jobOptions, stats }`. Checked at register time, and so is that bullmq and
- * ioredis are installed (the `Queue` and the workers need them); neither is loaded here.
- */
+/** The plugin's `queue` option, checked at register time with bullmq and ioredis found but not loaded. */
 import type { QueueConfig } from '../config'
 import type { QueueStats } from '../../types/index'
 import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from './checks'

@@ -1,8 +1,4 @@
-/**
- * The verification options, checked once: the Auth Token(s) or a lookup of them by AccountSid,
- * the SharedKey secrets by key id, `requireSharedKey` and the public URL. Shared by the plugin and
- * `twilioSignature()`.
- */
+/** The verification options, checked once; shared by the plugin and `twilioSignature()`. */
 import { fail, isPlainObject } from './checks'
 import type { TokenLookup, VerifyConfig } from '../config'
 import { checkPublicUrl } from '../verify/public-url'

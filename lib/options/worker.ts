@@ -1,8 +1,4 @@
-/**
- * `createTwilioWorker`'s options, checked once and normalised, as the plugin's are: the channels'
- * callbacks, idempotency and ordering as for the plugin, BullMQ's connection and worker options,
- * and the default logger.
- */
+/** `createTwilioWorker`'s options, checked once and normalised as the plugin's are. */
 import type { FastifyBaseLogger } from 'fastify'
 import type { ChannelConfig, DeliveryConfig } from '../config'
 import { type FormChannel, CHANNELS } from '../families/index'

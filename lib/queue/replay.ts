@@ -1,7 +1,6 @@
 /**
- * Dead letters and replay: events whose attempts are exhausted stay in the queue's failed set with
- * their error; `replayFailed` puts them back (with their attempts reset) and marks them replayed,
- * so a worker counts a replay that succeeds. The worker records it as handled as any other event.
+ * Dead letters: `replayFailed` puts the jobs of the queue's failed set back (attempts reset) and
+ * marks them replayed, so a worker counts a replay that succeeds.
  */
 import type { TwilioQueueReader } from '../../types/index'
 

@@ -1,7 +1,6 @@
 /**
- * `explain`: whether a captured request verifies and, when it does not, what differs from what
- * Twilio signed. Tokens are never printed. This file wires the command; the diagnosis itself is
- * pure (`diagnose`).
+ * `explain`: whether a captured request verifies and, if not, what differs from what Twilio
+ * signed. This file wires the command; the diagnosis is pure (`./diagnose`). Tokens are never printed.
  */
 import { DEFAULT_MAX_PARAMS } from '../../verify/form'
 import { CliError, EXIT, parseCommand } from '../args'

@@ -1,7 +1,6 @@
 /**
- * The URLs Twilio may have signed instead of the one the app saw: the changes that break
- * signatures in practice (docs/twilio-facts.md §6), each with a cost (how many changes), so that
- * the fewest are tried first.
+ * The URLs Twilio may have signed instead of the one the app saw (docs/twilio-facts.md §6), each
+ * with a cost (how many changes), so the fewest are tried first.
  */
 import type { Hints, UrlParts } from './types'
 import { partsOf, prefixOf, urlOf } from './url'
