@@ -43,9 +43,8 @@ const noFailure = (): undefined => undefined
 const itself = (value: unknown): unknown => value
 
 /**
- * `fn` run in a new span, child of `parent`, ended when `fn` returns or its promise settles. A
- * synchronous `fn` stays synchronous. A throw or rejection is an error status (`record`: and an
- * exception event); so is a value that `failedOf` names as a failure.
+ * `fn` run in a child span of `parent`, ended when `fn` returns or settles (a synchronous `fn` stays
+ * synchronous); a throw, a rejection or a value `failedOf` names is an error status.
  */
 function inSpan<T> (otel: Api, name: string, attributes: Attributes, parent: OtelApi.Context, record: boolean, fn: () => T, failedOf: (value: unknown) => unknown = noFailure): T {
   const span = otel.trace.getTracer(TRACER_NAME).startSpan(name, { attributes }, parent)
@@ -88,10 +87,7 @@ export function tracedCheck<R, P> (check: (request: R, parts: P) => Error | unde
   }
 }
 
-/**
- * A rejected signature (the log line's `reason`, and the coded 403 about to be returned) as an event
- * of the active span: `twilio.verify`, when traced.
- */
+/** A rejected signature as an event of the active span (`twilio.verify`, when traced). */
 export function signatureRejected (reason: string, err: Error): void {
   if (api == null) return
   api.trace.getActiveSpan()?.addEvent('twilio.signature.rejected', {

@@ -70,10 +70,8 @@ export function styleOf (color: boolean): Style {
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
 
 /**
- * `text` with every control character escaped (C0, DEL and C1: `\x1b` for ESC, `\n` for a line
- * break), so that data read from a capture, a queue or an answer cannot move the cursor, clear
- * the screen or start an escape sequence on the user's terminal. `lines` keeps line breaks and
- * tabs, for a body printed as text.
+ * `text` with every control character escaped, so data from a capture, a queue or an answer cannot
+ * drive the user's terminal; `lines` keeps line breaks and tabs.
  */
 export function printable (text: string, lines = false): string {
   // Cc, Unicode's control characters, is exactly C0, DEL and C1.

@@ -4,10 +4,8 @@
  */
 
 /**
- * The request's `AccountSid`: the top-level one of its parameters (a form's, a JSON object's, a
- * GET's query); when they name none (an Event Streams batch, an empty POST), the one in the
- * query of the signed request target, where a host serving many accounts writes it into each
- * sink URL. `undefined` when the parameters name one that is not text, or neither names one.
+ * The request's `AccountSid`: its parameters' own, else the one in the signed request target's
+ * query (an Event Streams sink URL); `undefined` when neither names one as text.
  */
 export function accountSidOf (params: Readonly<Record<string, unknown>> | null, target: string): string | undefined {
   // Own keys only: a JSON body's `__proto__` or a polluted prototype names no account.
@@ -37,10 +35,7 @@ function decode (text: string): string | undefined {
   }
 }
 
-/**
- * The query's `AccountSid` when it names exactly one. Only the names are decoded, and no object
- * is built: a forged request's long query costs a scan, not a parse.
- */
+/** The query's `AccountSid` when it names exactly one; a scan, not a parse, so a forged long query costs little. */
 function queryAccountSid (target: string): string | undefined {
   const start = target.indexOf('?')
   if (start === -1) return undefined

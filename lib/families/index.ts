@@ -1,7 +1,4 @@
-/**
- * Every family of Twilio callbacks the plugin receives, by its option name. Routes, options,
- * callback names, single-valued fields, idempotency keys and ordering all read this table.
- */
+/** Every family of Twilio callbacks the plugin receives, by its option name: the table the rest reads. */
 import { amd } from './amd'
 import { calls } from './calls'
 import { conferences } from './conferences'
@@ -49,8 +46,7 @@ const SEQUENCE = /^\d{1,15}$/
 
 /**
  * Where an event stands in its subject's lifecycle (docs/twilio-facts.md §4.4), or `undefined`
- * when it cannot be ordered (a family or status without order, no usable sequence): such events
- * are always dispatched.
+ * when it cannot be ordered: such events are always dispatched.
  */
 export function rankOf (channel: Channel, status: string, event: Record<string, unknown>): number | undefined {
   const order: Family['order'] = FAMILIES[channel].order
@@ -79,8 +75,7 @@ export function accountSegment (account: string): string {
 
 /**
  * The idempotency key from what Twilio signed: family, account, Sid, status and the family's key
- * parameters (an absent one is empty; trailing empties are dropped, so a call without a
- * `SequenceNumber` is `call:AC…:CA…:completed`).
+ * parameters, trailing empty ones dropped (`call:AC…:CA…:completed`).
  */
 export function keyOf (channel: Channel, account: string, sid: string, status: string, event: Record<string, unknown>): string {
   let key = `${channel}:${accountSegment(account)}:${sid}:${status}`

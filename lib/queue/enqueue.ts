@@ -14,10 +14,7 @@ import { type Channel, CHANNELS, FAMILIES, type FormChannel } from '../families/
 /** Per family, the statuses whose reply Twilio acts on (`Family.replyStatuses`): run inline. */
 const INLINE = new Map<Channel, ReadonlySet<string>>(CHANNELS.map((channel) => [channel, new Set((FAMILIES[channel] as Family).replyStatuses)]))
 
-/**
- * A BullMQ job id from an idempotency key. BullMQ refuses custom ids with ':' (and ids that are
- * integers); percent-encoding is one-to-one and keeps the key readable in the dashboard.
- */
+/** A BullMQ job id from an idempotency key: BullMQ refuses ':' in custom ids (docs/design.md, "Redis store and queue mode"). */
 export function jobIdOf (key: string): string {
   return encodeURIComponent(key)
 }

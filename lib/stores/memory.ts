@@ -31,10 +31,7 @@ function fmix (h: number): number {
   return (h ^ (h >>> 16)) | 0
 }
 
-/**
- * Three 32-bit hashes of `key` (its UTF-16 code units and length), each from its own seed and
- * multiplier, into `H0`–`H2`: 96 bits stand for the key.
- */
+/** Three 32-bit hashes of `key`, each from its own seed, into `H0`–`H2`: 96 bits stand for the key. */
 export function hashKey (key: string, seeds: Int32Array): void {
   let a = seeds[0]
   let b = seeds[1]

@@ -80,10 +80,7 @@ export class RedisStore implements StatusStore {
     return typeof value === 'string' ? claimOf(value) : CLAIMED
   }
 
-  /**
-   * One round trip for an ordered event. Not offered on a Redis Cluster (`undefined` there), whose
-   * event and subject keys may live in different slots: the delivery then claims, then advances.
-   */
+  /** One round trip for an ordered event; `undefined` on a Redis Cluster, whose keys may live in different slots. */
   readonly claimInOrder?: (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number) => Promise<Claim>
 
   async #claimInOrder (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number): Promise<Claim> {

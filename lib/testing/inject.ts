@@ -99,9 +99,8 @@ function encodeForm (params: Params): string {
 }
 
 /**
- * The request target exactly as `inject` will send it: light-my-request passes the URL through
- * `new URL()`, which re-encodes it (`'` → `%27`, space → `%20`). Signing that form, not the one
- * written, keeps the signature valid; over real HTTP the normalised target is sent unchanged.
+ * The request target as `inject` will send it: light-my-request re-encodes it through `new URL()`
+ * (`'` → `%27`), so that form is the one signed.
  */
 function requestTarget (route: string, query: string): string {
   if (typeof route !== 'string' || !route.startsWith('/') || route.startsWith('//') || route.includes('#')) {
