@@ -115,9 +115,8 @@ function random (seed: string): () => number {
 }
 
 /**
- * The statuses a `--lifecycle` run sends, as `[status, place in the lifecycle]`: in order, every
- * event twice with `duplicates`, shuffled with `outOfOrder` (never left in order when it can be
- * changed).
+ * The statuses a `--lifecycle` run sends, as `[status, place in the lifecycle]`: each twice with
+ * `duplicates`, shuffled (never left in order) with `outOfOrder`.
  */
 export function lifecycleOf (channel: Channel, options: { duplicates?: boolean, outOfOrder?: boolean, seed: string }): Array<[string, number]> {
   const steps = LIFECYCLES[channel].flatMap((status, i): Array<[string, number]> => options.duplicates === true ? [[status, i], [status, i]] : [[status, i]])

@@ -9,9 +9,8 @@ function isTwiml (text: string): boolean {
 }
 
 /**
- * The TwiML a callback returned, or `null`. A string or an object with its own `toString()`
- * (twilio's `MessagingResponse`, `VoiceResponse`) counts when its text is TwiML; anything else,
- * such as the `'OK'` an arrow function passes on from a Redis `SET`, is not a reply.
+ * The TwiML a callback returned (a string, or a `MessagingResponse`-like object), or `null`: the
+ * `'OK'` an arrow function passes on from a Redis `SET` is not a reply.
  */
 export function twimlOf (result: unknown): string | null {
   if (typeof result === 'string') return isTwiml(result) ? result : null

@@ -1,7 +1,6 @@
 /**
- * The diagnosis, pure: the plugin's own verifier tries the request as the app received it, then
- * with the changes that break signatures in practice (docs/twilio-facts.md §6), fewest first, and
- * each token given (rotation, subaccounts, §5). A capture is bounded by maxParams as a request is.
+ * The diagnosis, pure: the plugin's verifier tries the request as received, then the changes that
+ * break signatures in practice (docs/twilio-facts.md §6), fewest first, with each token given (§5).
  */
 import { accountSidOf, jsonObjectOf } from '../../families/account'
 import { DEFAULT_MAX_PARAMS } from '../../verify/form'

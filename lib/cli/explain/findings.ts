@@ -106,9 +106,8 @@ export function urlFindings (seen: UrlParts, variant: Signed, signedPort: string
 }
 
 /**
- * What in `origin` the plugin cannot build a signed URL from, without `publicUrl`: a Host or
- * X-Forwarded-Host that is not `host[:port]`, an X-Forwarded-Proto that is not http(s). It refuses
- * those 403 FST_TWILIO_INVALID_HOST (docs/security.md, "The Host header").
+ * What in `origin` the plugin cannot build a signed URL from without `publicUrl`, and so refuses
+ * with FST_TWILIO_INVALID_HOST (docs/security.md, "The Host header").
  */
 export function originFindings (origin: Origin): Finding[] {
   const last = (value: string): string => value.slice(value.lastIndexOf(',') + 1).trim()

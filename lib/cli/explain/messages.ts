@@ -66,11 +66,7 @@ export function fragileNotes (params: Params): string[] {
   return notes
 }
 
-/**
- * The respellings the plugin's verifier allowed for when it verified a URL (`seen`) as
- * `signedUrl`: the host's case, and the query's `'`, `:` and `@` escaped one way by Twilio's
- * signer and the other by its HTTP client (docs/twilio-facts.md §1.10).
- */
+/** The respellings (host case, query escapes) the verifier allowed for to verify `seen` as `signedUrl` (docs/twilio-facts.md §1.10). */
 export function respellingNotes (seen: UrlParts, signedUrl: string): string[] {
   const signed = partsOf(signedUrl) as UrlParts
   const notes: string[] = []
