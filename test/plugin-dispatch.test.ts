@@ -459,6 +459,15 @@ t.test('the legacy SmsSid alone fills MessageSid', async (t) => {
   t.equal(calls[0].event.MessageSid, params.SmsSid)
 })
 
+t.test('MessageSid wins over a different legacy SmsSid', async (t) => {
+  const { calls, record } = recorder()
+  const app = await build(t, { authToken: TOKEN, sms: { onDelivered: record('onDelivered') } })
+  const params = smsParams('delivered', { SmsSid: 'SM00000000000000000000000000000002' })
+  t.not(params.MessageSid, params.SmsSid)
+  t.equal((await app.inject(formPost(params))).statusCode, 200)
+  t.equal(calls[0].event.MessageSid, params.MessageSid)
+})
+
 t.test('an empty MessageStatus is a missing status (400), not an unknown one', async (t) => {
   const { calls, record } = recorder()
   const app = await build(t, { authToken: TOKEN, sms: { onAny: record('onAny') } })

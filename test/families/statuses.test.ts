@@ -2,7 +2,6 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from '../../lib/families/statuses'
-import { FAMILIES } from '../../lib/families/index'
 
 const facts = readFileSync(join(__dirname, '..', '..', 'docs', 'twilio-facts.md'), 'utf8')
 
@@ -23,9 +22,4 @@ function documented (heading: string): string[] {
 t.test('the plugin knows exactly the MessageStatus and CallStatus values docs/twilio-facts.md documents', async (t) => {
   t.same([...MESSAGE_STATUSES].sort(), documented('### 2.2 `MessageStatus` values').sort())
   t.same([...CALL_STATUSES].sort(), documented('### 3.1 `CallStatus` values').sort())
-})
-
-t.test('the status and Sid are read from the current parameter before the legacy one', async (t) => {
-  t.same([FAMILIES.sms.statusParams, FAMILIES.call.statusParams], [['MessageStatus', 'SmsStatus'], ['CallStatus']])
-  t.same([FAMILIES.sms.sidParams, FAMILIES.call.sidParams], [['MessageSid', 'SmsSid'], ['CallSid']])
 })
