@@ -13,7 +13,12 @@
 // MessageSid, so the plugin's idempotency store sees a new event every time.
 //
 //   node bench/run.mjs [--rounds 20] [--duration 1] [--warmup 2] [--connections 50]
-//                      [--only 1,1b,2] [--all] [--quick] [--no-write]
+//                      [--only 1,1b,2] [--all] [--quick] [--no-write] [--baseline <git rev or dir>]
+//
+// --baseline adds (b2) and (b2d): (2) and (2d)'s server loading the plugin of an earlier commit,
+// each measured right after its counterpart, and the goals "now / at baseline". A git revision is
+// checked out in a temporary worktree, this repository's node_modules linked in, and built with
+// tsc; a directory is taken as an already built package.
 //
 // Server CPU per request is the server's CPU time (/proc) over its slices divided by its
 // responses. (2r) and (2q) need Redis: REDIS_URL, or a redis-server on PATH started here (pinned
@@ -25,10 +30,10 @@
 // FST_TWILIO_TOO_MANY_PARAMS at the 257th, before any sorting or hashing. Both are printed as a
 // ratio to (6a), the small forged callback: `node bench/run.mjs --only 6a,6d,6e --no-write`.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { cpus, loadavg } from 'node:os'
-import { dirname, join } from 'node:path'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { dirname, join, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createCallbacks, createForgedBody, TARGET, TWIML } from './lib-callback.mjs'
@@ -77,7 +82,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     all: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
-    'no-write': { type: 'boolean', default: false }
+    'no-write': { type: 'boolean', default: false },
+    baseline: { type: 'string' }
   }
 })
 const rounds = Number(args.rounds ?? (args.quick ? 3 : 20))
@@ -90,6 +96,47 @@ for (const n of [rounds, duration, connections]) {
   if (!Number.isInteger(n) || n < 1) throw new Error('--rounds, --duration and --connections take positive integers')
 }
 if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup takes an integer ≥ 0')
+
+/**
+ * --baseline: a directory holding a built package is used as is; anything else is a git revision,
+ * checked out in a temporary worktree with this repository's node_modules linked in, and built.
+ */
+function prepareBaseline (target) {
+  if (existsSync(join(target, 'package.json')) && existsSync(join(target, 'dist'))) {
+    return { dir: resolvePath(target), label: target, remove () {} }
+  }
+  const root = join(here, '..')
+  const git = (...argv) => {
+    const run = spawnSync('git', argv, { cwd: root, encoding: 'utf8' })
+    if (run.status !== 0) throw new Error(`git ${argv.join(' ')}: ${run.stderr.trim()}`)
+    return run.stdout.trim()
+  }
+  const commit = git('rev-parse', '--short', '--verify', `${target}^{commit}`)
+  const temp = mkdtempSync(join(tmpdir(), 'bench-baseline-'))
+  const dir = join(temp, 'tree')
+  git('worktree', 'add', '--detach', dir, commit)
+  const remove = () => {
+    rmSync(join(dir, 'node_modules'), { force: true })
+    spawnSync('git', ['worktree', 'remove', '--force', dir], { cwd: root })
+    rmSync(temp, { recursive: true, force: true })
+  }
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  console.log(`baseline: building ${target} (${commit}) in ${dir}`)
+  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' })
+  if (build.status !== 0) {
+    remove()
+    throw new Error(`baseline ${target}: tsc -p tsconfig.build.json exited with ${build.status}`)
+  }
+  return { dir, label: commit.startsWith(target) ? commit : `${target} (${commit})`, remove }
+}
+
+const baseline = args.baseline === undefined ? null : prepareBaseline(args.baseline)
+if (baseline !== null) {
+  // Each baseline variant runs right after its counterpart, so both see the machine alike.
+  variants = variants.flatMap((v) => ['2', '2d'].includes(v.id)
+    ? [v, { ...v, id: `b${v.id}`, name: `(${v.id}) at baseline ${baseline.label}`, baseline: true }]
+    : [v])
+}
 
 // Pin the server and the load generator to separate cores when taskset exists and there are two.
 const pinned = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
@@ -149,8 +196,15 @@ function lines (stream, onLine) {
 }
 
 async function startServer (variant) {
-  const child = start(0, [join(here, 'servers', `${variant.server}.mjs`)], {
-    env: { ...process.env, PORT: '0', NODE_ENV: 'production', ...(redis === null ? {} : { REDIS_URL: redis.url }) },
+  const preload = variant.baseline ? ['--import', join(here, 'baseline-resolve.mjs')] : []
+  const child = start(0, [...preload, join(here, 'servers', `${variant.server}.mjs`)], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      NODE_ENV: 'production',
+      ...(redis === null ? {} : { REDIS_URL: redis.url }),
+      ...(variant.baseline ? { BENCH_BASELINE_DIR: baseline.dir } : {})
+    },
     stdio: ['pipe', 'pipe', 'inherit']
   })
   const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -358,6 +412,7 @@ try {
   generator.stop()
   for (const server of servers.values()) await server.stop()
   redis?.stop()
+  baseline?.remove()
 }
 
 /** Median over rounds of a variant's requests/s (or `field`) divided by another's in the same round. */
@@ -412,7 +467,9 @@ const goals = [
   rpsGoal('full / floor, 50 params', '2p50', '1b50', 0.9),
   rpsGoal('full / floor, 200 params', '2p200', '1b200', 0.9),
   { text: 'RSS, store of 100k / floor RSS', ids: ['2', '1b'], goal: 1.5, below: true, value: () => row('2').rss / row('1b').rss, compares: `(2) ${mib(row('2')?.rss)} / (1b) ${mib(row('1b')?.rss)}` },
-  rpsGoal('full path / Express + twilio.webhook()', '2', '5', 5)
+  rpsGoal('full path / Express + twilio.webhook()', '2', '5', 5),
+  rpsGoal('full path now / full path at baseline', '2', 'b2', 0.97),
+  rpsGoal('duplicates now / duplicates at baseline', '2d', 'b2d', 0.97)
 ].filter((t) => t.ids.every((id) => samples.has(id))).map((t) => {
   const value = t.value()
   const pass = t.below ? value <= t.goal : value >= t.goal
@@ -458,7 +515,8 @@ if (!args['no-write']) {
       'were answered), the state of any receiver that has run for a while; the 50/200-parameter runs are not pre-filled. ' +
       'Medians over rounds; a ratio is the median of each round\'s ratio. p50/p99 are measured per response in 10 µs steps, per slice (each slice opens its 50 connections anew). ' +
       'Server CPU µs per request is the server\'s CPU time (/proc) over a slice divided by its responses (median over slices); ' +
-      'RSS is the server\'s at the end of its run.',
+      'RSS is the server\'s at the end of its run.' +
+      (baseline === null ? '' : ` (b2) and (b2d) run (2) and (2d)'s server with the plugin built from ${baseline.label}, each measured right after its counterpart.`),
     '',
     `| | variant | req/s | p50 ms | p99 ms | × (${BASE}) | server CPU µs/req | × (${BASE}) by CPU | RSS |`,
     '|---|---|--:|--:|--:|--:|--:|--:|--:|',
