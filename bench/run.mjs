@@ -6,8 +6,8 @@
 // one load generator (bench/lib-load.mjs, plain sockets, 50 connections) pinned to core 1 stays
 // up for the whole run. After each server's warm-up, the generator loads one server at a time
 // for a slice of `--duration` seconds (default 1), going round all of them `--rounds` times
-// (default 20). This machine's speed drifts by up to 2× over seconds to minutes: measured five
-// seconds apart, two variants were not compared on the same machine; in slices next to each
+// (default 20), every other round in reverse order. This machine's speed drifts by up to 2×
+// over seconds to minutes: measured five seconds apart, two variants were not compared on the same machine; in slices next to each
 // other, round after round, they are. A goal's ratio is the median of its per-round ratios.
 // Every variant answers the same signed SMS status callback, each request with a fresh
 // MessageSid, so the plugin's idempotency store sees a new event every time.
@@ -377,7 +377,8 @@ try {
   }
   for (let round = 0; round < rounds; round++) {
     const parts = []
-    for (const variant of variants) {
+    // Every other round in reverse, so that neither of two neighbours always runs first.
+    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
       const server = servers.get(variant.id)
       const before = cpuSeconds(server.pid)
       const slice = await generator.slice(variant, server.port, duration)
