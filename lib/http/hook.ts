@@ -40,6 +40,8 @@ export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatu
   rejectUnknownKeys('twilioSignature.', options as unknown as Record<string, unknown>, VERIFY_KEYS)
   const config = normalizeVerifyOptions(options as unknown as Record<string, unknown>, true)
   const check = createSignatureCheck(config)
+  // The AccountSid is read only for a token lookup, the one thing that asks for it.
+  const lookup = config.tokenLookup !== null
   const raws = new WeakMap<FastifyRequest, string>()
   // Routes told (once each) that they lack the preParsing hook: as many as the app has routes.
   const warned = new Set<string>()
@@ -76,20 +78,20 @@ export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatu
   /** What Twilio signed, read from the raw text where there is a body, or why it cannot be known. */
   function signedPartsOf (request: FastifyRequest): SignedParts | Error {
     const target = targetOf(request)
-    // The AccountSid (for a token lookup) is the one the plugin's routes key events by: the
+    // The AccountSid (for a token lookup only) is the one the plugin's routes key events by: the
     // body's, else the signed query's (`accountSidOf`).
     // No body: the URL alone is signed (a GET), and the query is all the request names.
-    if (request.body === undefined) return { target, signed: null, accountSid: accountSidOf(null, target) }
+    if (request.body === undefined) return { target, signed: null, accountSid: lookup ? accountSidOf(null, target) : undefined }
     const kind = kindOf(request)
     if (kind === null) return new UnsupportedBodyError()
     const raw = raws.get(request)
     if (kind === 'json') {
       if (raw === undefined) return rawBodyMissing(request)
-      return { target, signed: null, raw, accountSid: accountSidOf(jsonObjectOf(raw), target) }
+      return { target, signed: null, raw, accountSid: lookup ? accountSidOf(jsonObjectOf(raw), target) : undefined }
     }
     const params = raw === undefined ? hostForm(request) : parseForm(raw, DEFAULT_MAX_PARAMS)
     if (params === null) return rawBodyMissing(request)
-    return { target, signed: params, accountSid: accountSidOf(params, target) }
+    return { target, signed: params, accountSid: lookup ? accountSidOf(params, target) : undefined }
   }
 
   function verifyTwilioSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
