@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
+import type { Queue } from 'bullmq'
 import { RedisStore } from '../lib/stores/redis'
 import type { FastifyTwilioStatusOptions, StatusStore } from '../types/index'
 import { build, codeOf } from './helpers/app'
@@ -24,6 +25,14 @@ const lookup = (accountSid: string | undefined): string | undefined => accountSi
 let redis: TestRedis
 t.before(async () => { redis = await startRedis() })
 t.teardown(async () => { await redis.stop() })
+
+/** Resolves once the queue has no job waiting, running or delayed: every event has reached its callbacks. */
+async function idle (queue: Queue): Promise<void> {
+  await until(async () => {
+    const counts = await queue.getJobCounts('wait', 'active', 'delayed')
+    return counts.wait + counts.active + counts.delayed === 0
+  })
+}
 
 /** The callbacks, recording `<callback> <AccountSid> <MessageSid>` in call order. */
 function smsCallbacks (log: string[]) {
@@ -100,13 +109,7 @@ t.test('in queue mode, one account\'s signed events get their own jobs and never
   const log: string[] = []
   const { queue, name, prefix } = newQueue(t, redis)
   startWorker(t, redis, name, prefix, { ordering: true, sms: smsCallbacks(log) })
-  const idle = async (): Promise<void> => {
-    await until(async () => {
-      const counts = await queue.getJobCounts('wait', 'active', 'delayed')
-      return counts.wait + counts.active + counts.delayed === 0
-    })
-  }
-  await crossAccount(t, await listen(t, { queue, sms: {} }, idle), log)
+  await crossAccount(t, await listen(t, { queue, sms: {} }, () => idle(queue)), log)
   const jobs = await queue.getCompleted()
   const accounts = new Map<string, string[]>()
   for (const job of jobs) accounts.set(job.id as string, [...(accounts.get(job.id as string) ?? []), job.data.event.AccountSid as string])
@@ -136,13 +139,7 @@ t.test('in queue mode, a worker keeps an event under the AccountSid its URL name
   const log: string[] = []
   const { queue, name, prefix } = newQueue(t, redis)
   startWorker(t, redis, name, prefix, { ordering: true, sms: smsCallbacks(log) })
-  const idle = async (): Promise<void> => {
-    await until(async () => {
-      const counts = await queue.getJobCounts('wait', 'active', 'delayed')
-      return counts.wait + counts.active + counts.delayed === 0
-    })
-  }
-  await byUrl(t, await listen(t, { queue, sms: {} }, idle), log)
+  await byUrl(t, await listen(t, { queue, sms: {} }, () => idle(queue)), log)
 })
 
 t.test('Event Streams: each account\'s sink URL names its AccountSid, so B\'s signed batches never make A\'s events duplicates', async (t) => {
