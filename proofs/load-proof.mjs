@@ -28,6 +28,7 @@ import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
+import { loadKit } from './lib-kit.mjs'
 
 function intEnv (name, fallback, min = 1) {
   const raw = process.env[name]
@@ -67,13 +68,7 @@ for (const s of SCENARIOS) {
 // ---------------------------------------------------------------------------------------------
 // Signing: the package's testing kit, as a user's tests sign (`npm run load` builds it first).
 
-let kit
-try {
-  kit = await import('fastify-twilio-status/testing')
-} catch (err) {
-  console.error(`the built package is missing (run \`npm run build\` first): ${err.message}`)
-  process.exit(2)
-}
+const kit = await loadKit()
 
 const sidOf = (prefix, seed) => kit.sampleSid(prefix, seed)
 

@@ -37,6 +37,7 @@ import { performance } from 'node:perf_hooks'
 import { setImmediate as yieldOnce } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { loadKit } from './lib-kit.mjs'
 
 const SELF = fileURLToPath(import.meta.url)
 const AUTH_TOKEN = process.env.MEMORY_PROOF_TOKEN ?? randomBytes(16).toString('hex')
@@ -127,13 +128,7 @@ async function driver () {
     }
   }
 
-  let kit
-  try {
-    kit = await import('fastify-twilio-status/testing')
-  } catch (err) {
-    console.error(`the built package is missing (run \`npm run build\` first): ${err.message}`)
-    process.exit(2)
-  }
+  const kit = await loadKit()
 
   const EMOJI = ['😀', '🚀', '📦', '🎉', '🙏', '🔥', '💬', '🌍']
   const LARGE_BODY = Array.from({ length: 800 }, (_, i) => EMOJI[i % EMOJI.length]).join('')
