@@ -100,6 +100,18 @@ t.test('every type of types/ is exported by the package entry', async (t) => {
   t.same(types.filter((name) => !entry.has(name)), [], 'none is missing from the entry')
 })
 
+t.test("the entry's TypeScript values are exactly its runtime exports", async (t) => {
+  // `export =` makes TypeScript list the values a second time, beside the runtime literal that
+  // Node's ESM loader reads (lib/index.ts): a value in one list only fails here.
+  const checker = program.getTypeChecker()
+  const module = checker.getSymbolAtLocation(program.getSourceFile(built[0]) as ts.SourceFile) as ts.Symbol
+  const target = (s: ts.Symbol): ts.Symbol => (s.flags & ts.SymbolFlags.Alias) !== 0 ? checker.getAliasedSymbol(s) : s
+  const typed = checker.getExportsOfModule(module).filter((s) => (target(s).flags & ts.SymbolFlags.Value) !== 0).map((s) => s.name)
+  const runtime = Object.keys(require(join(root, 'dist', 'lib', 'index.js')) as object)
+  t.ok(runtime.length > 10, `the entry has its named exports (${runtime.length})`)
+  t.same(typed.sort(), runtime.sort())
+})
+
 t.test('every type the README and the docs pages name is exported by the package or its testing kit', async (t) => {
   const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)]
   const text = pages.map((page) => readFileSync(join(root, page), 'utf8')).join('\n')
