@@ -45,12 +45,28 @@ const SCRIPTS = {
   claim: script(CLAIM), claimInOrder: script(CLAIM_IN_ORDER), release: script(RELEASE), advance: script(ADVANCE), complete: script(COMPLETE)
 }
 
+/**
+ * A key with a Redis Cluster hash tag: its first three `:` fields after an optional `o:` (family,
+ * account and Sid), so an event's claim and its Sid's order live in one slot, and one script may
+ * touch both. `sms:AC1:SM1:sent` becomes `{sms:AC1:SM1}:sent`, `o:sms:AC1:SM1` `o:{sms:AC1:SM1}`.
+ */
+export function slotted (key: string): string {
+  const start = key.startsWith('o:') ? 2 : 0
+  let end = start - 1
+  for (let colon = 0; colon < 3; colon++) {
+    end = key.indexOf(':', end + 1)
+    if (end === -1) return `${key.slice(0, start)}{${key.slice(start)}}`
+  }
+  return `${key.slice(0, start)}{${key.slice(start, end)}}${key.slice(end)}`
+}
+
 const FRESH: Claim = Object.freeze({ state: 'claimed', stale: false })
 const STALE: Claim = Object.freeze({ state: 'claimed', stale: true })
 
 export class RedisStore implements StatusStore {
   readonly #client: RedisClient
   readonly #prefix: string
+  readonly #cluster: boolean
 
   constructor (options: RedisStoreOptions) {
     const client = options?.client
@@ -59,14 +75,17 @@ export class RedisStore implements StatusStore {
     }
     this.#client = client
     this.#prefix = options.prefix ?? 'twilio-status:'
-    if ((client as { isCluster?: unknown }).isCluster !== true) {
-      this.claimInOrder = async (key, ttlMs, subject, rank, orderTtlMs) => await this.#claimInOrder(key, ttlMs, subject, rank, orderTtlMs)
-    }
+    this.#cluster = (client as { isCluster?: unknown }).isCluster === true
   }
 
-  /** EVALSHA, loading the script on first use on this server (NOSCRIPT). `keys` are prefixed here. */
+  /** The key in Redis: prefixed and, on a Redis Cluster, hash-tagged (`slotted`). */
+  #name (key: string): string {
+    return this.#prefix + (this.#cluster ? slotted(key) : key)
+  }
+
+  /** EVALSHA, loading the script on first use on this server (NOSCRIPT). `keys` are named here. */
   async #run ({ source, sha }: Script, keys: readonly string[], ...args: Array<string | number>): Promise<unknown> {
-    const named = keys.map((key) => this.#prefix + key)
+    const named = keys.map((key) => this.#name(key))
     try {
       return await this.#client.evalsha(sha, named.length, ...named, ...args)
     } catch (err) {
@@ -80,10 +99,8 @@ export class RedisStore implements StatusStore {
     return typeof value === 'string' ? claimOf(value) : CLAIMED
   }
 
-  /** One round trip for an ordered event; `undefined` on a Redis Cluster, whose keys may live in different slots. */
-  readonly claimInOrder?: (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number) => Promise<Claim>
-
-  async #claimInOrder (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number): Promise<Claim> {
+  /** One round trip for an ordered event (on a Redis Cluster too: `slotted` puts both keys in one slot). */
+  async claimInOrder (key: string, ttlMs: number, subject: string, rank: number, orderTtlMs: number): Promise<Claim> {
     const value = await this.#run(SCRIPTS.claimInOrder, [key, subject], ttlMs, rank, orderTtlMs)
     return typeof value === 'string' ? claimOf(value) : value === 1 ? FRESH : STALE
   }

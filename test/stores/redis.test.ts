@@ -6,12 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type Redis from 'ioredis'
-import type { FastifyBaseLogger } from 'fastify'
-import type { ChannelConfig } from '../../lib/config'
-import { createDelivery, type Delivery } from '../../lib/delivery/delivery'
-import { createStats } from '../../lib/options/index'
-import { CALL_STATUSES } from '../../lib/families/statuses'
-import { claimOf, RedisStore } from '../../lib/stores/redis'
+import { claimOf, RedisStore, slotted } from '../../lib/stores/redis'
 import type { RedisClient } from '../../types/index'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { storeContract } from '../helpers/store-contract'
@@ -26,11 +21,6 @@ t.before(async () => {
   other = redis.client()
 })
 t.teardown(async () => { await redis.stop() })
-
-/** The store's `claimInOrder`, which a single-server client always gets. */
-function inOrder (store: RedisStore): NonNullable<RedisStore['claimInOrder']> {
-  return store.claimInOrder as NonNullable<RedisStore['claimInOrder']>
-}
 
 function prefix (): string {
   return `test:${randomUUID()}:`
@@ -156,7 +146,7 @@ t.test('NOSCRIPT: after SCRIPT FLUSH the store loads its scripts again', async (
     async () => t.equal(await own.exists('twilio-status:k2'), 0),
     async () => t.equal(await store.advance('s', 2, 60_000), true),
     async () => t.equal(await store.advance('s', 1, 60_000), false),
-    async () => t.same(await inOrder(store)('k3', 60_000, 's', 3, 60_000), { state: 'claimed', stale: false })
+    async () => t.same(await store.claimInOrder('k3', 60_000, 's', 3, 60_000), { state: 'claimed', stale: false })
   ]) {
     await own.script('FLUSH')
     counted.calls.length = 0
@@ -248,65 +238,55 @@ t.test('claimInOrder claims and orders an event in one round trip', async (t) =>
   const counted = counting(client)
   const store = new RedisStore({ client: counted, prefix: prefix() })
   await store.claim('warm', 60_000)
-  await inOrder(store)('warm', 60_000, 'o:warm', 1, 60_000)
+  await store.claimInOrder('warm', 60_000, 'o:warm', 1, 60_000)
   counted.calls.length = 0
-  t.same(await inOrder(store)('call:CA1:ringing', 60_000, 'o:call:CA1', 2, 120_000), { state: 'claimed', stale: false }, 'first event of the subject: fresh')
+  t.same(await store.claimInOrder('call:CA1:ringing', 60_000, 'o:call:CA1', 2, 120_000), { state: 'claimed', stale: false }, 'first event of the subject: fresh')
   t.same(counted.calls, ['evalsha'], 'one command')
-  t.same(await inOrder(store)('call:CA1:ringing', 60_000, 'o:call:CA1', 2, 120_000), { state: 'pending' }, 'the same event again: pending, as claim says')
-  t.same(await inOrder(store)('call:CA1:completed', 60_000, 'o:call:CA1', 9, 120_000), { state: 'claimed', stale: false }, 'a later status: fresh')
-  t.same(await inOrder(store)('call:CA1:in-progress', 60_000, 'o:call:CA1', 5, 120_000), { state: 'claimed', stale: true }, 'an earlier status after it: claimed, but stale')
+  t.same(await store.claimInOrder('call:CA1:ringing', 60_000, 'o:call:CA1', 2, 120_000), { state: 'pending' }, 'the same event again: pending, as claim says')
+  t.same(await store.claimInOrder('call:CA1:completed', 60_000, 'o:call:CA1', 9, 120_000), { state: 'claimed', stale: false }, 'a later status: fresh')
+  t.same(await store.claimInOrder('call:CA1:in-progress', 60_000, 'o:call:CA1', 5, 120_000), { state: 'claimed', stale: true }, 'an earlier status after it: claimed, but stale')
   t.equal(await store.advance('o:call:CA1', 8, 120_000), false, 'the subject holds the highest rank, 9')
   await store.complete('call:CA1:completed', 'r', 60_000)
-  t.same(await inOrder(store)('call:CA1:completed', 60_000, 'o:call:CA1', 9, 120_000), { state: 'done', reply: 'r' }, 'handled: done with its reply')
+  t.same(await store.claimInOrder('call:CA1:completed', 60_000, 'o:call:CA1', 9, 120_000), { state: 'done', reply: 'r' }, 'handled: done with its reply')
 })
 
 t.test('claimInOrder sets both expiries on the server and leaves the subject alone unless it claims', async (t) => {
   const p = prefix()
   const store = new RedisStore({ client, prefix: p })
-  await inOrder(store)('sms:SM1:sent', 60_000, 'o:sms:SM1', 3, 120_000)
+  await store.claimInOrder('sms:SM1:sent', 60_000, 'o:sms:SM1', 3, 120_000)
   const [claimTtl, subjectTtl] = await Promise.all([client.pttl(`${p}sms:SM1:sent`), client.pttl(`${p}o:sms:SM1`)])
   t.ok(claimTtl > 59_000 && claimTtl <= 60_000, `claim PX ${claimTtl}`)
   t.ok(subjectTtl > 119_000 && subjectTtl <= 120_000, `subject PX ${subjectTtl}`)
-  t.same(await inOrder(store)('sms:SM1:sent', 60_000, 'o:sms:SM1', 7, 120_000), { state: 'pending' })
+  t.same(await store.claimInOrder('sms:SM1:sent', 60_000, 'o:sms:SM1', 7, 120_000), { state: 'pending' })
   t.equal(await client.get(`${p}o:sms:SM1`), '3', 'a claim that is not ours records no rank')
 })
 
 t.test('claimInOrder is atomic: 100 concurrent calls from two clients, exactly one claims', async (t) => {
   const p = prefix()
   const stores = [new RedisStore({ client, prefix: p }), new RedisStore({ client: other, prefix: p })]
-  const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => inOrder(stores[i % 2])('call:CA2:completed', 60_000, 'o:call:CA2', 9, 60_000)))
+  const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => stores[i % 2].claimInOrder('call:CA2:completed', 60_000, 'o:call:CA2', 9, 60_000)))
   t.equal(claims.filter((c) => c.state === 'claimed').length, 1, 'one claimed')
   t.equal(claims.filter((c) => c.state === 'pending').length, 99, 'the rest pending')
 })
 
-t.test('a Redis Cluster client gets no claimInOrder (the two keys may live in different slots): the delivery claims, then advances', async (t) => {
-  const counted = Object.assign(counting(client), { isCluster: true })
-  const store = new RedisStore({ client: counted, prefix: prefix() })
-  t.equal(store.claimInOrder, undefined, 'not offered: one script may not touch two slots')
-  const ran: string[] = []
-  const runs = (name: string) => () => { ran.push(name) }
-  const channel: ChannelConfig = {
-    channel: 'call',
-    path: '/call',
-    byStatus: new Map([['completed', runs('completed')], ['ringing', runs('ringing')]]),
-    onAny: undefined,
-    onStale: runs('stale'),
-    known: new Set<string>(CALL_STATUSES)
-  }
-  const deliver = createDelivery({ store, doneTtl: 60_000, pendingTtl: 60_000, orderingTtl: 60_000, deadline: 10_000, storeTimeout: 5000, stats: createStats() })
-  const log = { info () {}, warn () {}, error () {} } as unknown as FastifyBaseLogger
-  // A call's order is its SequenceNumber.
-  const event = (status: string, sequence: string): Delivery => ({ channel, account: 'AC1', status, sid: 'CA3', event: { AccountSid: 'AC1', CallStatus: status, CallSid: 'CA3', SequenceNumber: sequence }, request: { log } })
-  await store.claim('warm', 60_000)
-  await store.advance('o:warm', 1, 60_000)
-  await store.complete('warm', '', 60_000)
-  counted.calls.length = 0
-  await deliver(event('completed', '3'))
-  t.same(counted.calls, ['evalsha', 'evalsha', 'evalsha'], 'claim, advance, complete: one key each')
-  await deliver(event('ringing', '1'))
-  t.same(ran, ['completed', 'stale'], 'ringing after completed is stale')
-  counted.calls.length = 0
-  await deliver(event('ringing', '1'))
-  t.same(counted.calls, ['evalsha'], 'a duplicate: the claim answers, no advance')
-  t.same(ran, ['completed', 'stale'], 'and runs nothing')
+t.test('slotted: a key\'s hash tag is its family, account and Sid, so an event and its Sid\'s order share a slot', async (t) => {
+  t.equal(slotted('sms:AC1:SM1:sent'), '{sms:AC1:SM1}:sent')
+  t.equal(slotted('call:AC1:CA1:completed:3'), '{call:AC1:CA1}:completed:3', 'key parameters stay after the tag')
+  t.equal(slotted('o:sms:AC1:SM1'), 'o:{sms:AC1:SM1}', 'an ordering subject: the same tag')
+  t.equal(slotted('call:AC1:CA1'), '{call:AC1:CA1}', 'three fields: all of it')
+  t.equal(slotted('k'), '{k}', 'any other key: all of it')
+  t.equal(slotted('o:'), 'o:{}')
+})
+
+t.test('a client with isCluster names its keys hash-tagged; a single server\'s keys are as given', async (t) => {
+  const p = prefix()
+  const cluster = new RedisStore({ client: Object.assign(counting(client), { isCluster: true }), prefix: p })
+  t.same(await cluster.claimInOrder('call:AC1:CA3:completed', 60_000, 'o:call:AC1:CA3', 3, 60_000), { state: 'claimed', stale: false })
+  t.same(await client.mget(`${p}{call:AC1:CA3}:completed`, `${p}o:{call:AC1:CA3}`), ['p', '3'])
+  await cluster.complete('call:AC1:CA3:completed', 'r', 60_000)
+  t.equal(await cluster.advance('o:call:AC1:CA3', 2, 60_000), false)
+  t.same(await cluster.claim('call:AC1:CA3:completed', 60_000), { state: 'done', reply: 'r' })
+  const single = new RedisStore({ client, prefix: p })
+  await single.claim('call:AC1:CA3:completed', 60_000)
+  t.equal(await client.get(`${p}call:AC1:CA3:completed`), 'p', 'a different key from the tagged one')
 })
