@@ -7,18 +7,27 @@
 // up for the whole run. After each server's warm-up, the generator loads one server at a time
 // for a slice of `--duration` seconds (default 1), going round all of them `--rounds` times
 // (default 20), every other round in reverse order. This machine's speed drifts by up to 2×
-// over seconds to minutes: measured five seconds apart, two variants were not compared on the same machine; in slices next to each
-// other, round after round, they are. A goal's ratio is the median of its per-round ratios.
+// over seconds to minutes: measured five seconds apart, two variants were not compared on the
+// same machine; in slices next to each other, round after round, they are. A goal's ratio is the median of its per-round ratios.
 // Every variant answers the same signed SMS status callback, each request with a fresh
 // MessageSid, so the plugin's idempotency store sees a new event every time.
 //
 //   node bench/run.mjs [--rounds 20] [--duration 1] [--warmup 2] [--connections 50]
-//                      [--only 1,1b,2] [--all] [--quick] [--no-write] [--baseline <git rev or dir>]
+//                      [--only 1,1b,2] [--all] [--quick] [--no-write]
+//                      [--baseline <git rev or dir> | --with-options <json or module>] [--goal 0.97] [--min-cpu 0.9]
 //
-// --baseline adds (b2) and (b2d): (2) and (2d)'s server loading the plugin of an earlier commit,
-// each measured right after its counterpart, and the goals "now / at baseline". A git revision is
-// checked out in a temporary worktree, this repository's node_modules linked in, and built with
-// tsc; a directory is taken as an already built package.
+// Every plugin server loads the package through bench/lib-plugin.mjs from a directory of its own
+// holding a build (a copy of this clone's dist/, taken at the start, so a rebuild during the run
+// changes nothing), the same way whichever code it measures.
+//
+// A comparison (--baseline or --with-options) runs the plugin's variants only (or what --only
+// names), each in three slots measured next to each other in every round: (X) this build, (bX) the
+// build of an earlier commit (a git revision checked out in a temporary worktree with this
+// repository's node_modules linked in and built with tsc, or a directory holding a built package)
+// or (oX) this build with the given plugin options merged over the server's own, and (aX) this
+// build again: an A/A control, showing how far two identical servers differ in the same run. The
+// three slots' order goes through all six permutations, every six rounds (default 24 rounds).
+// Each goal is the median of the per-round ratios, with their spread and a bootstrap interval.
 //
 // Server CPU per request is the server's CPU time (/proc) over its slices divided by its
 // responses. (2r) and (2q) need Redis: REDIS_URL, or a redis-server on PATH started here (pinned
@@ -30,7 +39,7 @@
 // FST_TWILIO_TOO_MANY_PARAMS at the 257th, before any sorting or hashing. Both are printed as a
 // ratio to (6a), the small forged callback: `node bench/run.mjs --only 6a,6d,6e --no-write`.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve as resolvePath } from 'node:path'
@@ -83,59 +92,118 @@ const { values: args } = parseArgs({
     all: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
-    baseline: { type: 'string' }
+    baseline: { type: 'string' },
+    'with-options': { type: 'string' },
+    goal: { type: 'string' },
+    'min-cpu': { type: 'string', default: '0.9' }
   }
 })
-const rounds = Number(args.rounds ?? (args.quick ? 3 : 20))
+if (args.baseline !== undefined && args['with-options'] !== undefined) throw new Error('--baseline and --with-options: one comparison per run')
+const comparing = args.baseline !== undefined || args['with-options'] !== undefined
+const rounds = Number(args.rounds ?? (args.quick ? (comparing ? 6 : 3) : (comparing ? 24 : 20)))
 const duration = Number(args.duration ?? 1)
 const warmup = Number(args.warmup ?? (args.quick ? 1 : 2))
 const connections = Number(args.connections)
 const only = args.only?.split(',')
-let variants = only === undefined ? VARIANTS.filter((v) => args.all || !v.optional) : VARIANTS.filter((v) => only.includes(v.id))
+const isPlugin = (v) => v.server.startsWith('plugin')
+let variants = only !== undefined
+  ? VARIANTS.filter((v) => only.includes(v.id))
+  : VARIANTS.filter((v) => (args.all || !v.optional) && (!comparing || isPlugin(v)))
 for (const n of [rounds, duration, connections]) {
   if (!Number.isInteger(n) || n < 1) throw new Error('--rounds, --duration and --connections take positive integers')
 }
 if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup takes an integer ≥ 0')
+const compareGoal = Number(args.goal ?? (args.baseline !== undefined ? 0.97 : 0.95))
+if (!(compareGoal > 0)) throw new Error('--goal takes a positive ratio')
+const minCpu = Number(args['min-cpu'])
+if (!(minCpu >= 0 && minCpu <= 1)) throw new Error('--min-cpu takes a share of a core, from 0 to 1')
+
+const root = join(here, '..')
+const temps = []
+/** A temporary directory, removed at the end of the run. */
+function tempDir (prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  temps.push(dir)
+  return dir
+}
 
 /**
- * --baseline: a directory holding a built package is used as is; anything else is a git revision,
- * checked out in a temporary worktree with this repository's node_modules linked in, and built.
+ * The build a plugin server loads: a directory holding package.json, dist/ and a link to this
+ * repository's node_modules. This clone's build is copied (a rebuild during the run, or another
+ * checkout's, changes nothing); for --baseline, a directory holding a built package is used as
+ * is, anything else is a git revision checked out in a temporary worktree and built with tsc.
  */
-function prepareBaseline (target) {
+function currentBuild () {
+  if (!existsSync(join(root, 'dist', 'lib', 'index.js'))) throw new Error('no dist/: run npm run build first (npm run bench does)')
+  const dir = join(tempDir('bench-current-'), 'build')
+  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true })
+  cpSync(join(root, 'package.json'), join(dir, 'package.json'))
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  return { dir, label: 'this build' }
+}
+
+function baselineBuild (target) {
   if (existsSync(join(target, 'package.json')) && existsSync(join(target, 'dist'))) {
-    return { dir: resolvePath(target), label: target, remove () {} }
+    return { dir: resolvePath(target), label: target }
   }
-  const root = join(here, '..')
   const git = (...argv) => {
     const run = spawnSync('git', argv, { cwd: root, encoding: 'utf8' })
     if (run.status !== 0) throw new Error(`git ${argv.join(' ')}: ${run.stderr.trim()}`)
     return run.stdout.trim()
   }
   const commit = git('rev-parse', '--short', '--verify', `${target}^{commit}`)
-  const temp = mkdtempSync(join(tmpdir(), 'bench-baseline-'))
-  const dir = join(temp, 'tree')
+  const dir = join(tempDir('bench-baseline-'), 'tree')
   git('worktree', 'add', '--detach', dir, commit)
-  const remove = () => {
-    rmSync(join(dir, 'node_modules'), { force: true })
-    spawnSync('git', ['worktree', 'remove', '--force', dir], { cwd: root })
-    rmSync(temp, { recursive: true, force: true })
-  }
+  worktrees.push(dir)
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir')
   console.log(`baseline: building ${target} (${commit}) in ${dir}`)
   const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' })
   if (build.status !== 0) {
-    remove()
+    cleanUp()
     throw new Error(`baseline ${target}: tsc -p tsconfig.build.json exited with ${build.status}`)
   }
-  return { dir, label: commit.startsWith(target) ? commit : `${target} (${commit})`, remove }
+  return { dir, label: commit.startsWith(target) ? commit : `${target} (${commit})` }
 }
 
-const baseline = args.baseline === undefined ? null : prepareBaseline(args.baseline)
-if (baseline !== null) {
-  // Each baseline variant runs right after its counterpart, so both see the machine alike.
-  variants = variants.flatMap((v) => ['2', '2d'].includes(v.id)
-    ? [v, { ...v, id: `b${v.id}`, name: `(${v.id}) at baseline ${baseline.label}`, baseline: true }]
-    : [v])
+const worktrees = []
+function cleanUp () {
+  for (const dir of worktrees) {
+    rmSync(join(dir, 'node_modules'), { force: true })
+    spawnSync('git', ['worktree', 'remove', '--force', dir], { cwd: root })
+  }
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true })
+}
+
+const current = variants.some(isPlugin) ? currentBuild() : null
+for (const v of variants) if (isPlugin(v)) v.build = current
+// --with-options: JSON, or the path of a module exporting the options (resolved here, loaded by each server).
+const withOptions = args['with-options'] === undefined
+  ? undefined
+  : args['with-options'].trimStart().startsWith('{') ? JSON.stringify(JSON.parse(args['with-options'])) : resolvePath(args['with-options'])
+const other = args.baseline !== undefined
+  ? { prefix: 'b', build: baselineBuild(args.baseline), options: undefined }
+  : { prefix: 'o', build: current, options: withOptions }
+const otherLabel = args.baseline !== undefined ? `at baseline ${other.build.label}` : `with ${args['with-options']}`
+
+/**
+ * The order of the variants in a round: groups, each measured in consecutive slices; a compared
+ * variant's group is its three slots (this build, the other, this build again), the rest one each.
+ */
+const groups = variants.map((v) => !comparing || !isPlugin(v)
+  ? [v]
+  : [v,
+      { ...v, id: `${other.prefix}${v.id}`, name: `(${v.id}) ${otherLabel}`, build: other.build, options: other.options, compared: v.id },
+      { ...v, id: `a${v.id}`, name: `(${v.id}) this build again (A/A)`, control: v.id }])
+variants = groups.flat()
+if (comparing && !variants.some((v) => v.compared)) throw new Error('a comparison needs at least one plugin variant (--only 2,2d, …)')
+
+// The six orders of a group of three: over six rounds each slot takes each place twice and
+// precedes each other slot three times.
+const PERMUTATIONS = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1], [2, 0, 1], [1, 0, 2]]
+/** The slices of round `round`: groups in order (reversed every other round), a group's slots permuted. */
+function roundOrder (round) {
+  const ordered = round % 2 === 0 ? groups : [...groups].reverse()
+  return ordered.flatMap((group) => group.length === 3 ? PERMUTATIONS[round % 6].map((i) => group[i]) : round % 2 === 0 ? group : [...group].reverse())
 }
 
 // Pin the server and the load generator to separate cores when taskset exists and there are two.
@@ -196,14 +264,14 @@ function lines (stream, onLine) {
 }
 
 async function startServer (variant) {
-  const preload = variant.baseline ? ['--import', join(here, 'baseline-resolve.mjs')] : []
-  const child = start(0, [...preload, join(here, 'servers', `${variant.server}.mjs`)], {
+  const child = start(0, [join(here, 'servers', `${variant.server}.mjs`)], {
     env: {
       ...process.env,
       PORT: '0',
       NODE_ENV: 'production',
       ...(redis === null ? {} : { REDIS_URL: redis.url }),
-      ...(variant.baseline ? { BENCH_BASELINE_DIR: baseline.dir } : {})
+      ...(variant.build === undefined ? {} : { BENCH_PLUGIN_DIR: variant.build.dir }),
+      ...(variant.options === undefined ? {} : { BENCH_PLUGIN_OPTIONS: variant.options })
     },
     stdio: ['pipe', 'pipe', 'inherit']
   })
@@ -378,7 +446,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     const parts = []
     // Every other round in reverse, so that neither of two neighbours always runs first.
-    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+    for (const variant of roundOrder(round)) {
       const server = servers.get(variant.id)
       const before = cpuSeconds(server.pid)
       const slice = await generator.slice(variant, server.port, duration)
@@ -413,7 +481,7 @@ try {
   generator.stop()
   for (const server of servers.values()) await server.stop()
   redis?.stop()
-  baseline?.remove()
+  cleanUp()
 }
 
 /** Median over rounds of a variant's requests/s (or `field`) divided by another's in the same round. */
@@ -468,9 +536,7 @@ const goals = [
   rpsGoal('full / floor, 50 params', '2p50', '1b50', 0.9),
   rpsGoal('full / floor, 200 params', '2p200', '1b200', 0.9),
   { text: 'RSS, store of 100k / floor RSS', ids: ['2', '1b'], goal: 1.5, below: true, value: () => row('2').rss / row('1b').rss, compares: `(2) ${mib(row('2')?.rss)} / (1b) ${mib(row('1b')?.rss)}` },
-  rpsGoal('full path / Express + twilio.webhook()', '2', '5', 5),
-  rpsGoal('full path now / full path at baseline', '2', 'b2', 0.97),
-  rpsGoal('duplicates now / duplicates at baseline', '2d', 'b2d', 0.97)
+  rpsGoal('full path / Express + twilio.webhook()', '2', '5', 5)
 ].filter((t) => t.ids.every((id) => samples.has(id))).map((t) => {
   const value = t.value()
   const pass = t.below ? value <= t.goal : value >= t.goal
@@ -496,7 +562,67 @@ for (const r of problems) console.log(`!! (${r.id}) ${r.problems.join('; ')}`)
 const capped = rows.filter((r) => r.loadCpu > 0.9)
 for (const r of capped) console.log(`note: (${r.id}) the load generator used ${fmt.pct(r.loadCpu)} of its core; the server may be faster than measured`)
 
-if (!args['no-write']) {
+/** Quartiles and extremes of `values`, and a 95% bootstrap interval of their median (resampled rounds, fixed seed). */
+function spread (values) {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  const at = (q) => v.length === 0 ? NaN : v[Math.min(v.length - 1, Math.floor(q * v.length))]
+  let seed = 20
+  const random = () => { // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const medians = []
+  for (let i = 0; i < 2000 && v.length > 0; i++) medians.push(median(v.map(() => v[Math.floor(random() * v.length)])))
+  medians.sort((a, b) => a - b)
+  return { median: median(v), min: v[0], q1: at(0.25), q3: at(0.75), max: v[v.length - 1], low: medians[50], high: medians[1949] }
+}
+
+/** Per round in `used`, `id`'s req/s (or CPU per request, inverted) over `baseId`'s in the same round. */
+function perRound (id, baseId, used, byCpu = false) {
+  return samples.get(id).filter((s) => used.has(s.round)).map((s) => {
+    const t = samples.get(baseId).find((x) => x.round === s.round)
+    return byCpu ? t.cpuPerRequest / s.cpuPerRequest : s.rps / t.rps
+  })
+}
+
+// A comparison's ratio and its A/A control are the same computation on two pairs of slots of a group:
+// --baseline: now / at baseline and now / now again; --with-options: with / without and now again / now.
+// Only rounds in which each of the three servers had at least --min-cpu of its core count: in the
+// others, other work on the machine took the server's core or the load generator's; with fewer
+// than six such rounds, all of them count.
+const comparisons = variants.filter((v) => v.compared !== undefined).map((v) => {
+  const [id, again] = [v.compared, `a${v.compared}`]
+  const pairs = args.baseline !== undefined ? { ratio: [id, v.id], control: [id, again] } : { ratio: [v.id, id], control: [again, id] }
+  const clean = new Set(samples.get(id).map((s) => s.round).filter((round) =>
+    [id, v.id, again].every((slot) => samples.get(slot).find((s) => s.round === round).serverCpu >= minCpu)))
+  const used = clean.size >= 6 ? clean : new Set(samples.get(id).map((s) => s.round))
+  const of = ([a, b]) => ({ rps: spread(perRound(a, b, used)), cpu: spread(perRound(a, b, used, true)) })
+  const ratio = of(pairs.ratio)
+  return {
+    id,
+    ratio,
+    control: of(pairs.control),
+    pairs,
+    rounds: clean.size >= 6 ? `${clean.size}/${rounds}` : `all ${rounds} (${clean.size} uncontended)`,
+    verdict: Number.isFinite(ratio.rps.median) ? (ratio.rps.median >= compareGoal ? 'PASS' : 'MISS') : '–'
+  }
+})
+const compareText = args.baseline !== undefined ? `now / at baseline ${other.build.label}` : `with ${args['with-options']} / without`
+const range = (s) => `${fmt.goal(s.min)}–${fmt.goal(s.max)}`
+const interval = (s) => `${fmt.goal(s.low)}–${fmt.goal(s.high)}`
+if (comparisons.length > 0) {
+  console.log(`\n${compareText} (goal ≥ ${compareGoal}), req/s per round: median, 95% interval of the median, min–max; the same by server CPU; ` +
+    `the A/A control; the rounds counted (each server ≥ ${fmt.pct(minCpu)} of its core)`)
+  const head = ['', 'ratio', '95% interval', 'min–max', 'by CPU', 'A/A', '95% interval', 'min–max', 'A/A by CPU', 'rounds', '']
+  const cells = comparisons.map((c) => [`(${c.id})`, fmt.goal(c.ratio.rps.median), interval(c.ratio.rps), range(c.ratio.rps), fmt.goal(c.ratio.cpu.median),
+    fmt.goal(c.control.rps.median), interval(c.control.rps), range(c.control.rps), fmt.goal(c.control.cpu.median), c.rounds, c.verdict])
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((t) => t[i].length)))
+  for (const cs of [head, ...cells]) console.log(cs.map((c, i) => i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])).join('  '))
+}
+
+if (!args['no-write'] && !comparing) {
   const md = [
     '# Benchmark results',
     '',
@@ -516,8 +642,7 @@ if (!args['no-write']) {
       'were answered), the state of any receiver that has run for a while; the 50/200-parameter runs are not pre-filled. ' +
       'Medians over rounds; a ratio is the median of each round\'s ratio. p50/p99 are measured per response in 10 µs steps, per slice (each slice opens its 50 connections anew). ' +
       'Server CPU µs per request is the server\'s CPU time (/proc) over a slice divided by its responses (median over slices); ' +
-      'RSS is the server\'s at the end of its run.' +
-      (baseline === null ? '' : ` (b2) and (b2d) run (2) and (2d)'s server with the plugin built from ${baseline.label}, each measured right after its counterpart.`),
+      'RSS is the server\'s at the end of its run.',
     '',
     `| | variant | req/s | p50 ms | p99 ms | × (${BASE}) | server CPU µs/req | × (${BASE}) by CPU | RSS |`,
     '|---|---|--:|--:|--:|--:|--:|--:|--:|',
@@ -548,6 +673,43 @@ if (!args['no-write']) {
   writeFileSync(join(here, 'RESULTS.md'), md)
   writeFileSync(join(here, 'ratios.svg'), chart(rows, machine))
   console.log('\nwrote bench/RESULTS.md and bench/ratios.svg')
+}
+
+if (!args['no-write'] && comparing) {
+  const pair = ([a, b]) => `(${a}) / (${b})`
+  const md = [
+    '# Comparison',
+    '',
+    `Made by \`${command}\` on ${machine.date}.`,
+    '',
+    `Machine: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, Node ${machine.node}; load average ${machine.load} at the start, ` +
+      `${loadavg().map((n) => n.toFixed(2)).join(' ')} at the end. ` +
+      `${pinned ? 'Every server pinned to core 0 and the load generator to core 1 with `taskset`.' : 'Not pinned.'} ` +
+      'Each compared variant runs in three servers at once, each loading its build through bench/lib-plugin.mjs from a directory of its own: ' +
+      `(X) this build, (${other.prefix}X) ${args.baseline !== undefined ? `the build of ${other.build.label}` : `this build with ${args['with-options']}`}, ` +
+      `(aX) this build again, the A/A control. After each server's warm-up (${warmup} s, longer to fill a store), ` +
+      `the three are measured in consecutive ${duration} s slices, ${rounds} rounds, their order going through all six permutations every six rounds; ` +
+      `${connections} connections, loopback. A ratio is the median of the per-round ratios; the interval is a 95% bootstrap interval of that median ` +
+      '(rounds resampled); "by CPU" compares the servers\' CPU µs per request instead of req/s. The A/A control is the same computation on ' +
+      'two servers running the same code: how far apart identical servers measure in this run. ' +
+      `Only rounds in which each of a group's three servers had at least ${fmt.pct(minCpu)} of its core count (fewer than six: all), ` +
+      'since in the others other work on this shared machine took the server\'s core or the load generator\'s.',
+    '',
+    `| variant | ${compareText} | 95% interval | min – max | by CPU | A/A control | 95% interval | min – max | A/A by CPU | rounds | goal ≥ ${compareGoal} |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    ...comparisons.map((c) => `| (${c.id}) ${row(c.id).name} | ${fmt.goal(c.ratio.rps.median)} | ${interval(c.ratio.rps)} | ${range(c.ratio.rps)} | ` +
+      `${fmt.goal(c.ratio.cpu.median)} | ${fmt.goal(c.control.rps.median)} | ${interval(c.control.rps)} | ${range(c.control.rps)} | ${fmt.goal(c.control.cpu.median)} | ${c.rounds} | ${c.verdict} |`),
+    '',
+    `Ratios: ${pair(comparisons[0].pairs.ratio)}, control ${pair(comparisons[0].pairs.control)}, and so for each variant.`,
+    '',
+    '| | variant | req/s | p50 ms | p99 ms | server CPU µs/req | RSS | req/s per round |',
+    '|---|---|--:|--:|--:|--:|--:|---|',
+    ...rows.map((r) => `| ${r.id} | ${r.name} | ${fmt.rps(r.rps)} | ${fmt.ms(r.p50)} | ${fmt.ms(r.p99)} | ${fmt.us(r.cpuPerRequest)} | ${mib(r.rss)} | ${r.rounds.map(fmt.rps).join(' / ')} |`),
+    ...(problems.length > 0 ? ['', '**Problems seen:** ' + problems.map((r) => `(${r.id}) ${r.problems.join('; ')}`).join('; ')] : []),
+    ''
+  ].join('\n')
+  writeFileSync(join(here, 'COMPARISON.md'), md)
+  console.log('\nwrote bench/COMPARISON.md')
 }
 
 /** A horizontal bar chart of each variant's ratio to (1), hand-written SVG. */

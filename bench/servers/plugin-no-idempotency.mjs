@@ -1,14 +1,16 @@
 // (3) The plugin with `idempotency: false`: verification, dispatch and reply, no store.
 import Fastify from 'fastify'
-import fastifyTwilioStatus from 'fastify-twilio-status'
 import { AUTH_TOKEN, portFromEnv, serve } from '../lib-callback.mjs'
+import { loadPlugin, pluginOptions } from '../lib-plugin.mjs'
+
+const { default: fastifyTwilioStatus } = await loadPlugin()
 
 let handled = 0
 const app = Fastify({ logger: false })
-await app.register(fastifyTwilioStatus, {
+await app.register(fastifyTwilioStatus, await pluginOptions({
   authToken: AUTH_TOKEN,
   idempotency: false,
   sms: { onDelivered () { handled++ } }
-})
+}))
 await app.listen({ port: portFromEnv(), host: '127.0.0.1' })
 serve(app.server, () => app.close(), () => handled)
