@@ -4,6 +4,8 @@
  */
 import type { AmdResult, CallStatus, ConferenceEventName, EventStreamsType, MessageStatus, RealtimeTranscriptionEventName, RecordingStatus, TranscriptionStatus } from './statuses'
 
+import type { DebuggerLevel, TaskRouterEventType, VerifyPushEventType } from './statuses'
+
 /**
  * Every parameter of a request, by name. Parameters Twilio adds without notice still reach
  * callbacks, as strings (or, for a name sent more than once, every value in order): read them
@@ -29,8 +31,8 @@ export type GeoParams = {
   readonly ToCountry?: string
 }
 
-/** Parameters of an SMS/MMS/WhatsApp status callback (docs/twilio-facts.md §2.3) and of an inbound message (docs/twilio-facts.md §2.4). */
-export type MessageEvent<S extends string = MessageStatus | (string & {})> = GeoParams & {
+/** What every message request carries, inbound or status callback (docs/twilio-facts.md §2.3, §2.4). */
+type MessageParams<S extends string> = {
   /** The status this callback reports, never empty. Filled from the legacy `SmsStatus` when Twilio sends only that. */
   readonly MessageStatus: S
   /** Legacy twin of `MessageStatus`. */
@@ -43,49 +45,53 @@ export type MessageEvent<S extends string = MessageStatus | (string & {})> = Geo
   readonly SmsMessageSid?: string
   /** Twilio always sends it; typed optional because the plugin does not require it. */
   readonly AccountSid?: string
-  /** Sender: `+15551234567`, or prefixed by the channel (`whatsapp:+1…`, `rcs:…`, `messenger:…`). */
+  /**
+   * Sender: `+15551234567`, or an address prefixed by its channel (`whatsapp:+1…`, `rcs:…`,
+   * `messenger:…`). Not always a phone number: a WhatsApp user who hides their number may be a
+   * business-scoped user id, `whatsapp:US.13491208655302741918` (docs/twilio-facts.md §2.5).
+   */
   readonly From?: string
+  /** Recipient, as `From`. */
   readonly To?: string
   /** Always `2010-04-01`. */
   readonly ApiVersion?: string
   /** Present when the message was sent through a Messaging Service. */
   readonly MessagingServiceSid?: string
-  /** On `failed` and `undelivered`, for example `30003`. */
-  readonly ErrorCode?: string
-  /** Seen alongside `ErrorCode`; not in Twilio's table. */
-  readonly ErrorMessage?: string
-  /** Carrier delivery-report done date, `YYMMDDhhmm`, on most `delivered`/`undelivered`. */
-  readonly RawDlrDoneDate?: string
-  readonly ChannelInstallSid?: string
-  /** Channel error text, only on failure. */
-  readonly ChannelStatusMessage?: string
-  /** `whatsapp`, `rcs`, … */
-  readonly ChannelPrefix?: string
-  /** Post-delivery events: `READ` on WhatsApp read receipts. */
-  readonly EventType?: string
-  /** Inbound: the text, up to 1600 characters. */
+  /** WhatsApp: the user's id (`whatsapp:ID.4566546130240823`), seen beside `From`; not in Twilio's tables (§2.5). */
+  readonly ExternalUserId?: string
+}
+
+/** Parameters only an inbound message carries (docs/twilio-facts.md §2.4, §2.5). */
+type InboundMessageParams = GeoParams & {
+  /** The text, up to 1600 characters. */
   readonly Body?: string
-  /** Inbound: how many `MediaUrl{N}` / `MediaContentType{N}` pairs follow (N from 0). */
+  /** How many `MediaUrl{N}` / `MediaContentType{N}` pairs follow (N from 0). */
   readonly NumMedia?: string
   readonly NumSegments?: string
   readonly [media: `MediaUrl${number}`]: string | undefined
   readonly [media: `MediaContentType${number}`]: string | undefined
   /** WhatsApp sender's profile name. */
   readonly ProfileName?: string
-  /** WhatsApp id of the sender. */
+  /** WhatsApp: the sender's number without `+` (absent, or not that, for a business-scoped user id). */
   readonly WaId?: string
+  /** WhatsApp: `true` when the message was forwarded. */
   readonly Forwarded?: string
+  /** WhatsApp: `true` when it was forwarded many times. */
   readonly FrequentlyForwarded?: string
+  /** Click-to-WhatsApp ads: the ad the user tapped. */
   readonly ReferralBody?: string
   readonly ReferralHeadline?: string
   readonly ReferralSourceId?: string
+  /** `ad` or `post`. */
   readonly ReferralSourceType?: string
   readonly ReferralSourceUrl?: string
   readonly ReferralMediaId?: string
   readonly ReferralMediaContentType?: string
   readonly ReferralMediaUrl?: string
   readonly ReferralNumMedia?: string
+  /** The click id of a click-to-WhatsApp ad. */
   readonly ReferralCtwaClid?: string
+  /** A reply to an earlier message: who sent that one, and its Sid. */
   readonly OriginalRepliedMessageSender?: string
   readonly OriginalRepliedMessageSid?: string
   /** Location shares. */
@@ -93,19 +99,57 @@ export type MessageEvent<S extends string = MessageStatus | (string & {})> = Geo
   readonly Longitude?: string
   readonly Address?: string
   readonly Label?: string
+  /** A tapped button: its payload, its text, and `REPLY` or `ACTION`. */
   readonly ButtonPayload?: string
   readonly ButtonText?: string
-  /** `REPLY` or `ACTION`. */
   readonly ButtonType?: string
-  /** JSON text. */
+  /** JSON text: an interactive reply (a list or button choice). */
   readonly InteractiveData?: string
-  /** JSON text. */
+  /** JSON text: a WhatsApp Flow's answers. */
   readonly FlowData?: string
-  /** JSON text. */
+  /** JSON text: the channel's own data about the message. */
   readonly ChannelMetadata?: string
+  /** Seen in captures, values not documented: `text`, `interactive`, `location`, `button`, … (§2.5). */
+  readonly MessageType?: string
   /** JSON text from Add-ons. */
   readonly AddOns?: string
 }
+
+/** Parameters only a status callback carries (docs/twilio-facts.md §2.3). */
+type MessageStatusParams = {
+  /** On `failed` and `undelivered`, for example `30003`. */
+  readonly ErrorCode?: string
+  /** Seen alongside `ErrorCode`; not in Twilio's table. */
+  readonly ErrorMessage?: string
+  /** Carrier delivery-report done date, `YYMMDDhhmm`, on most `delivered`/`undelivered`. */
+  readonly RawDlrDoneDate?: string
+  /** WhatsApp and other channels: the installed channel that sent it (`XE…`). */
+  readonly ChannelInstallSid?: string
+  /** Channel error text, only on failure. */
+  readonly ChannelStatusMessage?: string
+  /** `whatsapp`, `rcs`, … */
+  readonly ChannelPrefix?: string
+  /** Post-delivery events: `READ` on WhatsApp read receipts. */
+  readonly EventType?: string
+}
+
+/** The fields of `T`, each declared absent: what a request of the other kind does not carry. */
+type Absent<T> = { readonly [K in keyof T]?: undefined }
+
+/** The statuses of an inbound message; every other known status is a status callback's. */
+type InboundStatus = 'receiving' | 'received'
+
+/**
+ * Parameters of an SMS/MMS/WhatsApp/RCS status callback (docs/twilio-facts.md §2.3) or inbound
+ * message (§2.4), narrowed by status: in `onReceived` the inbound fields (`Body`, `ProfileName`,
+ * `ButtonPayload`, …) are typed and the status-callback ones (`ErrorCode`, `EventType`, …) are
+ * `undefined`; in `onDelivered` the reverse. A status the plugin does not know carries both.
+ * `onAny` gets the union, narrowed by testing `MessageStatus`.
+ */
+export type MessageEvent<S extends string = MessageStatus | (string & {})> =
+  S extends InboundStatus ? MessageParams<S> & InboundMessageParams & Absent<MessageStatusParams>
+    : S extends MessageStatus ? MessageParams<S> & MessageStatusParams & Absent<InboundMessageParams>
+      : MessageParams<S> & InboundMessageParams & MessageStatusParams
 
 /** Parameters of a voice call status callback (docs/twilio-facts.md §3.3). */
 export type CallEvent<S extends string = CallStatus | (string & {})> = GeoParams & {
@@ -333,7 +377,8 @@ export type EventStreamsData<T extends string> =
     : T extends 'com.twilio.messaging.inbound-message.received' ? InboundMessageData
       : T extends `com.twilio.voice.${string}` ? VoiceWebhookData
         : T extends 'com.twilio.eventstreams.test-event' ? TestEventData
-          : unknown
+          : T extends `com.twilio.accountsecurity.verify.verification.${string}` ? VerifyVerificationData
+            : unknown
 
 /** A CloudEvent from an Event Streams sink (docs/twilio-facts.md §10.2); `data` is always an object. */
 export interface CloudEvent<T extends string = EventStreamsType | (string & {})> {
@@ -347,6 +392,172 @@ export interface CloudEvent<T extends string = EventStreamsType | (string & {})>
   /** ISO 8601. Event Streams does not order events: compare these. */
   readonly time?: string
   readonly data: EventStreamsData<T>
+}
+
+/** A JSON object Twilio sent as text, as `JSON.parse` gives it. */
+export type JsonObject = { readonly [key: string]: unknown }
+
+/**
+ * A TaskRouter Workspace event (`EventCallbackUrl`, docs/twilio-facts.md §17): the common
+ * parameters and every documented field group; which groups come depends on the event.
+ */
+export type TaskRouterEvent<S extends string = TaskRouterEventType | (string & {})> = {
+  /** `task.created`, `reservation.accepted`, `worker.activity.update`, … */
+  readonly EventType: S
+  /** The Sid of the resource the event is about (TaskSid, ReservationSid, WorkerSid, …). Never empty. */
+  readonly ResourceSid: string
+  readonly AccountSid?: string
+  readonly WorkspaceSid?: string
+  readonly WorkspaceName?: string
+  readonly EventDescription?: string
+  /** `Task`, `Reservation`, `Worker`, `Activity`, `Workflow`, `Workspace`. */
+  readonly ResourceType?: string
+  /** When the event was sent; its format is not documented. */
+  readonly Timestamp?: string
+  /** Activity events. */
+  readonly ActivitySid?: string
+  readonly ActivityName?: string
+  readonly ActivityAvailable?: string
+  /** Reservation, task and workflow events. */
+  readonly ReservationSid?: string
+  readonly TaskQueueSid?: string
+  readonly WorkflowSid?: string
+  readonly WorkflowName?: string
+  /** The Task group. */
+  readonly TaskSid?: string
+  /** JSON text, as signed; parsed in `parsed.TaskAttributes`. */
+  readonly TaskAttributes?: string
+  readonly TaskAge?: string
+  readonly TaskPriority?: string
+  readonly TaskAssignmentStatus?: string
+  readonly TaskCanceledReason?: string
+  readonly TaskCompletedReason?: string
+  /** The Task Channel group; on worker channel events, the channel concerned. */
+  readonly TaskChannelSid?: string
+  readonly TaskChannelName?: string
+  readonly TaskChannelUniqueName?: string
+  readonly TaskChannelOptimizedRouting?: string
+  /** Task Queue events. */
+  readonly TaskQueueName?: string
+  readonly TaskQueueTargetExpression?: string
+  readonly OperatingUnitSid?: string
+  /** The Worker group. */
+  readonly WorkerSid?: string
+  readonly WorkerName?: string
+  /** JSON text, as signed; parsed in `parsed.WorkerAttributes`. */
+  readonly WorkerAttributes?: string
+  readonly WorkerActivitySid?: string
+  readonly WorkerActivityName?: string
+  readonly WorkerVersion?: string
+  /** When a worker's activity changes. */
+  readonly WorkerTimeInPreviousActivity?: string
+  readonly WorkerTimeInPreviousActivityMs?: string
+  readonly WorkerPreviousActivitySid?: string
+  /** When a worker's channel capacity or availability changes. */
+  readonly WorkerChannelAvailable?: string
+  readonly WorkerChannelAvailableCapacity?: string
+  readonly WorkerChannelPreviousCapacity?: string
+  readonly WorkerChannelTaskCount?: string
+  /** Not in Twilio's table; seen in third-party handlers (unverified). */
+  readonly Sid?: string
+  readonly TimestampMs?: string
+  readonly TaskVersion?: string
+  readonly WorkerPreviousActivityName?: string
+  /**
+   * The JSON texts parsed once, when the request came in (not a parameter: not enumerable, not
+   * serialized). An absent or empty text is absent here; one that is not a JSON object was refused.
+   */
+  readonly parsed: { readonly TaskAttributes?: JsonObject, readonly WorkerAttributes?: JsonObject }
+}
+
+/**
+ * A Verify Push webhook (a Verify Service's webhook, docs/twilio-facts.md §18). Its parameters
+ * are snake_case, the account included (`account_sid`).
+ */
+export type VerifyPushEvent<S extends string = VerifyPushEventType | (string & {})> = {
+  /** `factor.created`, `factor.verified`, `factor.deleted`, `challenge.approved`, `challenge.denied`. */
+  readonly type: S
+  /** Unique per webhook: the idempotency key. */
+  readonly uuid: string
+  readonly account_sid?: string
+  readonly service_sid?: string
+  readonly entity_identity?: string
+  readonly factor_sid?: string
+  /** `push`. */
+  readonly factor_type?: string
+  /** Unverified: named by Twilio's table beyond the rows that could be read. */
+  readonly factor_friendly_name?: string
+  /** Unverified, on challenge events. */
+  readonly challenge_sid?: string
+  /** Unverified, on challenge events. */
+  readonly challenge_details?: string
+}
+
+/** The Debugger's `Payload`, parsed (docs/twilio-facts.md §19). */
+export type DebuggerPayload = {
+  /** The resource the error is about (a CallSid, …). */
+  readonly resource_sid?: string
+  /** `null` in Twilio's example. */
+  readonly service_sid?: string | null
+  /** Text in Twilio's example: `"11200"`. */
+  readonly error_code?: string
+  /** Product-specific details; Twilio's example for 11200 has these. */
+  readonly more_info?: {
+    readonly msg?: string
+    readonly Msg?: string
+    readonly sourceComponent?: string
+    readonly ErrorCode?: string
+    readonly httpResponse?: string
+    readonly url?: string
+    readonly LogLevel?: string
+    readonly [key: string]: unknown
+  }
+  /** The failed webhook's request and response, when a webhook failed. */
+  readonly webhook?: {
+    readonly type?: string
+    readonly request?: { readonly method?: string, readonly url?: string, readonly headers?: JsonObject, readonly parameters?: JsonObject, readonly [key: string]: unknown }
+    readonly response?: { readonly status_code?: number | string, readonly headers?: JsonObject, readonly body?: string, readonly [key: string]: unknown }
+    readonly [key: string]: unknown
+  }
+  readonly [key: string]: unknown
+}
+
+/** A Debugger webhook event: an error or warning of the account (docs/twilio-facts.md §19). */
+export type DebuggerEvent<S extends string = DebuggerLevel | (string & {})> = {
+  /** Lower-cased: Twilio's table says `Error`/`Warning`, its example sends `ERROR`. */
+  readonly Level: S
+  /** `NO…`, unique per event: the idempotency key. */
+  readonly Sid: string
+  readonly AccountSid?: string
+  /** Subaccounts only (Twilio's example sends it empty). */
+  readonly ParentAccountSid?: string
+  /** ISO 8601. */
+  readonly Timestamp?: string
+  /** `application/json`. */
+  readonly PayloadType?: string
+  /** JSON text, as signed; parsed in `parsed.Payload`. */
+  readonly Payload?: string
+  /** `Payload` parsed once, when the request came in (not a parameter: not enumerable, not serialized). */
+  readonly parsed: { readonly Payload?: DebuggerPayload }
+}
+
+/** `data` of a Verify verification status event (`AccountSecurity.VerifyEventStreamEvent`, docs/twilio-facts.md §18.3). */
+export type VerifyVerificationData = {
+  readonly account_sid?: string
+  readonly service_sid?: string
+  readonly verification_sid?: string
+  readonly friendly_name?: string
+  readonly custom_code_enabled?: boolean
+  readonly custom_friendly_name?: string
+  readonly created_at?: string
+  readonly verified_at?: string
+  readonly to?: string
+  /** Upper-case: `PENDING`, `APPROVED`, `CANCELED`, `EXPIRED`, `MAX_ATTEMPTS_REACHED`. */
+  readonly verification_status?: string
+  readonly country?: string
+  readonly code_length?: number
+  readonly send_code_attempts?: { readonly count?: number, readonly attempts?: readonly JsonObject[] }
+  readonly [key: string]: unknown
 }
 
 /**

@@ -397,3 +397,45 @@ expectType<TestEventData>(null as unknown as EventStreamsData<'com.twilio.events
 const deliveredData: Readonly<Record<string, unknown>> = deliveredEvent.data
 expectType<unknown>(deliveredData.channelToAddress)
 expectError(deliveredEvent.data.channelToAddress)
+
+// ---- WhatsApp and RCS (docs/twilio-facts.md §2.5): an inbound message and a status callback
+// carry different fields, and `From` is any address, a business-scoped user id included.
+
+app.register(twilioStatus, {
+  authToken: 'x',
+  sms: {
+    onReceived: (event) => {
+      expectType<'received'>(event.MessageStatus)
+      expectType<string | undefined>(event.From)
+      expectType<string | undefined>(event.ProfileName)
+      expectType<string | undefined>(event.ButtonPayload)
+      expectType<string | undefined>(event.ReferralCtwaClid)
+      expectType<string | undefined>(event.ChannelMetadata)
+      expectType<string | undefined>(event.MessageType)
+      expectType<string | undefined>(event.ExternalUserId)
+      expectType<undefined>(event.EventType)
+      expectType<undefined>(event.ErrorCode)
+    },
+    onRead: (event) => {
+      expectType<'read'>(event.MessageStatus)
+      expectType<string | undefined>(event.EventType)
+      expectType<string | undefined>(event.ChannelPrefix)
+      expectType<string | undefined>(event.ChannelInstallSid)
+      expectType<undefined>(event.Body)
+      expectType<undefined>(event.ProfileName)
+    },
+    onAny: (event) => {
+      // Every field of either kind can be read; a status the plugin does not know carries both.
+      expectType<string | undefined>(event.Body)
+      expectType<string | undefined>(event.EventType)
+      expectError(event.ProfileNmae)
+    }
+  }
+})
+declare const inboundOrRead: MessageEvent<'received' | 'read'>
+if (inboundOrRead.MessageStatus === 'read') expectType<undefined>(inboundOrRead.ButtonText)
+else expectType<string | undefined>(inboundOrRead.ButtonText)
+expectAssignable<MessageEvent<'received'>>({ MessageStatus: 'received', MessageSid: 'SM1', From: 'whatsapp:US.13491208655302741918' })
+expectAssignable<MessageEvent<'read'>>({ MessageStatus: 'read', MessageSid: 'SM1', To: 'whatsapp:US.ENT.11815799212886844830', EventType: 'READ' })
+expectNotAssignable<MessageEvent<'delivered'>>({ MessageStatus: 'delivered', MessageSid: 'SM1', Body: 'hi' })
+expectNotAssignable<MessageEvent<'received'>>({ MessageStatus: 'received', MessageSid: 'SM1', ErrorCode: '30003' })

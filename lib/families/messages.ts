@@ -19,7 +19,7 @@ export const MESSAGE_FIELDS = [
   'ReferralSourceUrl', 'ReferralMediaId', 'ReferralMediaContentType', 'ReferralMediaUrl', 'ReferralNumMedia',
   'ReferralCtwaClid', 'OriginalRepliedMessageSender', 'OriginalRepliedMessageSid', 'Latitude', 'Longitude', 'Address',
   'Label', 'ButtonPayload', 'ButtonText', 'ButtonType', 'InteractiveData', 'FlowData', 'ChannelMetadata', 'AddOns',
-  ...GEO_FIELDS
+  'MessageType', 'ExternalUserId', ...GEO_FIELDS
 ] as const
 
 /**
