@@ -1,6 +1,7 @@
 /** Queue mode: the parts of BullMQ the plugin and its workers use, jobs, and their counters. */
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { AmdOptions, CallOptions, ConferenceOptions, RealtimeTranscriptionOptions, RecordingOptions, SmsOptions, TranscriptionOptions } from './callbacks'
+import type { DebuggerOptions, TaskRouterOptions, VerifyPushOptions } from './callbacks'
 import type { Stats } from './delivery'
 import type { FormChannel } from './statuses'
 import type { IdempotencyOptions, OrderingOptions, StatusStore } from './stores'
@@ -75,11 +76,14 @@ export type WorkerCallbacks<O> = {
 }
 
 export interface TwilioWorkerOptions {
-  /** ioredis options (with `maxRetriesPerRequest: null`, as BullMQ requires) or an ioredis instance. */
+  /**
+   * ioredis options (with `maxRetriesPerRequest: null`, as BullMQ requires) or an ioredis instance:
+   * a `Redis`, or a `Cluster` (with `redisOptions: { maxRetriesPerRequest: null }`).
+   */
   readonly connection: unknown
   /** The queue's name, as given to the receiver's `Queue`. Default `twilio`. */
   readonly queueName?: string
-  /** BullMQ key prefix, if the queue uses one. */
+  /** BullMQ key prefix, if the queue uses one. On a Redis Cluster, required with a hash tag (`{twilio}`), the same as the `Queue`'s. */
   readonly prefix?: string
   /** Jobs run at once by this worker. Default 1. */
   readonly concurrency?: number
@@ -109,6 +113,9 @@ export interface TwilioWorkerOptions {
   readonly realtimeTranscription?: WorkerCallbacks<RealtimeTranscriptionOptions>
   readonly amd?: WorkerCallbacks<AmdOptions>
   readonly conference?: WorkerCallbacks<ConferenceOptions>
+  readonly taskrouter?: WorkerCallbacks<TaskRouterOptions>
+  readonly verify?: WorkerCallbacks<VerifyPushOptions>
+  readonly debugger?: WorkerCallbacks<DebuggerOptions>
 }
 
 /** The part of a BullMQ `Worker` a host usually touches. */

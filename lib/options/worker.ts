@@ -5,7 +5,7 @@ import { type FormChannel, CHANNELS } from '../families/index'
 import { counters, fail, integer, isPlainObject, rejectUnknownKeys } from './checks'
 import { checkChannel, checkStore, checkTtls, createStats } from './index'
 import type { QueueStats, StatusStore, TwilioWorkerOptions } from '../../types/index'
-import { createQueueStats } from './queue'
+import { checkClusterPrefix, createQueueStats } from './queue'
 
 const FORM_CHANNELS = CHANNELS.filter((c): c is FormChannel => c !== 'eventStreams')
 const KEYS = ['connection', 'queueName', 'prefix', 'concurrency', 'timeout', 'store', 'idempotency', 'ordering',
@@ -53,6 +53,7 @@ export function normalizeWorkerOptions (options: TwilioWorkerOptions): WorkerCon
   if (typeof queueName !== 'string' || queueName === '') fail('queueName', 'a non-empty string', queueName)
   if (options.workerOptions !== undefined && !isPlainObject(options.workerOptions)) fail('workerOptions', 'an object of BullMQ Worker options', options.workerOptions)
   if (options.prefix !== undefined && typeof options.prefix !== 'string') fail('prefix', 'a string', options.prefix)
+  checkClusterPrefix('prefix', options.connection, String(options.workerOptions?.prefix ?? options.prefix ?? 'bull'), queueName)
   const logger = options.logger ?? stderrLogger({ name: 'fastify-twilio-status' })
   if (typeof logger?.error !== 'function' || typeof logger.warn !== 'function' || typeof logger.info !== 'function') fail('logger', 'a pino-like logger', logger)
   const given = options as unknown as Record<string, unknown>

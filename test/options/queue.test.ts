@@ -2,7 +2,7 @@
  * The plugin's `queue` option, checked at register time.
  */
 import t from 'tap'
-import { checkQueue, createQueueStats } from '../../lib/options/queue'
+import { checkClusterPrefix, checkQueue, createQueueStats, hashTag } from '../../lib/options/queue'
 import { build } from '../helpers/app'
 import { TOKEN } from '../helpers/sign'
 
@@ -35,4 +35,21 @@ t.test('queue: bad values are refused at register', async (t) => {
     t.throws(() => checkQueue(value), { code: 'FST_TWILIO_INVALID_OPTION', message }, String(message))
   }
   await t.rejects(build(t, { authToken: TOKEN, sms: {}, queue: 'redis' as never }), { code: 'FST_TWILIO_INVALID_OPTION' })
+})
+
+t.test('hashTag reads a key\'s hash tag as Redis Cluster does: first { to the next }, not empty', async (t) => {
+  t.equal(hashTag('{twilio}:q:wait'), 'twilio')
+  t.equal(hashTag('bull:{twilio}:wait'), 'twilio', 'in the queue name')
+  t.equal(hashTag('{a}{b}'), 'a', 'the first one')
+  t.equal(hashTag('{{a}}'), '{a', 'from the first {')
+  t.equal(hashTag('bull:twilio'), undefined)
+  t.equal(hashTag('{}:twilio'), undefined, 'an empty tag is no tag')
+  t.equal(hashTag('{twilio:wait'), undefined, 'never closed')
+  t.equal(hashTag('}a{'), undefined)
+})
+
+t.test('a queue whose connection is not a Cluster needs no hash tag', async (t) => {
+  t.doesNotThrow(() => checkClusterPrefix('queue.queue', { host: '127.0.0.1' }, 'bull', 'twilio'))
+  t.doesNotThrow(() => checkClusterPrefix('queue.queue', undefined, 'bull', 'twilio'))
+  t.throws(() => checkClusterPrefix('queue.queue', { isCluster: true }, 'bull', 'twilio'), { code: 'FST_TWILIO_INVALID_OPTION' })
 })
