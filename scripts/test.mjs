@@ -20,10 +20,16 @@
 // `chromium` (or `chromium-browser`) on PATH, else Debian's `chromium` package; the steps get
 // its path as CHROME_PATH. Each test that drives it starts and stops its own browser.
 //
+// A Redis Cluster of three masters (the cluster tests), the same way: REDIS_CLUSTER_NODES
+// (host:port,host:port,…) when set, else three `redis-server`s in cluster mode on free loopback
+// ports with no persistence, joined with `redis-cli --cluster create`; the steps get their
+// addresses as REDIS_CLUSTER_NODES, and they are stopped by PID with the Redis above.
+//
 // Finding or installing the programs is ./provide.mjs's (TEST_REDIS_NO_INSTALL=1 skips installs).
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
-import { constants } from 'node:os'
+import { constants, tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { installPackage, onPath } from './provide.mjs'
@@ -39,12 +45,16 @@ const STEPS = [
 ]
 
 const HOW_TO_CHROMIUM = 'no Chromium for the browser tests: set CHROME_PATH=/path/to/chromium, or install it (Debian/Ubuntu: apt-get install chromium; npm test installs it itself when run as root or with passwordless sudo)'
+const HOW_TO_CLUSTER = 'no Redis Cluster for the cluster tests: set REDIS_CLUSTER_NODES=HOST:PORT,HOST:PORT,HOST:PORT (three masters), or install redis-server (Debian/Ubuntu: apt-get install redis-server)'
 const HOW_TO = 'no Redis for the tests: set REDIS_URL=redis://HOST:PORT, put redis-server on PATH, or install it (Debian/Ubuntu: apt-get install redis-server; npm test installs it itself when run as root or with passwordless sudo)'
 
 /** The child running now (a step, or apt-get), leader of its own process group. */
 let current
 /** The redis-server started here, if any. */
 let redis
+/** The Redis Cluster's masters started here, if any, and the directory of their cluster config files. */
+let clusterNodes = []
+let clusterDir
 /** The SIGINT or SIGTERM received, if any: stop what runs, start nothing more. */
 let stopping
 
@@ -93,20 +103,25 @@ async function freePort () {
   })
 }
 
-/** Whether a Redis on 127.0.0.1:port answers PING. */
-async function pings (port) {
+/** Whether a Redis on 127.0.0.1:port answers `command` with a reply that contains `expected`. */
+async function answers (port, command = 'PING', expected = '+PONG') {
   return await new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port })
     let reply = ''
     const done = (ok) => { socket.destroy(); resolve(ok) }
     socket.setTimeout(1000, () => done(false))
     socket.once('error', () => done(false))
-    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('connect', () => socket.write(`${command}\r\n`))
     socket.on('data', (chunk) => {
       reply += chunk
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'))
+      if (reply.includes(expected)) done(true)
+      else if (reply.endsWith('\r\n')) done(false)
     })
   })
+}
+
+async function pings (port) {
+  return await answers(port)
 }
 
 /** Starts redis-server on a free loopback port; resolves with its URL, or throws why not. */
@@ -154,6 +169,71 @@ async function stopRedis () {
   const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL') } catch {} }, 5000)
   await exited
   clearTimeout(timer)
+}
+
+/** Polls every port with `command` for up to 10 s; throws naming the first that never gives `expected`. */
+async function waitAll (ports, command, expected, failed = () => undefined) {
+  for (const port of ports) {
+    for (let i = 0; ; i++) {
+      if (failed() !== undefined) throw new Error(failed())
+      if (stopping !== undefined) throw new Error(`stopped by ${stopping}`)
+      if (await answers(port, command, expected)) break
+      if (i === 200) throw new Error(`redis-server on port ${port} did not answer ${command} with ${expected} within 10 s`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+/** Starts three masters in cluster mode and joins them; resolves with their host:port list, or throws why not. */
+async function startCluster (binary) {
+  clusterDir = mkdtempSync(join(tmpdir(), 'twilio-cluster-'))
+  const servers = await Promise.all([0, 1, 2].map(() => freePort()))
+  let failed
+  for (const port of servers) {
+    const child = spawn(binary, ['--bind', '127.0.0.1', '--port', String(port), '--dir', clusterDir, '--save', '', '--appendonly', 'no',
+      '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000', '--cluster-require-full-coverage', 'no'], { stdio: 'ignore' })
+    clusterNodes.push(child)
+    child.once('error', (err) => { failed ??= `${binary}: ${err.message}` })
+    child.once('exit', (code, signal) => { failed ??= `${binary} on port ${port} exited (${signal ?? code})` })
+  }
+  await waitAll(servers, 'PING', '+PONG', () => failed)
+  const cli = onPath('redis-cli') ?? join(dirname(binary), 'redis-cli')
+  const status = await run(cli, ['--cluster', 'create', ...servers.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: ['ignore', 'ignore', 'inherit'] })
+  if (status !== 0) throw new Error(`redis-cli --cluster create failed with status ${status}`)
+  await waitAll(servers, 'CLUSTER INFO', 'cluster_state:ok', () => failed)
+  log(`Redis Cluster ${clusterNodes.map((c) => c.pid).join(', ')} on 127.0.0.1:${servers.join(', ')}`)
+  return servers.map((port) => `127.0.0.1:${port}`).join(',')
+}
+
+/** Stops the cluster's masters started here, by their PIDs, and removes their config files. */
+async function stopCluster () {
+  const children = clusterNodes
+  clusterNodes = []
+  await Promise.all(children.map(async (child) => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try { process.kill(child.pid, 'SIGTERM') } catch { return }
+    const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL') } catch {} }, 5000)
+    await exited
+    clearTimeout(timer)
+  }))
+  if (clusterDir !== undefined) rmSync(clusterDir, { recursive: true, force: true })
+  clusterDir = undefined
+}
+
+async function provideCluster () {
+  if (process.env.REDIS_CLUSTER_NODES !== undefined && process.env.REDIS_CLUSTER_NODES !== '') {
+    log('Redis Cluster: REDIS_CLUSTER_NODES from the environment')
+    return { nodes: process.env.REDIS_CLUSTER_NODES }
+  }
+  const binary = onPath('redis-server') ?? (await install('redis-server', 'redis-server')).found
+  if (binary === undefined) return { reason: 'no redis-server to start a cluster with' }
+  try {
+    return { nodes: await startCluster(binary) }
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`)
+    return { reason: `${binary} did not start as a cluster` }
+  }
 }
 
 async function provideRedis () {
@@ -213,6 +293,12 @@ async function main () {
     log(`${HOW_TO} (${redisFor.reason})`)
     return 1
   }
+  const cluster = await provideCluster()
+  if (stopping !== undefined) return 128 + constants.signals[stopping]
+  if (cluster.nodes === undefined) {
+    log(`${HOW_TO_CLUSTER} (${cluster.reason})`)
+    return 1
+  }
   const chromium = await provideChromium()
   if (stopping !== undefined) return 128 + constants.signals[stopping]
   if (chromium.path === undefined) {
@@ -223,7 +309,7 @@ async function main () {
   // project's tools when this runs outside npm.
   const PATH = [join(root, 'node_modules', '.bin'), process.env.PATH ?? '', redisFor.extraPath]
     .filter((p) => p !== undefined && p !== '').join(delimiter)
-  const env = { ...process.env, PATH, REDIS_URL: redisFor.url, CHROME_PATH: chromium.path }
+  const env = { ...process.env, PATH, REDIS_URL: redisFor.url, REDIS_CLUSTER_NODES: cluster.nodes, CHROME_PATH: chromium.path }
   for (const [command, args] of STEPS) {
     const status = await run(command, args, { cwd: root, env })
     if (stopping !== undefined) return 128 + constants.signals[stopping]
@@ -255,6 +341,6 @@ try {
 } catch (err) {
   log(`failed: ${err.stack ?? err}`)
 } finally {
-  await stopRedis()
+  await Promise.all([stopRedis(), stopCluster()])
 }
 process.exit(status)
