@@ -427,6 +427,16 @@ const samples = new Map(variants.map((v) => [v.id, []]))
 const totals = new Map(variants.map((v) => [v.id, { responses: 0, codes: {}, errors: 0, warm: 0, warmCodes: {} }]))
 const servers = new Map()
 const generator = startGenerator()
+// Interrupted: stop the servers, the generator and Redis, and remove the builds' directories.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const server of servers.values()) process.kill(server.pid, 'SIGTERM')
+    generator.stop()
+    redis?.stop()
+    cleanUp()
+    process.exit(130)
+  })
+}
 try {
   for (const variant of variants) {
     const server = await startServer(variant)
