@@ -3,7 +3,7 @@
  * delivery and verification read at request time. Types only, so every layer can import them.
  */
 import type { FastifyRequest } from 'fastify'
-import type { QueueStats, Stats, StatusStore, TwilioQueue } from '../types/index'
+import type { QueueStats, ReconcileCredentials, ReconcileStats, Stats, StatusStore, TwilioQueue, TwilioRestClient, WatchStore } from '../types/index'
 import type { Channel } from './families/index'
 
 /** A host's token lookup: the Auth Token(s) of the account a request claims to come from. */
@@ -51,6 +51,25 @@ export interface Config {
   readonly delivery: DeliveryConfig
   /** Queue mode, when the `queue` option is given. */
   readonly queue: QueueConfig | null
+  /** Reconciliation and the host handle, when the `reconcile` option is given. */
+  readonly reconcile: ReconcileConfig | null
+}
+
+export interface ReconcileConfig {
+  readonly after: number
+  /** The host's `twilio` client, or `null` for plain HTTPS with `credentials`. */
+  readonly client: TwilioRestClient | null
+  readonly credentials: Required<ReconcileCredentials> | null
+  readonly trackSeen: boolean
+  readonly concurrency: number
+  readonly interval: number
+  readonly maxFetches: number
+  readonly requestTimeout: number
+  readonly ttl: number
+  readonly name: string
+  readonly stats: ReconcileStats
+  /** The plugin's store, with the watch methods. */
+  readonly store: StatusStore & WatchStore
 }
 
 export interface QueueConfig {

@@ -114,3 +114,23 @@ export const QueueUnavailableError = createError<[string, string]>(
  */
 export const MissingPackageError = createError<[who: string, missing: string, install: string]>(
   'FST_TWILIO_MISSING_PACKAGE', '%s needs %s, not installed: npm install %s', 500)
+
+/** A second registration with `reconcile` would put its handle where one is already (`reconcile.name`). */
+export const HandleTakenError = createError<[string]>(
+  'FST_TWILIO_HANDLE_TAKEN', 'fastify-twilio-status: the host already has a decorator named %s; give reconcile.name another name', 500)
+
+/** `track`/`waitFor` with a Sid whose family the plugin does not serve with reconciliation (sms, call). */
+export const UntrackableSidError = createError<[string]>(
+  'FST_TWILIO_UNTRACKABLE_SID', 'Cannot track %s: give channel "sms" or "call", one the plugin serves', 500, TypeError)
+
+/** `waitFor` timed out, and the Sid fetched from Twilio's REST API then showed none of the statuses waited for. */
+export const WaitTimeoutError = createError<[sid: string, statuses: string, current: string]>(
+  'FST_TWILIO_WAIT_TIMEOUT', 'No %s status %s by the timeout; Twilio shows %s', 504)
+
+/** Twilio's REST API answered 404 for a tracked Sid: it was given up. */
+export const SidNotFoundError = createError<[string]>(
+  'FST_TWILIO_SID_NOT_FOUND', 'Twilio has no resource %s (REST API answered 404)', 404)
+
+/** `waitFor` pending when the app closed. */
+export const ReconcileClosedError = createError<[string]>(
+  'FST_TWILIO_RECONCILE_CLOSED', 'The app closed while waiting for %s', 503)

@@ -22,9 +22,10 @@ function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTw
   return plugin(fastify, options)
 }
 
-// `encapsulate: true`: fastify-plugin names the plugin and checks the Fastify range, while the
-// routes and body parsers stay in the plugin's own context.
-fp(fastifyTwilioStatus, { fastify: '5.x', name: 'fastify-twilio-status', encapsulate: true })
+// fastify-plugin names the plugin and checks the Fastify range; not encapsulated, so that the
+// `reconcile` handle reaches the host, while the routes and body parsers stay in a child context
+// the plugin registers itself (./plugin).
+fp(fastifyTwilioStatus, { fastify: '5.x', name: 'fastify-twilio-status' })
 
 // Local bindings (not import bindings, which tsc rewrites to `x_1.name`), so that the list below
 // is a plain object of identifiers.

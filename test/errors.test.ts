@@ -28,7 +28,12 @@ const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status:
   DeadlineError: [['SM123', 'sent', 10000], 'FST_TWILIO_DEADLINE', 503, 'Callbacks for SM123 (sent) still running after 10000 ms'],
   StoreTimeoutError: [['claim', 1000], 'FST_TWILIO_STORE_TIMEOUT', 500, 'Store claim did not answer within 1000 ms'],
   QueueUnavailableError: [['SM123', 'sent'], 'FST_TWILIO_QUEUE_UNAVAILABLE', 503, 'Event SM123 (sent) could not be queued and this instance has no callback for it'],
-  MissingPackageError: [['replay', 'bullmq and ioredis', 'bullmq ioredis'], 'FST_TWILIO_MISSING_PACKAGE', 500, 'replay needs bullmq and ioredis, not installed: npm install bullmq ioredis']
+  MissingPackageError: [['replay', 'bullmq and ioredis', 'bullmq ioredis'], 'FST_TWILIO_MISSING_PACKAGE', 500, 'replay needs bullmq and ioredis, not installed: npm install bullmq ioredis'],
+  HandleTakenError: [['twilioStatus'], 'FST_TWILIO_HANDLE_TAKEN', 500, 'fastify-twilio-status: the host already has a decorator named twilioStatus; give reconcile.name another name'],
+  UntrackableSidError: [['XX1'], 'FST_TWILIO_UNTRACKABLE_SID', 500, 'Cannot track XX1: give channel "sms" or "call", one the plugin serves'],
+  WaitTimeoutError: [['SM1', 'delivered|undelivered', 'sent'], 'FST_TWILIO_WAIT_TIMEOUT', 504, 'No SM1 status delivered|undelivered by the timeout; Twilio shows sent'],
+  SidNotFoundError: [['SM1'], 'FST_TWILIO_SID_NOT_FOUND', 404, 'Twilio has no resource SM1 (REST API answered 404)'],
+  ReconcileClosedError: [['SM1'], 'FST_TWILIO_RECONCILE_CLOSED', 503, 'The app closed while waiting for SM1']
 }
 
 t.test('every error has an FST_TWILIO_ code and an explicit 4xx/5xx status', async (t) => {

@@ -4,6 +4,7 @@ import type { AmdOptions, CallbackResult, CallOptions, ConferenceOptions, EventS
 import type { Stats } from './delivery'
 import type { TwilioParams } from './events'
 import type { QueueOptions, TwilioQueue } from './queue'
+import type { ReconcileOptions } from './reconcile'
 import type { IdempotencyOptions, OrderingOptions, StatusStore } from './stores'
 import type { VerifyFields } from './verify'
 
@@ -65,6 +66,11 @@ export interface PluginFields extends VerifyFields {
    * workers (`createTwilioWorker`) run the callbacks. A `Queue`, or `{ queue, attempts, … }`.
    */
   readonly queue?: TwilioQueue | QueueOptions
+  /**
+   * Fetch tracked Sids with no final status from Twilio's REST API, and put the handle
+   * (`track`, `waitFor`) on the host as `app.twilioStatus`. Off unless given.
+   */
+  readonly reconcile?: ReconcileOptions
 }
 
 /**

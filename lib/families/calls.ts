@@ -23,5 +23,7 @@ export const calls = {
   fields: CALL_FIELDS,
   // Each call event carries its place in the call (§3.3): two events of one status differ by it.
   keyParams: ['SequenceNumber'],
+  // A call ends once (§3.2): its terminal status needs no SequenceNumber to be told apart.
+  once: ['completed', 'busy', 'failed', 'no-answer', 'canceled'],
   order: { sequence: 'SequenceNumber' }
 } as const satisfies Family

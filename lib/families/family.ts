@@ -39,4 +39,9 @@ export interface Family {
   readonly replyStatuses?: readonly string[]
   /** One request carries a batch of JSON events (Event Streams), not one event's parameters. */
   readonly batch?: true
+  /**
+   * Statuses Twilio sends once per Sid, keyed by Sid and status only, without `keyParams`: a
+   * reconciled status (read from the REST API, which has no `SequenceNumber`) shares their key.
+   */
+  readonly once?: readonly string[]
 }

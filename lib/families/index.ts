@@ -79,6 +79,8 @@ export function accountSegment (account: string): string {
  */
 export function keyOf (channel: Channel, account: string, sid: string, status: string, event: Record<string, unknown>): string {
   let key = `${channel}:${accountSegment(account)}:${sid}:${status}`
+  const family: Family = FAMILIES[channel]
+  if (family.once?.includes(status) === true) return key
   let pending = ''
   for (const param of FAMILIES[channel].keyParams as readonly string[]) {
     const value = event[param]

@@ -10,6 +10,7 @@ import { MemoryStore } from '../stores/memory'
 import { DEFAULT_MAX_PARAMS } from '../verify/form'
 import { normalizeVerifyOptions } from './verify'
 import { checkQueue } from './queue'
+import { checkReconcile } from './reconcile'
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
 const DAY = 24 * 60 * 60 * 1000
@@ -17,7 +18,7 @@ const STORE_METHODS = ['claim', 'complete', 'release', 'advance'] as const
 // Fastify passes its own register options (`prefix`, …) to the plugin along with ours.
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
 const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'maxParams', 'sms', 'call', 'idempotency', 'ordering',
-  'store', 'deadline', 'storeTimeout', 'stats', 'sharedKeys', 'requireSharedKey', 'webhooks', 'queue',
+  'store', 'deadline', 'storeTimeout', 'stats', 'sharedKeys', 'requireSharedKey', 'webhooks', 'queue', 'reconcile',
   ...CHANNELS.slice(2), ...REGISTER_KEYS]
 
 const WEBHOOK_METHODS = ['GET', 'POST']
@@ -128,6 +129,7 @@ export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
     if (taken !== undefined) fail(`${channel}.path`, `different from ${taken}.path`, path)
     paths.set(path, channel)
   }
+  const delivery = checkDelivery(options)
   return Object.freeze({
     verify,
     validate,
@@ -135,7 +137,8 @@ export function normalizeOptions (options: FastifyTwilioStatusOptions): Config {
     maxParams,
     channels: Object.freeze(channels),
     webhooks: Object.freeze(webhooks),
-    delivery: checkDelivery(options),
-    queue: checkQueue(options.queue)
+    delivery,
+    queue: checkQueue(options.queue),
+    reconcile: checkReconcile(options.reconcile, delivery.store)
   })
 }

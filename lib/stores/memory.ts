@@ -1,7 +1,8 @@
 /** The default store, for one process: idempotency and ordering state answered synchronously. */
 import { randomFillSync } from 'node:crypto'
 import { InvalidOptionError } from '../errors'
-import type { Claim, MemoryStoreOptions, StatusStore } from '../../types/index'
+import type { Claim, DueWatch, MemoryStoreOptions, StatusStore, WatchStore } from '../../types/index'
+import { MemoryWatches } from './memory-watches'
 
 export const CLAIMED: Claim = Object.freeze({ state: 'claimed' })
 export const PENDING_CLAIM: Claim = Object.freeze({ state: 'pending' })
@@ -59,7 +60,7 @@ export function lastHash (): [number, number, number] {
  * One process's store: a fixed ring of hashed keys in typed arrays, so its cost per event does
  * not grow with its size (docs/design.md, "Memory store").
  */
-export class MemoryStore implements StatusStore {
+export class MemoryStore implements StatusStore, WatchStore {
   readonly #max: number
   /** Per position: the key's three hash words. */
   readonly #hashes: Int32Array
@@ -228,5 +229,32 @@ export class MemoryStore implements StatusStore {
     }
     this.#insert(RANK, now + ttlMs, rank)
     return true
+  }
+
+  // Reconciliation's watch list (docs/design.md, "Reconciliation"): kept apart from the ring.
+  readonly #watches = new MemoryWatches()
+
+  watch (id: string, data: string, due: number, ttlMs: number): boolean {
+    return this.#watches.watch(id, data, due, ttlMs)
+  }
+
+  seen (id: string, status: string, event: string, final: boolean, ttlMs: number): boolean {
+    return this.#watches.seen(id, status, event, final, ttlMs)
+  }
+
+  dueWatches (now: number, leaseMs: number, max: number): DueWatch[] {
+    return this.#watches.dueWatches(now, leaseMs, max)
+  }
+
+  reschedule (id: string, due: number): void {
+    this.#watches.reschedule(id, due)
+  }
+
+  unwatch (id: string): void {
+    this.#watches.unwatch(id)
+  }
+
+  seenStatuses (id: string): Record<string, string> {
+    return this.#watches.seenStatuses(id)
   }
 }

@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto'
 import { InvalidOptionError } from '../errors'
-import type { Claim, RedisClient, RedisStoreOptions, StatusStore } from '../../types/index'
+import type { Claim, DueWatch, RedisClient, RedisStoreOptions, StatusStore, WatchStore } from '../../types/index'
+import { RedisWatches } from './redis-watches'
 import { CLAIMED, PENDING_CLAIM } from './memory'
 
 // Returns the current value when the key exists, else sets the claim and returns nil.
@@ -63,7 +64,7 @@ export function slotted (key: string): string {
 const FRESH: Claim = Object.freeze({ state: 'claimed', stale: false })
 const STALE: Claim = Object.freeze({ state: 'claimed', stale: true })
 
-export class RedisStore implements StatusStore {
+export class RedisStore implements StatusStore, WatchStore {
   readonly #client: RedisClient
   readonly #prefix: string
   readonly #cluster: boolean
@@ -115,5 +116,36 @@ export class RedisStore implements StatusStore {
 
   async advance (subject: string, rank: number, ttlMs: number): Promise<boolean> {
     return await this.#run(SCRIPTS.advance, [subject], rank, ttlMs) === 1
+  }
+
+  // Reconciliation's watch list, sharded by hash tags of its own (`./redis-watches`).
+  #watchList: RedisWatches | undefined
+
+  get #watches (): RedisWatches {
+    return (this.#watchList ??= new RedisWatches(this.#client, this.#prefix))
+  }
+
+  async watch (id: string, data: string, due: number, ttlMs: number): Promise<boolean> {
+    return await this.#watches.watch(id, data, due, ttlMs)
+  }
+
+  async seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Promise<boolean> {
+    return await this.#watches.seen(id, status, event, final, ttlMs)
+  }
+
+  async dueWatches (now: number, leaseMs: number, max: number): Promise<DueWatch[]> {
+    return await this.#watches.dueWatches(now, leaseMs, max)
+  }
+
+  async reschedule (id: string, due: number): Promise<void> {
+    await this.#watches.reschedule(id, due)
+  }
+
+  async unwatch (id: string): Promise<void> {
+    await this.#watches.unwatch(id)
+  }
+
+  async seenStatuses (id: string): Promise<Record<string, string>> {
+    return await this.#watches.seenStatuses(id)
   }
 }

@@ -120,10 +120,11 @@ t.test('eventKey: account, Sid, status and the family\'s key parameters', async 
   t.equal(eventKey(delivery(sms, 'sent', 'SM1')), 'sms:AC1:SM1:sent', 'another status, another key')
   t.equal(eventKey(delivery(sms, 'delivered', 'SM1', { AccountSid: 'AC2' })), 'sms:AC2:SM1:delivered', 'another account, another key')
   t.equal(eventKey(delivery(sms, 'delivered', 'SM1', { AccountSid: undefined })), 'sms::SM1:delivered', 'no AccountSid: the empty account')
-  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: '3' })), 'call:AC1:CA1:completed:3', 'calls add SequenceNumber')
-  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: '4' })), 'call:AC1:CA1:completed:4')
-  t.equal(eventKey(delivery(call, 'completed', 'CA1')), 'call:AC1:CA1:completed', 'no SequenceNumber')
-  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: 3 })), 'call:AC1:CA1:completed', 'a non-text SequenceNumber is left out')
+  t.equal(eventKey(delivery(call, 'ringing', 'CA1', { SequenceNumber: '3' })), 'call:AC1:CA1:ringing:3', 'calls add SequenceNumber')
+  t.equal(eventKey(delivery(call, 'ringing', 'CA1', { SequenceNumber: '4' })), 'call:AC1:CA1:ringing:4')
+  t.equal(eventKey(delivery(call, 'ringing', 'CA1')), 'call:AC1:CA1:ringing', 'no SequenceNumber')
+  t.equal(eventKey(delivery(call, 'ringing', 'CA1', { SequenceNumber: 3 })), 'call:AC1:CA1:ringing', 'a non-text SequenceNumber is left out')
+  t.equal(eventKey(delivery(call, 'completed', 'CA1', { SequenceNumber: '3' })), 'call:AC1:CA1:completed', 'a call\'s terminal status is keyed without SequenceNumber: a reconciled one has none')
   t.equal(eventKey(delivery(sms, 'delivered', '')), null, 'no Sid, no key')
 })
 
@@ -153,12 +154,12 @@ t.test('accounts are apart: one account\'s events never make another\'s a duplic
 
   t.test('an AccountSid with \':\' or \'%\' cannot reach into another account\'s keys', async (t) => {
     const { deliver, stats, calls, rec, delivery } = setup()
-    const channel = channelOf('call', { completed: rec('completed'), onAny: rec('any') })
-    // Unescaped, this key would be `call:AC1:CA1:completed:5`: the key of AC1's own event below.
-    await deliver(delivery(channel, '5', 'completed', { AccountSid: 'AC1:CA1' }))
-    await deliver(delivery(channel, 'completed', 'CA1', { SequenceNumber: '5' }))
-    await deliver(delivery(channel, '5', 'completed', { AccountSid: 'AC1%3ACA1' }))
-    t.same(calls, ['any', 'completed', 'any', 'any'])
+    const channel = channelOf('call', { ringing: rec('ringing'), onAny: rec('any') })
+    // Unescaped, this key would be `call:AC1:CA1:ringing:5`: the key of AC1's own event below.
+    await deliver(delivery(channel, '5', 'ringing', { AccountSid: 'AC1:CA1' }))
+    await deliver(delivery(channel, 'ringing', 'CA1', { SequenceNumber: '5' }))
+    await deliver(delivery(channel, '5', 'ringing', { AccountSid: 'AC1%3ACA1' }))
+    t.same(calls, ['any', 'ringing', 'any', 'any'])
     t.equal(stats.duplicates, 0)
   })
 })
@@ -652,12 +653,12 @@ t.test('ordering', async (t) => {
 
   t.test('calls: a lower SequenceNumber is stale, whatever the status', async (t) => {
     const { deliver, stats, calls, rec, delivery } = setup({ orderingTtl: DAY })
-    const channel = channelOf('call', { ringing: rec('ringing'), completed: rec('completed'), onStale: rec('stale') })
-    await deliver(delivery(channel, 'completed', 'CA1', { SequenceNumber: '3' }))
+    const channel = channelOf('call', { ringing: rec('ringing'), 'in-progress': rec('in-progress'), completed: rec('completed'), onStale: rec('stale') })
+    await deliver(delivery(channel, 'in-progress', 'CA1', { SequenceNumber: '3' }))
     await deliver(delivery(channel, 'ringing', 'CA1', { SequenceNumber: '1' }))
-    await deliver(delivery(channel, 'completed', 'CA1', { SequenceNumber: '2' }))
+    await deliver(delivery(channel, 'in-progress', 'CA1', { SequenceNumber: '2' }))
     await deliver(delivery(channel, 'completed', 'CA1', { SequenceNumber: '10' }))
-    t.same(calls, ['completed', 'stale', 'stale', 'completed'])
+    t.same(calls, ['in-progress', 'stale', 'stale', 'completed'])
     t.equal(stats.stale, 2)
   })
 

@@ -79,13 +79,16 @@ t.test('keys: account, Sid, status and the family\'s key parameters, trailing ab
   t.equal(keyOf('sms', 'AC1', 'SM1', 'delivered', { SequenceNumber: '3' }), 'sms:AC1:SM1:delivered', 'messages have no key parameter')
   t.equal(keyOf('sms', 'AC2', 'SM1', 'delivered', {}), 'sms:AC2:SM1:delivered', 'another account, another key')
   t.equal(keyOf('sms', '', 'SM1', 'delivered', {}), 'sms::SM1:delivered', 'no account')
-  t.equal(keyOf('call', 'AC1', 'CA1', 'completed', { SequenceNumber: '3' }), 'call:AC1:CA1:completed:3')
-  t.equal(keyOf('call', 'AC1', 'CA1', 'completed', {}), 'call:AC1:CA1:completed')
+  t.equal(keyOf('call', 'AC1', 'CA1', 'ringing', { SequenceNumber: '3' }), 'call:AC1:CA1:ringing:3')
+  t.equal(keyOf('call', 'AC1', 'CA1', 'ringing', {}), 'call:AC1:CA1:ringing')
+  for (const status of ['completed', 'busy', 'failed', 'no-answer', 'canceled']) {
+    t.equal(keyOf('call', 'AC1', 'CA1', status, { SequenceNumber: '3' }), `call:AC1:CA1:${status}`, `a call ends once: ${status} is keyed without SequenceNumber`)
+  }
   t.equal(keyOf('conference', 'AC1', 'CF1', 'participant-join', { CallSid: 'CA1', SequenceNumber: '2' }), 'conference:AC1:CF1:participant-join:CA1:2')
   t.equal(keyOf('conference', 'AC1', 'CF1', 'participant-join', { CallSid: 'CA2', SequenceNumber: '3' }), 'conference:AC1:CF1:participant-join:CA2:3', 'another participant, another key')
   t.equal(keyOf('conference', 'AC1', 'CF1', 'conference-start', { SequenceNumber: '1' }), 'conference:AC1:CF1:conference-start::1', 'an absent CallSid keeps its place')
   t.equal(keyOf('realtimeTranscription', 'AC1', 'GT1', 'transcription-content', { SequenceId: '7' }), 'realtimeTranscription:AC1:GT1:transcription-content:7')
-  t.equal(keyOf('call', 'AC1', 'CA1', 'completed', { SequenceNumber: ['1', '2'] }), 'call:AC1:CA1:completed', 'only text counts')
+  t.equal(keyOf('call', 'AC1', 'CA1', 'ringing', { SequenceNumber: ['1', '2'] }), 'call:AC1:CA1:ringing', 'only text counts')
   t.equal(keyOf('call', 'AC1:CA1', 'completed', '5', {}), 'call:AC1%3ACA1:completed:5', 'a \':\' in the account is escaped')
 })
 

@@ -70,7 +70,7 @@ t.test('createTwilioWorker on a Redis Cluster requires a hash-tagged prefix, the
 
 t.test('on a Redis Cluster: enqueue, worker, callbacks; a failing callback is retried, then a dead letter, then replayed', async (t) => {
   const { queue, prefix } = newQueue(t)
-  const store = new RedisStore({ client: cluster.client(), prefix: `${prefix}:s:` })
+  const store = new RedisStore({ client: cluster.client(), prefix: `s-${randomUUID()}:` })
   const app = await build(t, { authToken: TOKEN, store, queue: { queue, attempts: 3, backoff: 10 }, sms: {}, call: {} })
   let failing = true
   const runs: string[] = []

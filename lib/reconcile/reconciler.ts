@@ -1,0 +1,322 @@
+/**
+ * Reconciliation (docs/reconciliation.md): a watch list of Sids in the store, a poller that
+ * fetches the due ones from Twilio's REST API within the limits (bounded concurrency, backoff, a
+ * cap per Sid) and delivers their status through the plugin's own delivery, and `waitFor`.
+ */
+import type { FastifyBaseLogger } from 'fastify'
+import type { ChannelConfig, ReconcileConfig } from '../config'
+import type { Deliver, Delivery } from '../delivery/delivery'
+import { ReconcileClosedError, SidNotFoundError, UntrackableSidError, WaitTimeoutError } from '../errors'
+import { isThenable } from '../thenable'
+import type { DueWatch, ReconciledSource, TrackOptions, TwilioParams, TwilioStatusHandle, WaitForOptions, WaitResult } from '../../types/index'
+import { callParams, createFetcher, type Fetched, type Fetcher, messageParams, type RestChannel } from './rest'
+
+/** Statuses after which a Sid is not watched any more: Twilio sends nothing that matters later. */
+const FINAL: Record<RestChannel, ReadonlySet<string>> = {
+  sms: new Set(['delivered', 'undelivered', 'failed', 'canceled', 'read']),
+  call: new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled'])
+}
+
+export function isFinal (channel: RestChannel, status: string): boolean {
+  return FINAL[channel].has(status)
+}
+
+/** The family a Sid belongs to, by its prefix (Message `SM`/`MM`, Call `CA`). */
+export function channelOfSid (sid: string): RestChannel | undefined {
+  return /^(SM|MM)/.test(sid) ? 'sms' : sid.startsWith('CA') ? 'call' : undefined
+}
+
+interface Waiter {
+  readonly sid: string
+  readonly statuses: readonly string[]
+  readonly resolve: (result: WaitResult) => void
+  readonly reject: (err: Error) => void
+  timer: NodeJS.Timeout | undefined
+}
+
+/** A status as the store keeps it for waiters: the event and whether it came from the REST API. */
+function record (event: Record<string, unknown>, reconciled: boolean): string {
+  return JSON.stringify({ e: event, r: reconciled ? 1 : 0 })
+}
+
+function resultOf (status: string, text: string): WaitResult {
+  const { e, r } = JSON.parse(text) as { e: TwilioParams, r: number }
+  return { status, event: e, reconciled: r === 1 }
+}
+
+/** Delay before the next attempt after `fetches` failed ones: doubling from `base`, capped, jittered. */
+function backoff (base: number, fetches: number, cap: number): number {
+  const delay = Math.min(cap, base * 2 ** Math.min(fetches, 20))
+  return delay / 2 + Math.random() * delay / 2
+}
+
+export class Reconciler {
+  readonly #config: ReconcileConfig
+  readonly #channels: ReadonlyMap<string, ChannelConfig>
+  readonly #log: FastifyBaseLogger
+  readonly #fetch: Fetcher
+  /** The plugin's delivery (inline or queue), observed: set by `observe`. */
+  #deliver: Deliver | undefined
+  readonly #waiters = new Map<string, Set<Waiter>>()
+  #timer: NodeJS.Timeout | undefined
+  #inFlight = new Set<Promise<void>>()
+  #ticking = false
+  /** No REST request before this time (a 429's Retry-After). */
+  #pausedUntil = 0
+  #closed = false
+  /** How long a due watch is held by this instance before another may take it. */
+  readonly #lease: number
+
+  constructor (config: ReconcileConfig, channels: readonly ChannelConfig[], log: FastifyBaseLogger, fetcher: Fetcher = createFetcher(config)) {
+    this.#config = config
+    this.#channels = new Map(channels.map((channel) => [channel.channel, channel]))
+    this.#log = log
+    this.#fetch = fetcher
+    this.#lease = config.requestTimeout + 15_000 + config.interval
+  }
+
+  /**
+   * `deliver`, reporting each event it handled (a duplicate too) to the watch list and the
+   * waiters. Synchronous while `deliver` is: the report is not awaited.
+   */
+  observe (deliver: Deliver): Deliver {
+    const observed: Deliver = (delivery) => {
+      const reply = deliver(delivery)
+      if (isThenable(reply)) return reply.then((text) => { this.#saw(delivery); return text })
+      this.#saw(delivery)
+      return reply
+    }
+    this.#deliver = observed
+    return observed
+  }
+
+  /** Local waiters now, the store (for other instances' waiters and the watch) without waiting. */
+  #saw ({ channel, sid, status, event, request }: Delivery): void {
+    const name = channel.channel
+    if (name !== 'sms' && name !== 'call') return
+    const id = `${name}:${sid}`
+    const reconciled = (request as Partial<ReconciledSource>).reconciled === true
+    const text = record(event, reconciled)
+    this.#wake(id, status, text)
+    const { store, ttl, trackSeen } = this.#config
+    const final = isFinal(name, status)
+    const report = (): unknown => store.seen(id, status, text, final, ttl)
+    const watched = trackSeen && !final ? this.#safely(() => store.watch(id, JSON.stringify({ c: name, s: sid }), Date.now() + this.#config.after, ttl)) : undefined
+    if (isThenable(watched)) Promise.resolve(watched).then(() => this.#safely(report), () => {})
+    else this.#safely(report)
+  }
+
+  /** A store call whose failure is logged and counted, never thrown. */
+  #safely (call: () => unknown): unknown {
+    const failed = (err: unknown): void => {
+      this.#config.stats.storeErrors++
+      this.#log.error({ err }, 'fastify-twilio-status: reconcile store call failed')
+    }
+    try {
+      const result = call()
+      return isThenable(result) ? Promise.resolve(result).then(undefined, failed) : result
+    } catch (err) {
+      failed(err)
+      return undefined
+    }
+  }
+
+  #wake (id: string, status: string, text: string): void {
+    const waiters = this.#waiters.get(id)
+    if (waiters === undefined) return
+    for (const waiter of waiters) {
+      if (waiter.statuses.includes(status)) this.#settle(id, waiter, () => { waiter.resolve(resultOf(status, text)) })
+    }
+  }
+
+  #settle (id: string, waiter: Waiter, settle: () => void): void {
+    const waiters = this.#waiters.get(id)
+    if (waiters?.delete(waiter) !== true) return
+    if (waiters.size === 0) this.#waiters.delete(id)
+    clearTimeout(waiter.timer)
+    settle()
+  }
+
+  #channelOf (sid: string, given: unknown): RestChannel {
+    const channel = given === undefined ? channelOfSid(sid) : given
+    if (typeof sid !== 'string' || sid === '' || (channel !== 'sms' && channel !== 'call') || !this.#channels.has(channel)) {
+      throw new UntrackableSidError(String(sid))
+    }
+    return channel
+  }
+
+  async track (sid: string, options: TrackOptions = {}): Promise<void> {
+    const channel = this.#channelOf(sid, options.channel)
+    const { store, after, ttl, stats } = this.#config
+    if (await store.watch(`${channel}:${sid}`, JSON.stringify({ c: channel, s: sid }), Date.now() + after, ttl)) stats.tracked++
+  }
+
+  async waitFor (sid: string, statuses: readonly string[], options: WaitForOptions = {}): Promise<WaitResult> {
+    const channel = this.#channelOf(sid, options.channel)
+    const timeout = options.timeout ?? 30_000
+    if (this.#closed) throw new ReconcileClosedError(sid)
+    await this.track(sid, { channel })
+    const id = `${channel}:${sid}`
+    const found = this.#match(statuses, await this.#config.store.seenStatuses(id))
+    if (found !== undefined) return found
+    return await new Promise<WaitResult>((resolve, reject) => {
+      const waiter: Waiter = { sid, statuses: [...statuses], resolve, reject, timer: undefined }
+      let waiters = this.#waiters.get(id)
+      if (waiters === undefined) this.#waiters.set(id, waiters = new Set())
+      waiters.add(waiter)
+      waiter.timer = setTimeout(() => { this.#settle(id, waiter, () => { this.#atTimeout(channel, waiter).then(resolve, reject) }) }, timeout)
+    })
+  }
+
+  #match (statuses: readonly string[], seen: Readonly<Record<string, string>>): WaitResult | undefined {
+    for (const status of statuses) {
+      const text = seen[status]
+      if (text !== undefined) return resultOf(status, text)
+    }
+    return undefined
+  }
+
+  /** The wait is over: a last look at the store, then one fetch, whose status is delivered as any reconciled one. */
+  async #atTimeout (channel: RestChannel, { sid, statuses }: Waiter): Promise<WaitResult> {
+    const found = this.#match(statuses, await this.#config.store.seenStatuses(`${channel}:${sid}`))
+    if (found !== undefined) return found
+    this.#config.stats.requests++
+    const fetched = await this.#fetch(channel, sid)
+    this.#count(fetched)
+    if (fetched.kind === 'gone') throw new SidNotFoundError(sid)
+    if (fetched.kind !== 'ok') throw new WaitTimeoutError(sid, statuses.join('|'), 'nothing (the REST API did not answer)')
+    const { status, event } = this.#eventOf(channel, fetched.resource)
+    if (channel === 'sms' || isFinal(channel, status)) {
+      // Failed callbacks are the app's own; the watch retries them. The status is still the answer.
+      await this.#deliverReconciled(channel, sid, status, event).catch(() => {})
+    }
+    if (statuses.includes(status)) return { status, event: event as TwilioParams, reconciled: true }
+    throw new WaitTimeoutError(sid, statuses.join('|'), status)
+  }
+
+  #count (fetched: Fetched): void {
+    const { stats } = this.#config
+    if (fetched.kind === 'throttled') stats.throttled++
+    else if (fetched.kind === 'failed') stats.failures++
+    else if (fetched.kind === 'gone') stats.notFound++
+  }
+
+  #eventOf (channel: RestChannel, resource: Record<string, unknown>): { status: string, event: Record<string, string> } {
+    const event = channel === 'sms' ? messageParams(resource) : callParams(resource)
+    return { status: String(resource.status), event }
+  }
+
+  /** Through the plugin's delivery: the same callbacks, key, ordering and queue as a callback. */
+  async #deliverReconciled (channel: RestChannel, sid: string, status: string, event: Record<string, string>): Promise<void> {
+    const source: ReconciledSource = { reconciled: true, resource: channel === 'sms' ? 'Message' : 'Call', log: this.#log.child({ sid, status, reconciled: true }) }
+    const delivery: Delivery = { channel: this.#channels.get(channel) as ChannelConfig, account: event.AccountSid ?? '', status, sid, event, request: source }
+    this.#config.stats.reconciled++
+    await (this.#deliver as Deliver)(delivery)
+  }
+
+  start (): void {
+    this.#timer = setInterval(() => { this.tick().catch(() => {}) }, this.#config.interval)
+    this.#timer.unref()
+  }
+
+  /** One round: waiters look at the store, and due watches are taken up to the free concurrency. */
+  async tick (): Promise<void> {
+    if (this.#ticking || this.#closed) return
+    this.#ticking = true
+    try {
+      await Promise.all([this.#pollWaiters(), this.#takeDue()])
+    } finally {
+      this.#ticking = false
+    }
+  }
+
+  async #pollWaiters (): Promise<void> {
+    await Promise.all([...this.#waiters.keys()].map(async (id) => {
+      const seen = await this.#safely(() => this.#config.store.seenStatuses(id)) as Readonly<Record<string, string>> | undefined
+      for (const waiter of this.#waiters.get(id) ?? []) {
+        const found = seen === undefined ? undefined : this.#match(waiter.statuses, seen)
+        if (found !== undefined) this.#settle(id, waiter, () => { waiter.resolve(found) })
+      }
+    }))
+  }
+
+  async #takeDue (): Promise<void> {
+    const now = Date.now()
+    const free = this.#config.concurrency - this.#inFlight.size
+    if (free <= 0 || now < this.#pausedUntil) return
+    const due = await this.#safely(() => this.#config.store.dueWatches(now, this.#lease, free)) as DueWatch[] | undefined
+    for (const watch of due ?? []) {
+      const work = this.#reconcile(watch).catch((err: unknown) => {
+        this.#log.error({ err, id: watch.id }, 'fastify-twilio-status: reconciling a Sid failed')
+      }).finally(() => { this.#inFlight.delete(work) })
+      this.#inFlight.add(work)
+    }
+  }
+
+  /** Fetch one due Sid and act on the answer; it stays leased meanwhile. */
+  async #reconcile ({ id, data, fetches }: DueWatch): Promise<void> {
+    const { c: channel, s: sid } = JSON.parse(data) as { c: RestChannel, s: string }
+    const { store, stats, maxFetches, after, interval } = this.#config
+    const last = fetches >= maxFetches
+    const giveUp = async (why: string): Promise<void> => {
+      stats.unresolved++
+      this.#log.warn({ sid, fetches }, `fastify-twilio-status: reconcile gave up on a Sid: ${why}`)
+      await store.unwatch(id)
+    }
+    stats.requests++
+    const fetched = await this.#fetch(channel, sid)
+    this.#count(fetched)
+    if (fetched.kind === 'gone') {
+      this.#log.warn({ sid }, 'fastify-twilio-status: Twilio answered 404 for a tracked Sid; no longer tracked')
+      await store.unwatch(id)
+      return
+    }
+    if (fetched.kind === 'throttled') {
+      // Every request of this instance waits: a 429 is about the account, not the Sid.
+      const wait = fetched.retryAfter ?? backoff(interval, fetches, after)
+      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait)
+      if (last) await giveUp('throttled (429) on every fetch')
+      else await store.reschedule(id, Date.now() + wait)
+      return
+    }
+    if (fetched.kind === 'failed') {
+      if (last) await giveUp(`the REST API failed (${fetched.reason})`)
+      else await store.reschedule(id, Date.now() + backoff(interval, fetches, after))
+      return
+    }
+    const { status, event } = this.#eventOf(channel, fetched.resource)
+    const final = isFinal(channel, status)
+    if (channel === 'sms' || final) {
+      try {
+        await this.#deliverReconciled(channel, sid, status, event)
+      } catch (err) {
+        this.#log.warn({ err, sid, status }, 'fastify-twilio-status: a reconciled status was not handled; retried later')
+        if (last) await giveUp('its callbacks failed')
+        else await store.reschedule(id, Date.now() + backoff(interval, fetches, after))
+        return
+      }
+    }
+    // A final status ended the watch through `observe`; another status is looked at again later.
+    if (final) return
+    if (last) await giveUp(`still ${status}`)
+    else await store.reschedule(id, Date.now() + after)
+  }
+
+  handle (): TwilioStatusHandle {
+    return {
+      track: async (sid, options) => { await this.track(sid, options) },
+      waitFor: async (sid, statuses, options) => await this.waitFor(sid, statuses, options),
+      stats: this.#config.stats
+    }
+  }
+
+  /** Stop polling, let running fetches finish, and reject the waits still pending. */
+  async close (): Promise<void> {
+    this.#closed = true
+    clearInterval(this.#timer)
+    await Promise.all(this.#inFlight)
+    for (const [id, waiters] of this.#waiters) {
+      for (const waiter of waiters) this.#settle(id, waiter, () => { waiter.reject(new ReconcileClosedError(waiter.sid)) })
+    }
+  }
+}

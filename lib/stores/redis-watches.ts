@@ -1,0 +1,139 @@
+/**
+ * Reconciliation's watch list in Redis (docs/design.md, "Reconciliation"): Sids sharded by a hash
+ * of their id into SHARDS hash tags, so that every script touches keys of one slot only (a Redis
+ * Cluster accepts it) and no command scans the keyspace. Per shard, a sorted set of ids by due
+ * time whose score is also the lease; per id, a hash of its watch and one of the statuses seen.
+ */
+import { createHash } from 'node:crypto'
+import type { DueWatch, RedisClient } from '../../types/index'
+
+/** Shards of the watch list: each a hash tag, so on a Cluster they spread over the masters. */
+export const SHARDS = 16
+
+// KEYS: due, watch, seen. Adds the watch unless one exists (ended ones included).
+const WATCH = `if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], 'd', ARGV[1], 'f', 0)
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+return 1`
+// KEYS: due, watch, seen. Records a status of a watched id; a final one ends the watch.
+const SEEN = `if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[5])
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[2], 'x', 1)
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+return 1`
+// KEYS: due. The ids due by ARGV[1], each leased: its score moved to ARGV[2].
+const DUE = `local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
+return ids`
+// KEYS: due, watch. Counts a fetch of a leased id; an id whose watch ended or expired leaves the set.
+const FETCH = `local d = redis.call('HGET', KEYS[2], 'd')
+if (not d) or redis.call('HGET', KEYS[2], 'x') then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return false
+end
+return {d, redis.call('HINCRBY', KEYS[2], 'f', 1)}`
+// KEYS: due, watch.
+const RESCHEDULE = `if redis.call('EXISTS', KEYS[2]) == 1 and not redis.call('HGET', KEYS[2], 'x') then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+end
+return 1`
+const UNWATCH = `redis.call('ZREM', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'x', 'g') end
+return 1`
+const SEEN_ALL = 'return redis.call(\'HGETALL\', KEYS[1])'
+
+interface Script { readonly source: string, readonly sha: string }
+
+function script (source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') }
+}
+
+const SCRIPTS = {
+  watch: script(WATCH), seen: script(SEEN), due: script(DUE), fetch: script(FETCH), reschedule: script(RESCHEDULE), unwatch: script(UNWATCH), seenAll: script(SEEN_ALL)
+}
+
+/** The shard of an id: FNV-1a over its UTF-16 units, the same on every instance. */
+export function shardOf (id: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
+  return (h >>> 0) % SHARDS
+}
+
+export class RedisWatches {
+  readonly #client: RedisClient
+  readonly #prefix: string
+  /** Where the next `dueWatches` starts, so that no shard always goes first. */
+  #start = 0
+
+  constructor (client: RedisClient, prefix: string) {
+    this.#client = client
+    this.#prefix = prefix
+  }
+
+  #due (shard: number): string {
+    return `${this.#prefix}r{${shard}}:due`
+  }
+
+  /** The due set, watch and seen keys of `id`: one hash tag. */
+  #keys (id: string): [string, string, string] {
+    const shard = shardOf(id)
+    const tag = `${this.#prefix}r{${shard}}:`
+    return [this.#due(shard), `${tag}w:${id}`, `${tag}s:${id}`]
+  }
+
+  async #run ({ source, sha }: Script, keys: readonly string[], ...args: Array<string | number>): Promise<unknown> {
+    try {
+      return await this.#client.evalsha(sha, keys.length, ...keys, ...args)
+    } catch (err) {
+      if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err
+      return await this.#client.eval(source, keys.length, ...keys, ...args)
+    }
+  }
+
+  async watch (id: string, data: string, due: number, ttlMs: number): Promise<boolean> {
+    return await this.#run(SCRIPTS.watch, this.#keys(id), data, due, ttlMs, id) === 1
+  }
+
+  async seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Promise<boolean> {
+    return await this.#run(SCRIPTS.seen, this.#keys(id), id, status, event, final ? '1' : '0', ttlMs) === 1
+  }
+
+  async dueWatches (now: number, leaseMs: number, max: number): Promise<DueWatch[]> {
+    const out: DueWatch[] = []
+    const first = this.#start
+    this.#start = (first + 1) % SHARDS
+    for (let i = 0; i < SHARDS && out.length < max; i++) {
+      const shard = (first + i) % SHARDS
+      const ids = await this.#run(SCRIPTS.due, [this.#due(shard)], now, now + leaseMs, max - out.length) as string[]
+      const fetched = await Promise.all(ids.map(async (id) => {
+        const [due, watch] = this.#keys(id)
+        return await this.#run(SCRIPTS.fetch, [due, watch], id) as [string, number] | null
+      }))
+      fetched.forEach((answer, j) => {
+        if (answer !== null) out.push({ id: ids[j] as string, data: answer[0], fetches: Number(answer[1]) })
+      })
+    }
+    return out
+  }
+
+  async reschedule (id: string, due: number): Promise<void> {
+    const [set, watch] = this.#keys(id)
+    await this.#run(SCRIPTS.reschedule, [set, watch], id, due)
+  }
+
+  async unwatch (id: string): Promise<void> {
+    const [set, watch] = this.#keys(id)
+    await this.#run(SCRIPTS.unwatch, [set, watch], id)
+  }
+
+  async seenStatuses (id: string): Promise<Record<string, string>> {
+    const flat = await this.#run(SCRIPTS.seenAll, [this.#keys(id)[2]]) as string[]
+    const out: Record<string, string> = Object.create(null)
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string
+    return out
+  }
+}

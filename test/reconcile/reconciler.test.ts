@@ -1,0 +1,302 @@
+/**
+ * Reconciliation through the plugin, one instance on the memory store, against the local
+ * stand-in for Twilio's REST API (test/helpers/fake-twilio-api.ts): tracked Sids are fetched
+ * when no final status came, their status runs the same callbacks once, and `waitFor`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import Fastify from 'fastify'
+import twilioStatus from '../../lib/index'
+import type { FastifyTwilioStatusOptions, ReconcileOptions } from '../../types/index'
+import { ACCOUNT_SID, API_KEY, API_SECRET, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
+import { CALL_PATH, callParams, captureLogs, formPost, sid, smsParams, TOKEN } from '../helpers/sign'
+
+let api: FakeTwilioApi
+t.before(async () => { api = await startFakeTwilioApi() })
+t.teardown(async () => { await api.close() })
+
+interface Seen { name: string, sid: string, status: string, reconciled: boolean }
+
+async function until (check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await sleep(5)
+  }
+}
+
+/** A host with the plugin and reconciliation against the fake API; the callbacks record what ran. */
+async function host (t: tap.Test, reconcile: Partial<ReconcileOptions> = {}, more: Partial<FastifyTwilioStatusOptions> = {}) {
+  const seen: Seen[] = []
+  const rec = (name: string) => (event: Record<string, unknown>, request: unknown) => {
+    seen.push({ name, sid: String(event.MessageSid ?? event.CallSid), status: String(event.MessageStatus ?? event.CallStatus), reconciled: (request as { reconciled?: boolean }).reconciled === true })
+  }
+  const logs = captureLogs()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+  t.teardown(() => app.close())
+  await app.register(twilioStatus, {
+    authToken: TOKEN,
+    sms: { onSent: rec('sent'), onDelivered: rec('delivered'), onUndelivered: rec('undelivered'), onFailed: rec('failed') },
+    call: { onCompleted: rec('completed'), onNoAnswer: rec('no-answer'), onCanceled: rec('canceled'), onRinging: rec('ringing') },
+    reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }, after: 40, interval: 10, ...reconcile },
+    ...more
+  } as FastifyTwilioStatusOptions)
+  await app.ready()
+  return { app, seen, logs }
+}
+
+function requestsFor (sid: string): number {
+  return api.requests.filter((r) => r.path.includes(sid)).length
+}
+
+/** A real message callback for `sid`, of the fake API's account. */
+function smsCallback (messageSid: string, status: string) {
+  return formPost(smsParams(status, { MessageSid: messageSid, SmsSid: messageSid, AccountSid: ACCOUNT_SID }))
+}
+
+function callCallback (callSid: string, status: string, sequence: string) {
+  return formPost(callParams(status, { CallSid: callSid, AccountSid: ACCOUNT_SID, SequenceNumber: sequence }), { target: CALL_PATH })
+}
+
+t.test('a tracked message with no callback is fetched after `after`, and its final status runs its callback once, marked reconciled', async (t) => {
+  const { app, seen } = await host(t)
+  const message = sid('SM')
+  api.resources.set(message, messageResource(message, 'delivered'))
+  await app.twilioStatus.track(message)
+  await until(() => seen.length === 1)
+  t.same(seen, [{ name: 'delivered', sid: message, status: 'delivered', reconciled: true }])
+  t.equal(requestsFor(message), 1)
+  t.equal(app.twilioStatus.stats.reconciled, 1)
+
+  const late = await app.inject(smsCallback(message, 'delivered'))
+  t.equal(late.statusCode, 200, 'the late real callback is acknowledged')
+  t.equal(seen.length, 1, 'and runs nothing')
+  await sleep(120)
+  t.equal(requestsFor(message), 1, 'a Sid whose final status ran is not fetched again')
+})
+
+t.test('a late real call callback (with its SequenceNumber) after a reconciled completed runs nothing', async (t) => {
+  const { app, seen } = await host(t)
+  const call = sid('CA')
+  api.resources.set(call, callResource(call, 'completed'))
+  await app.twilioStatus.track(call)
+  await until(() => seen.length === 1)
+  t.same(seen, [{ name: 'completed', sid: call, status: 'completed', reconciled: true }])
+  t.equal((await app.inject(callCallback(call, 'completed', '4'))).statusCode, 200)
+  t.equal(seen.length, 1)
+})
+
+t.test('the real callback first: reconciliation fetches nothing, and a reconciled copy would run nothing', async (t) => {
+  const { app, seen } = await host(t)
+  const call = sid('CA')
+  api.resources.set(call, callResource(call, 'completed'))
+  await app.twilioStatus.track(call)
+  t.equal((await app.inject(callCallback(call, 'completed', '3'))).statusCode, 200)
+  await sleep(120)
+  t.equal(requestsFor(call), 0, 'the final status ended the watch')
+  t.same(seen.map((s) => s.reconciled), [false])
+  // waitFor's fetch at its timeout delivers too: the same key, so nothing runs twice.
+  const result = await app.twilioStatus.waitFor(call, ['completed'], { timeout: 10 })
+  t.same([result.status, result.reconciled], ['completed', false], 'waitFor finds the status delivered already')
+  t.equal(seen.length, 1)
+})
+
+t.test('a canceled call, which sends no callback at all, is reconciled', async (t) => {
+  const { app, seen } = await host(t)
+  const call = sid('CA')
+  api.resources.set(call, callResource(call, 'canceled', { duration: '0', end_time: null }))
+  await app.twilioStatus.track(call, { channel: 'call' })
+  await until(() => seen.length === 1)
+  t.same(seen[0], { name: 'canceled', sid: call, status: 'canceled', reconciled: true })
+})
+
+t.test('a status that is not final is delivered for a message, looked at again after `after`, and given up after maxFetches', async (t) => {
+  const { app, seen, logs } = await host(t, { maxFetches: 3 })
+  const message = sid('SM')
+  api.resources.set(message, messageResource(message, 'sent'))
+  await app.twilioStatus.track(message)
+  await until(() => app.twilioStatus.stats.unresolved === 1)
+  t.equal(requestsFor(message), 3, 'maxFetches requests, no more')
+  t.same(seen.map((s) => s.name), ['sent'], 'sent ran once (the same key each time)')
+  t.match(logs.text(), /reconcile gave up on a Sid: still sent/)
+  await sleep(150)
+  t.equal(requestsFor(message), 3)
+})
+
+t.test('a call still in progress is not delivered (a REST status has no SequenceNumber), only looked at again', async (t) => {
+  const { app, seen } = await host(t, { maxFetches: 2 })
+  const call = sid('CA')
+  api.resources.set(call, callResource(call, 'in-progress', { end_time: null }))
+  await app.twilioStatus.track(call)
+  await until(() => app.twilioStatus.stats.unresolved === 1)
+  t.equal(requestsFor(call), 2)
+  t.same(seen, [])
+})
+
+t.test('404: the Sid is given up, logged at warn and counted', async (t) => {
+  const { app, seen, logs } = await host(t)
+  const message = sid('SM')
+  await app.twilioStatus.track(message)
+  await until(() => app.twilioStatus.stats.notFound === 1)
+  await sleep(100)
+  t.equal(requestsFor(message), 1, 'never fetched again')
+  t.same(seen, [])
+  const line = logs.lines.find((l) => /404/.test(String(l.msg)))
+  t.equal(line?.level, 40, 'logged at warn')
+})
+
+t.test('429 with Retry-After: no request of this instance before it has passed', async (t) => {
+  const { app, seen } = await host(t)
+  const message = sid('SM')
+  api.resources.set(message, messageResource(message, 'delivered'))
+  api.script(message, { status: 429, retryAfter: 1 })
+  await app.twilioStatus.track(message)
+  await until(() => seen.length === 1, 4000)
+  const times = api.requests.filter((r) => r.path.includes(message)).map((r) => r.at)
+  t.equal(times.length, 2)
+  t.ok((times[1] as number) - (times[0] as number) >= 990, `waited ${(times[1] as number) - (times[0] as number)} ms`)
+  t.equal(app.twilioStatus.stats.throttled, 1)
+})
+
+t.test('5xx and slow answers are retried with backoff; every tracked Sid ends, within maxFetches requests each', async (t) => {
+  const { app, seen } = await host(t, { requestTimeout: 100, maxFetches: 4, concurrency: 3 })
+  const sids = Array.from({ length: 12 }, () => sid('SM'))
+  sids.forEach((message, i) => {
+    api.resources.set(message, messageResource(message, i % 2 === 0 ? 'delivered' : 'undelivered', i % 2 === 0 ? {} : { error_code: 30005, error_message: 'Unknown destination handset' }))
+    if (i % 3 === 0) api.script(message, { status: 500 }, { status: 503 })
+    if (i % 3 === 1) api.script(message, { delay: 300 })
+  })
+  for (const message of sids) await app.twilioStatus.track(message)
+  await until(() => seen.length === 12, 8000)
+  t.same(new Set(seen.map((s) => s.sid)).size, 12, 'each Sid ran once')
+  const total = sids.reduce((n, message) => n + requestsFor(message), 0)
+  t.equal(total, 4 * 3 + 2 * 4 + 4, 'one request per Sid, plus one per scripted failure')
+  t.ok(api.peak() <= 3, `at most concurrency (3) requests in flight, saw ${api.peak()}`)
+  const failed = seen.find((s) => s.name === 'undelivered')
+  t.ok(failed)
+})
+
+t.test('an outage: the REST requests stay within maxFetches per tracked Sid, and all end once it is over', async (t) => {
+  const { app, seen } = await host(t, { maxFetches: 6, concurrency: 8 })
+  const sids = Array.from({ length: 30 }, () => sid('SM'))
+  for (const message of sids) api.resources.set(message, messageResource(message, 'delivered'))
+  const before = api.requests.length
+  api.always({ status: 503 })
+  for (const message of sids) await app.twilioStatus.track(message)
+  await sleep(150)
+  api.always(null)
+  await until(() => seen.length === 30, 8000)
+  const made = api.requests.length - before
+  t.ok(made <= 6 * 30, `${made} requests for 30 Sids`)
+  t.equal(app.twilioStatus.stats.requests, made, 'counted in stats.requests')
+})
+
+t.test('waitFor', async (t) => {
+  const { app, seen } = await host(t, { after: 60_000 })
+
+  t.test('resolves when the callback arrives', async (t) => {
+    const message = sid('SM')
+    const waiting = app.twilioStatus.waitFor(message, ['delivered', 'undelivered'], { timeout: 5000 })
+    await sleep(20)
+    t.equal((await app.inject(smsCallback(message, 'sent'))).statusCode, 200)
+    t.equal((await app.inject(smsCallback(message, 'undelivered'))).statusCode, 200)
+    const result = await waiting
+    t.same([result.status, result.reconciled, result.event.MessageSid], ['undelivered', false, message])
+  })
+
+  t.test('resolves at once with a status that arrived already', async (t) => {
+    const message = sid('SM')
+    await app.twilioStatus.track(message)
+    await app.inject(smsCallback(message, 'delivered'))
+    const result = await app.twilioStatus.waitFor(message, ['delivered'], { timeout: 5000 })
+    t.equal(result.status, 'delivered')
+  })
+
+  t.test('at the timeout, fetches once: a status waited for resolves it and runs its callback', async (t) => {
+    const message = sid('SM')
+    api.resources.set(message, messageResource(message, 'delivered'))
+    const result = await app.twilioStatus.waitFor(message, ['delivered'], { timeout: 30 })
+    t.same([result.status, result.reconciled], ['delivered', true])
+    t.equal(requestsFor(message), 1)
+    t.same(seen.filter((s) => s.sid === message).map((s) => [s.name, s.reconciled]), [['delivered', true]])
+  })
+
+  t.test('at the timeout, another status rejects with FST_TWILIO_WAIT_TIMEOUT naming it', async (t) => {
+    const message = sid('SM')
+    api.resources.set(message, messageResource(message, 'sent'))
+    await t.rejects(app.twilioStatus.waitFor(message, ['delivered'], { timeout: 30 }), { code: 'FST_TWILIO_WAIT_TIMEOUT', message: `No ${message} status delivered by the timeout; Twilio shows sent` })
+  })
+
+  t.test('a Sid Twilio does not know rejects with FST_TWILIO_SID_NOT_FOUND', async (t) => {
+    await t.rejects(app.twilioStatus.waitFor(sid('CA'), ['completed'], { timeout: 10 }), { code: 'FST_TWILIO_SID_NOT_FOUND' })
+  })
+
+  t.test('the REST API down at the timeout rejects with FST_TWILIO_WAIT_TIMEOUT', async (t) => {
+    const message = sid('SM')
+    api.script(message, { status: 500 })
+    await t.rejects(app.twilioStatus.waitFor(message, ['delivered'], { timeout: 10 }), { code: 'FST_TWILIO_WAIT_TIMEOUT' })
+  })
+
+  t.test('a Sid of no tracked family is refused', async (t) => {
+    await t.rejects(app.twilioStatus.waitFor('RE123', ['completed']), { code: 'FST_TWILIO_UNTRACKABLE_SID' })
+    await t.rejects(app.twilioStatus.track(''), { code: 'FST_TWILIO_UNTRACKABLE_SID' })
+  })
+})
+
+t.test('a wait pending at close rejects with FST_TWILIO_RECONCILE_CLOSED', async (t) => {
+  const { app } = await host(t)
+  const waiting = app.twilioStatus.waitFor(sid('SM'), ['delivered'], { timeout: 60_000 })
+  await sleep(20)
+  await app.close()
+  await t.rejects(waiting, { code: 'FST_TWILIO_RECONCILE_CLOSED' })
+  await t.rejects(app.twilioStatus.waitFor(sid('SM'), ['delivered']), { code: 'FST_TWILIO_RECONCILE_CLOSED' })
+})
+
+t.test('trackSeen: a Sid first seen with a status that is not final is tracked, and reconciled', async (t) => {
+  const { app, seen } = await host(t, { trackSeen: true })
+  const message = sid('SM')
+  api.resources.set(message, messageResource(message, 'failed', { error_code: 30003, error_message: 'Unreachable destination handset' }))
+  await app.inject(smsCallback(message, 'sent'))
+  await until(() => seen.length === 2)
+  t.same(seen.map((s) => [s.name, s.reconciled]), [['sent', false], ['failed', true]])
+  t.equal(app.twilioStatus.stats.tracked, 0, 'tracked by the plugin, not through the handle')
+})
+
+t.test('the handle', async (t) => {
+  t.test('a second registration with reconcile under the same name is refused with FST_TWILIO_HANDLE_TAKEN', async (t) => {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    const reconcile = { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url } }
+    app.register(twilioStatus, { authToken: TOKEN, sms: {}, reconcile })
+    app.register(twilioStatus, { authToken: TOKEN, prefix: '/b', sms: {}, reconcile })
+    await t.rejects(async () => { await app.ready() }, { code: 'FST_TWILIO_HANDLE_TAKEN' })
+  })
+
+  t.test('a per-registration name puts each handle on the host', async (t) => {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    const credentials = { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }
+    await app.register(twilioStatus, { authToken: TOKEN, sms: {}, reconcile: { credentials } })
+    await app.register(twilioStatus, { authToken: TOKEN, prefix: '/b', sms: {}, reconcile: { credentials, name: 'otherTwilio' } })
+    await app.ready()
+    t.type(app.twilioStatus.waitFor, 'function')
+    t.type((app as unknown as Record<string, { track: unknown }>).otherTwilio?.track, 'function')
+    t.ok(app.hasRoute({ method: 'POST', url: '/b/twilio/sms/status' }), 'the register options (prefix) still apply to the routes')
+  })
+
+  t.test('the host\'s own routes and parsers are untouched by the handle', async (t) => {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await app.register(twilioStatus, { authToken: TOKEN, sms: {}, reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url } } })
+    app.post('/host', async (request) => ({ body: request.body }))
+    t.notOk(app.hasContentTypeParser('application/x-www-form-urlencoded'), 'no form parser at the root')
+    const unsigned = await app.inject({ method: 'POST', url: '/host', payload: { a: 1 } })
+    t.same(unsigned.json(), { body: { a: 1 } }, 'no signature asked for')
+  })
+})
+
+t.test('every request the plugin made, and every answer it got, fits Twilio\'s description', async (t) => {
+  t.ok(api.requests.length > 50, `${api.requests.length} requests`)
+  t.same(api.problems, [])
+  t.ok(api.requests.every((r) => r.method === 'GET'))
+})
