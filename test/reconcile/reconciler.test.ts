@@ -17,7 +17,7 @@ t.teardown(async () => { await api.close() })
 
 interface Seen { name: string, sid: string, status: string, reconciled: boolean }
 
-async function until (check: () => boolean, ms = 3000): Promise<void> {
+async function until (check: () => boolean, ms = 8000): Promise<void> {
   const end = Date.now() + ms
   while (!check()) {
     if (Date.now() > end) throw new Error('timed out waiting')
