@@ -14,6 +14,8 @@ import { createDeliver, createDelivery } from './delivery/delivery'
 import { eventStreamsHandler } from './http/event-streams'
 import { statusHandler, webhookHandler } from './http/routes'
 import { EVENT_STREAMS_DEADLINE } from './families/event-streams'
+import { accountParamOf } from './families/index'
+import { acknowledging } from './http/routes'
 import { twilioErrorHandler } from './http/error-handler'
 import { normalizeOptions } from './options'
 import { enqueueing } from './queue/enqueue'
@@ -46,7 +48,7 @@ function routes (fastify: FastifyInstance, config: Config, reconciler: Reconcile
   const inline = tracedDelivery(createDeliver(config.delivery))
   const queued = config.queue === null ? inline : enqueueing(config.queue, inline)
   const deliver = reconciler === null ? queued : reconciler.observe(queued)
-  const { parsedOf, verifyTwilioSignature } = twilioBodies(fastify, config.maxParams, config.validate ? createSignatureCheck(config.verify) : null)
+  const { parsedOf, verifyTwilioSignature, verifierFor } = twilioBodies(fastify, config.maxParams, config.validate ? createSignatureCheck(config.verify) : null)
   if (verifyTwilioSignature === null) {
     fastify.log.warn('fastify-twilio-status: validate is false, X-Twilio-Signature is NOT checked; anyone can call these routes')
   }
@@ -59,7 +61,8 @@ function routes (fastify: FastifyInstance, config: Config, reconciler: Reconcile
       const quick = tracedDelivery(createDelivery({ ...config.delivery, deadline: Math.min(config.delivery.deadline, EVENT_STREAMS_DEADLINE) }))
       fastify.route({ ...common, method: 'POST', url: channel.path, handler: eventStreamsHandler(channel, parsedOf, quick) })
     } else {
-      fastify.route({ ...common, method: ['POST', 'GET'], url: channel.path, handler: statusHandler(channel, parsedOf, deliver) })
+      const preHandler = verifierFor(accountParamOf(channel.channel)) ?? undefined
+      fastify.route({ ...common, preHandler, method: ['POST', 'GET'], url: channel.path, handler: acknowledging(channel, statusHandler(channel, parsedOf, deliver)) })
     }
   }
   for (const webhook of config.webhooks) {

@@ -5,7 +5,9 @@
 import { createDelivery, type Delivery } from './delivery/delivery'
 import { DeadlineError, InProgressError } from './errors'
 import { withTimeout } from './timeout'
-import { accountOf } from './families/index'
+import { accountOf, FAMILIES } from './families/index'
+import type { Family } from './families/family'
+import { parseJsonParams } from './families/json'
 import { RedisStore } from './stores/redis'
 import type { RedisClient, TwilioJobContext, TwilioJobData, TwilioWorker, TwilioWorkerOptions } from '../types/index'
 import { needQueuePackages } from './queue/packages'
@@ -67,9 +69,12 @@ export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker 
     if (channelConfig === undefined) throw new bullmq.UnrecoverableError(`this worker has no ${channel} callbacks`)
     // Prototype-free, as the plugin's parser makes them: a `constructor` parameter is a parameter.
     const event = Object.assign(Object.create(null) as Record<string, unknown>, job.data.event)
+    // The JSON texts, parsed again as the receiver parsed (and checked) them: `parsed` is not serialized.
+    const { jsonParams }: Family = FAMILIES[channel]
+    if (jsonParams !== undefined) parseJsonParams(event, jsonParams)
     const context: TwilioJobContext = { log: logger.child({ jobId: job.id, sid, status }), id: job.id as string, attemptsMade: job.attemptsMade }
     // The account as the receiver read it from the same parameters: the job's id was made with it.
-    const delivery: Delivery = { channel: channelConfig, account: accountOf(event), status, sid, event, request: context }
+    const delivery: Delivery = { channel: channelConfig, account: accountOf(event, '', channel), status, sid, event, request: context }
     try {
       // Past `timeout` the attempt fails; the callbacks go on, and the delivery records their outcome.
       await withTimeout(deliver(delivery), timeout, () => new DeadlineError(sid, status, timeout))

@@ -1,6 +1,8 @@
 /** Each family's options: its route path and one callback per status, narrowed to that status. */
 import type { FastifyRequest } from 'fastify'
 import type { EVENT_STREAMS_TYPES } from '../lib/families/event-streams'
+import type { DebuggerEvent, TaskRouterEvent, VerifyPushEvent } from './events'
+import type { DebuggerLevel, TaskRouterEventType, VerifyPushEventType } from './statuses'
 import type { AmdEvent, CallEvent, CloudEvent, ConferenceEvent, MessageEvent, RealtimeTranscriptionEvent, RecordingEvent, TranscriptionEvent, TwilioParams } from './events'
 import type { AmdResult, CallbackName, CallStatus, ConferenceEventName, MessageStatus, RealtimeTranscriptionEventName, RecordingStatus, TranscriptionStatus } from './statuses'
 
@@ -73,6 +75,25 @@ export interface CallOptions extends ChannelOptions, CallStatusCallbacks {
   /** With `ordering` on: an event with a lower `SequenceNumber` than one already handled. */
   readonly onStale?: AnyCallback<CallEvent>
 }
+
+/**
+ * A notification family's options (TaskRouter events, the Debugger): its path, one optional
+ * callback per status, given the event narrowed to it, and `onAny`. What a callback returns is
+ * ignored: Twilio acts on no reply. `E` need not be a {@link TwilioParams}: it may carry `parsed`.
+ */
+export type NotificationOptions<Statuses extends string, Param extends string, E> = ChannelOptions & {
+  readonly [S in Statuses as CallbackName<S>]?: AnyCallback<E & { readonly [K in Param]: S }>
+} & {
+  /** Every verified event of the family that is not a duplicate, whatever its status. */
+  readonly onAny?: AnyCallback<E>
+}
+
+/** `onTaskCreated`, `onReservationAccepted`, `onWorkerActivityUpdate`, …: one callback per TaskRouter `EventType`. */
+export type TaskRouterOptions = NotificationOptions<TaskRouterEventType, 'EventType', TaskRouterEvent>
+/** `onFactorCreated`, `onFactorVerified`, `onFactorDeleted`, `onChallengeApproved`, `onChallengeDenied`. */
+export type VerifyPushOptions = NotificationOptions<VerifyPushEventType, 'type', VerifyPushEvent>
+/** `onError`, `onWarning` (by `Level`, lower-cased), and `onAny`. */
+export type DebuggerOptions = NotificationOptions<DebuggerLevel, 'Level', DebuggerEvent>
 
 /** `onMessageDelivered`, `onCallCompleted`, `onTestEvent`, …: one callback per Event Streams type. */
 export type EventStreamsOptions = ChannelOptions & {

@@ -398,7 +398,7 @@ export interface CloudEvent<T extends string = EventStreamsType | (string & {})>
 export type JsonObject = { readonly [key: string]: unknown }
 
 /**
- * A TaskRouter Workspace event (`EventCallbackUrl`, docs/twilio-facts.md §17): the common
+ * A TaskRouter Workspace event (`EventCallbackUrl`, docs/twilio-facts.md §21): the common
  * parameters and every documented field group; which groups come depends on the event.
  */
 export type TaskRouterEvent<S extends string = TaskRouterEventType | (string & {})> = {
@@ -471,7 +471,7 @@ export type TaskRouterEvent<S extends string = TaskRouterEventType | (string & {
 }
 
 /**
- * A Verify Push webhook (a Verify Service's webhook, docs/twilio-facts.md §18). Its parameters
+ * A Verify Push webhook (a Verify Service's webhook, docs/twilio-facts.md §22). Its parameters
  * are snake_case, the account included (`account_sid`).
  */
 export type VerifyPushEvent<S extends string = VerifyPushEventType | (string & {})> = {
@@ -493,7 +493,7 @@ export type VerifyPushEvent<S extends string = VerifyPushEventType | (string & {
   readonly challenge_details?: string
 }
 
-/** The Debugger's `Payload`, parsed (docs/twilio-facts.md §19). */
+/** The Debugger's `Payload`, parsed (docs/twilio-facts.md §23). */
 export type DebuggerPayload = {
   /** The resource the error is about (a CallSid, …). */
   readonly resource_sid?: string
@@ -522,7 +522,7 @@ export type DebuggerPayload = {
   readonly [key: string]: unknown
 }
 
-/** A Debugger webhook event: an error or warning of the account (docs/twilio-facts.md §19). */
+/** A Debugger webhook event: an error or warning of the account (docs/twilio-facts.md §23). */
 export type DebuggerEvent<S extends string = DebuggerLevel | (string & {})> = {
   /** Lower-cased: Twilio's table says `Error`/`Warning`, its example sends `ERROR`. */
   readonly Level: S
@@ -541,7 +541,7 @@ export type DebuggerEvent<S extends string = DebuggerLevel | (string & {})> = {
   readonly parsed: { readonly Payload?: DebuggerPayload }
 }
 
-/** `data` of a Verify verification status event (`AccountSecurity.VerifyEventStreamEvent`, docs/twilio-facts.md §18.3). */
+/** `data` of a Verify verification status event (`AccountSecurity.VerifyEventStreamEvent`, docs/twilio-facts.md §22.3). */
 export type VerifyVerificationData = {
   readonly account_sid?: string
   readonly service_sid?: string

@@ -1,6 +1,7 @@
 /** The plugin's options: verification, the families it serves, and how events are delivered. */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AmdOptions, CallbackResult, CallOptions, ConferenceOptions, EventStreamsOptions, RealtimeTranscriptionOptions, RecordingOptions, SmsOptions, TranscriptionOptions } from './callbacks'
+import type { DebuggerOptions, TaskRouterOptions, VerifyPushOptions } from './callbacks'
 import type { Stats } from './delivery'
 import type { TwilioParams } from './events'
 import type { QueueOptions, TwilioQueue } from './queue'
@@ -49,6 +50,12 @@ export interface PluginFields extends VerifyFields {
   readonly conference?: ConferenceOptions
   /** An Event Streams webhook sink; route `/twilio/event-streams` (POST, JSON batches). */
   readonly eventStreams?: EventStreamsOptions
+  /** TaskRouter Workspace events; route `/twilio/taskrouter/events`, answered 204 `application/json`. */
+  readonly taskrouter?: TaskRouterOptions
+  /** Verify Push webhooks; route `/twilio/verify`, answered 204. */
+  readonly verify?: VerifyPushOptions
+  /** The Console Debugger's webhook; route `/twilio/debugger`, answered 204. */
+  readonly debugger?: DebuggerOptions
   /** Run each event's callbacks once, however often Twilio delivers it. Default `true`. */
   readonly idempotency?: boolean | IdempotencyOptions
   /** Give events that arrive after a later one to `onStale`. Default `false`. */
@@ -79,6 +86,9 @@ export interface PluginFields extends VerifyFields {
  */
 export type PluginServes =
   | Required<Pick<PluginFields, 'webhooks'>>
+  | Required<Pick<PluginFields, 'debugger'>>
+  | Required<Pick<PluginFields, 'verify'>>
+  | Required<Pick<PluginFields, 'taskrouter'>>
   | Required<Pick<PluginFields, 'eventStreams'>>
   | Required<Pick<PluginFields, 'conference'>>
   | Required<Pick<PluginFields, 'amd'>>

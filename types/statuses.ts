@@ -5,6 +5,9 @@
 import type { AMD_RESULTS } from '../lib/families/amd'
 import type { CALL_STATUSES } from '../lib/families/calls'
 import type { CONFERENCE_EVENTS } from '../lib/families/conferences'
+import type { DEBUGGER_LEVELS } from '../lib/families/debugger'
+import type { TASKROUTER_EVENTS } from '../lib/families/taskrouter'
+import type { VERIFY_EVENTS } from '../lib/families/verify'
 import type { EVENT_STREAMS_TYPES } from '../lib/families/event-streams'
 import type { MESSAGE_STATUSES } from '../lib/families/messages'
 import type { RECORDING_STATUSES } from '../lib/families/recordings'
@@ -20,6 +23,12 @@ export type TranscriptionStatus = typeof TRANSCRIPTION_STATUSES[number]
 export type RealtimeTranscriptionEventName = typeof REALTIME_TRANSCRIPTION_EVENTS[number]
 export type AmdResult = typeof AMD_RESULTS[number]
 export type ConferenceEventName = typeof CONFERENCE_EVENTS[number]
+/** TaskRouter Workspace event types: `task.created`, `worker.activity.update`, … */
+export type TaskRouterEventType = typeof TASKROUTER_EVENTS[number]
+/** Verify Push webhook types: `factor.verified`, `challenge.approved`, … */
+export type VerifyPushEventType = typeof VERIFY_EVENTS[number]
+/** Debugger event levels, lower-cased: `error`, `warning`. */
+export type DebuggerLevel = typeof DEBUGGER_LEVELS[number]
 /** Event Streams types with a callback of their own. */
 export type EventStreamsType = typeof EVENT_STREAMS_TYPES[number][0]
 
@@ -32,5 +41,8 @@ export interface ChannelStatuses {
   readonly realtimeTranscription: RealtimeTranscriptionEventName
   readonly amd: AmdResult
   readonly conference: ConferenceEventName
+  readonly taskrouter: TaskRouterEventType
+  readonly verify: VerifyPushEventType
+  readonly debugger: DebuggerLevel
   readonly eventStreams: EventStreamsType
 }

@@ -11,6 +11,7 @@ import {
   sampleCloudEvent, sampleEvent, sampleSid, signedEventStreamsInject, signedInject, type ParamOverrides,
   type SignedInjectOptions, type TwilioInjectOptions
 } from '../testing/index'
+import { sampleUuid } from '../testing/notification-samples'
 import { checkPublicUrl, signedUrl } from '../verify/public-url'
 import { bodyHash } from '../verify/signature'
 import {
@@ -28,6 +29,9 @@ export const LIFECYCLES: Readonly<Record<Channel, readonly string[]>> = {
   realtimeTranscription: ['transcription-started', 'transcription-content', 'transcription-stopped'],
   amd: ['human'],
   conference: ['conference-start', 'participant-join', 'participant-leave', 'conference-end'],
+  taskrouter: ['task.created', 'reservation.created', 'reservation.accepted', 'reservation.completed', 'task.completed'],
+  verify: ['factor.created', 'factor.verified', 'challenge.approved'],
+  debugger: ['error'],
   eventStreams: ['com.twilio.messaging.message.queued', 'com.twilio.messaging.message.sent', 'com.twilio.messaging.message.delivered']
 }
 
@@ -168,6 +172,11 @@ export function splitTarget (url: string): { scheme: 'http' | 'https', authority
   return { scheme: match[1].toLowerCase() as 'http' | 'https', authority: match[2], route }
 }
 
+/** The Sid a seeded run sends: the sample's prefix and the seed; a Verify `uuid`, which has none, from the seed and the status. */
+function seededSid (sample: string, status: string, seed: string): string {
+  return /^[A-Z]{2}/.test(sample) ? sampleSid(sample.slice(0, 2), seed) : sampleUuid(`${seed}:${status}`)
+}
+
 /** The signed requests a trigger sends: pure, so that what is sent can be checked without a server. */
 export function planTrigger (options: TriggerOptions): TriggerPlan {
   const { scheme, authority, route } = splitTarget(options.url)
@@ -189,7 +198,7 @@ export function planTrigger (options: TriggerOptions): TriggerPlan {
     } else {
       const sidParam = family.sidParams[0]
       const given = options.params[sidParam]
-      sid = typeof given === 'string' ? given : options.sid ?? sampleSid((sampleEvent(channel, status)[sidParam] as string).slice(0, 2), options.seed)
+      sid = typeof given === 'string' ? given : options.sid ?? seededSid(sampleEvent(channel, status)[sidParam] as string, status, options.seed)
       // A conference's events each carry their place in it; the other samples number themselves.
       const params = channel === 'conference' ? { SequenceNumber: String(place + 1), ...options.params } : options.params
       request = signedInject({

@@ -4,12 +4,13 @@
  */
 
 /**
- * The request's `AccountSid`: its parameters' own, else the one in the signed request target's
- * query (an Event Streams sink URL); `undefined` when neither names one as text.
+ * The request's `AccountSid` (or the family's own `name` for it, Verify's `account_sid`): its
+ * parameters' own, else the `AccountSid` in the signed request target's query (an Event Streams
+ * sink URL); `undefined` when neither names one as text.
  */
-export function accountSidOf (params: Readonly<Record<string, unknown>> | null, target: string): string | undefined {
+export function accountSidOf (params: Readonly<Record<string, unknown>> | null, target: string, name = 'AccountSid'): string | undefined {
   // Own keys only: a JSON body's `__proto__` or a polluted prototype names no account.
-  const named = params !== null && Object.hasOwn(params, 'AccountSid') ? params.AccountSid : undefined
+  const named = params !== null && Object.hasOwn(params, name) ? params[name] : undefined
   if (named !== undefined && named !== null) return typeof named === 'string' ? named : undefined
   return queryAccountSid(target)
 }

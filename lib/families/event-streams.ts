@@ -18,6 +18,12 @@ export const EVENT_STREAMS_TYPES = [
   ['com.twilio.voice.status-callback.call.answered', 'onCallAnswered'],
   ['com.twilio.voice.status-callback.call.completed', 'onCallCompleted'],
   ['com.twilio.voice.status-callback.amd.detected', 'onAmdDetected'],
+  // Verify's verification lifecycle (§22.3).
+  ['com.twilio.accountsecurity.verify.verification.pending', 'onVerificationPending'],
+  ['com.twilio.accountsecurity.verify.verification.approved', 'onVerificationApproved'],
+  ['com.twilio.accountsecurity.verify.verification.canceled', 'onVerificationCanceled'],
+  ['com.twilio.accountsecurity.verify.verification.expired', 'onVerificationExpired'],
+  ['com.twilio.accountsecurity.verify.verification.max-attempts-reached', 'onVerificationMaxAttemptsReached'],
   // Sent when a sink is tested; answer it 2xx like any other (§10.4).
   ['com.twilio.eventstreams.test-event', 'onTestEvent']
 ] as const

@@ -40,6 +40,17 @@ export interface Family {
   /** One request carries a batch of JSON events (Event Streams), not one event's parameters. */
   readonly batch?: true
   /**
+   * A notification family: Twilio acts on no reply, so every verified event is answered with this
+   * status and no body (TaskRouter's events: 204 `application/json`); absent, TwiML.
+   */
+  readonly ack?: { readonly status: number, readonly type?: string }
+  /** The parameter naming the account, when not `AccountSid` (Verify's `account_sid`). */
+  readonly accountParam?: string
+  /** Parameters carrying a JSON object as text: refused with 400 otherwise, parsed once into `event.parsed`. */
+  readonly jsonParams?: readonly string[]
+  /** Statuses are matched lower-cased: the Debugger's `Level` is `Error` in Twilio's table, `ERROR` in its example. */
+  readonly lowerStatus?: true
+  /**
    * Statuses Twilio sends once per Sid, keyed by Sid and status only, without `keyParams`: a
    * reconciled status (read from the REST API, which has no `SequenceNumber`) shares their key.
    */

@@ -2,6 +2,7 @@
 import { amd } from './amd'
 import { calls } from './calls'
 import { conferences } from './conferences'
+import { debuggerEvents } from './debugger'
 import { eventStreams } from './event-streams'
 import { callbackName } from './statuses'
 import { accountSidOf } from './account'
@@ -9,6 +10,8 @@ import type { Family } from './family'
 import { messages } from './messages'
 import { recordings } from './recordings'
 import { realtimeTranscriptions, transcriptions } from './transcriptions'
+import { taskrouter } from './taskrouter'
+import { verify } from './verify'
 
 export const FAMILIES = {
   sms: messages,
@@ -18,6 +21,9 @@ export const FAMILIES = {
   realtimeTranscription: realtimeTranscriptions,
   amd,
   conference: conferences,
+  taskrouter,
+  verify,
+  debugger: debuggerEvents,
   eventStreams
 } as const satisfies Record<string, Family>
 
@@ -57,12 +63,17 @@ export function rankOf (channel: Channel, status: string, event: Record<string, 
   return typeof sequence === 'string' && SEQUENCE.test(sequence) ? Number(sequence) : undefined
 }
 
+/** The parameter naming the account on `channel`'s requests: `AccountSid`, or the family's own (Verify's `account_sid`). */
+export function accountParamOf (channel: Channel | undefined): string {
+  return (channel === undefined ? undefined : (FAMILIES[channel] as Family).accountParam) ?? 'AccountSid'
+}
+
 /**
- * The account an event belongs to: the one the signature check read, '' when none is named
- * (docs/security.md, "Account isolation").
+ * The account an event of `channel` belongs to: the one the signature check read, '' when none is
+ * named (docs/security.md, "Account isolation").
  */
-export function accountOf (params: Readonly<Record<string, unknown>>, target = ''): string {
-  return accountSidOf(params, target) ?? ''
+export function accountOf (params: Readonly<Record<string, unknown>>, target = '', channel?: Channel): string {
+  return accountSidOf(params, target, accountParamOf(channel)) ?? ''
 }
 
 /**

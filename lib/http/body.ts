@@ -39,6 +39,8 @@ export interface TwilioBodies {
   parsedOf (request: FastifyRequest): Parsed
   /** The preHandler hook of the plugin's routes; `null` with `validate: false`. */
   readonly verifyTwilioSignature: ((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void) | null
+  /** The same hook for a family that names its account in another parameter (Verify's `account_sid`). */
+  verifierFor (accountParam: string): TwilioBodies['verifyTwilioSignature']
 }
 
 /** Install the parsers in the plugin's (encapsulated) context and build its hook. */
@@ -98,17 +100,24 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
     reply.code(403).send(errorBody(403, refused))
   }
 
-  function verifyTwilioSignature (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const parsed = parsedOf(request)
-    const target = targetOf(request)
-    // The rule that keys the event (`accountOf`): an event belongs to the account that verified it.
-    const checked = (checkSignature as SignatureCheck)(request, {
-      target, signed: parsed.signed, raw: parsed.raw, accountSid: accountSidOf(parsed.params, target)
-    })
-    if (checked === undefined) done()
-    else if (checked instanceof Error) refuse(reply, checked as FastifyError)
-    else checked.then((refused) => { refused === undefined ? done() : refuse(reply, refused as FastifyError) }, done)
+  function verifierFor (accountParam: string) {
+    return function verifyTwilioSignature (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+      const parsed = parsedOf(request)
+      const target = targetOf(request)
+      // The rule that keys the event (`accountOf`): an event belongs to the account that verified it.
+      const checked = (checkSignature as SignatureCheck)(request, {
+        target, signed: parsed.signed, raw: parsed.raw, accountSid: accountSidOf(parsed.params, target, accountParam)
+      })
+      if (checked === undefined) done()
+      else if (checked instanceof Error) refuse(reply, checked as FastifyError)
+      else checked.then((refused) => { refused === undefined ? done() : refuse(reply, refused as FastifyError) }, done)
+    }
   }
 
-  return { parsedOf, verifyTwilioSignature: checkSignature === null ? null : verifyTwilioSignature }
+  const verifyTwilioSignature = verifierFor('AccountSid')
+  return {
+    parsedOf,
+    verifyTwilioSignature: checkSignature === null ? null : verifyTwilioSignature,
+    verifierFor: (accountParam) => checkSignature === null ? null : accountParam === 'AccountSid' ? verifyTwilioSignature : verifierFor(accountParam)
+  }
 }

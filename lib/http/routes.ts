@@ -6,7 +6,9 @@ import { InvalidParamError, MissingSidError, MissingStatusError } from '../error
 import type { FormParams } from '../verify/form'
 import type { Parsed } from './body'
 import { targetOf } from '../verify/public-url'
-import { accountOf, FAMILIES, isSingleValued } from '../families/index'
+import { accountOf, accountParamOf, FAMILIES, isSingleValued } from '../families/index'
+import { parseJsonParams } from '../families/json'
+import { isThenable } from '../thenable'
 import type { Family } from '../families/family'
 import { EMPTY_TWIML, twimlOf } from '../dispatch/twiml'
 
@@ -29,9 +31,13 @@ function refuseNotText ({ notText }: Parsed): void {
 export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: Deliver) {
   const { statusParams: statusNames, sidParams: sidNames, statusless }: Family = FAMILIES[channel.channel]
 
+  const { lowerStatus, jsonParams }: Family = FAMILIES[channel.channel]
+  const accountParam = accountParamOf(channel.channel)
+
   /** The status sent, or what a request without one is (an inbound message is `received`). */
   function statusOf (event: FormParams): string | undefined {
-    const status = readParam(event, statusNames)
+    const sent = readParam(event, statusNames)
+    const status = lowerStatus === true ? sent?.toLowerCase() : sent
     if (status !== undefined || statusless === undefined) return status
     return statusless.by.some((name) => event[name] !== undefined) ? statusless.status : undefined
   }
@@ -57,10 +63,31 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
     }
     // The account the signature check read. One a form names only in its signed query goes into
     // the event too, so that callbacks see it and a queued job's worker keys the event alike.
-    const account = accountOf(event, targetOf(request))
-    if (event.AccountSid === undefined && account !== '') event.AccountSid = account
+    if (jsonParams !== undefined) parseJsonParams(event, jsonParams)
+    const account = accountOf(event, targetOf(request), channel.channel)
+    if (event[accountParam] === undefined && account !== '') event[accountParam] = account
     reply.type('text/xml')
     return deliver({ channel, account, status, sid, event, request })
+  }
+}
+
+/**
+ * A notification family's route (`Family.ack`): once its event is delivered (or was already),
+ * the empty answer Twilio asks for, whatever the callbacks returned; other families' as they are.
+ */
+export function acknowledging (channel: ChannelConfig, handler: (request: FastifyRequest, reply: FastifyReply) => string | Promise<string>): (request: FastifyRequest, reply: FastifyReply) => unknown {
+  const { ack }: Family = FAMILIES[channel.channel]
+  if (ack === undefined) return handler
+  const { status, type } = ack
+  const send = (reply: FastifyReply): undefined => {
+    reply.code(status)
+    if (type === undefined) reply.removeHeader('content-type')
+    else reply.type(type)
+    reply.send()
+  }
+  return function handleTwilioNotification (request, reply) {
+    const delivered = handler(request, reply)
+    return isThenable(delivered) ? Promise.resolve(delivered).then(() => send(reply)) : send(reply)
   }
 }
 

@@ -8,6 +8,7 @@ import {
   ACCOUNT_SID, CALL_SID, CALL_START_MS, merge, type ParamOverrides, sampleCallEvent, sampleMessageEvent, sampleSid,
   type TwilioFormParams
 } from './samples'
+import { sampleDebuggerEvent, sampleTaskRouterEvent, sampleVerifyEvent } from './notification-samples'
 
 const RECORDING_SID = sampleSid('RE', 'sample')
 const TRANSCRIPTION_SID = sampleSid('TR', 'sample')
@@ -119,6 +120,9 @@ const SAMPLES: Readonly<Record<FormChannel, (status: string, overrides?: ParamOv
   transcription: sampleTranscriptionEvent,
   realtimeTranscription: sampleRealtimeTranscriptionEvent,
   amd: sampleAmdEvent,
+  taskrouter: sampleTaskRouterEvent,
+  verify: sampleVerifyEvent,
+  debugger: sampleDebuggerEvent,
   conference: sampleConferenceEvent
 }
 

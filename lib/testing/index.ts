@@ -16,6 +16,7 @@ export {
 } from './family-samples'
 export type { ParamOverrides, TwilioFormParams } from './samples'
 export { signedRouteInject } from './inject'
+export { sampleDebuggerEvent, sampleTaskRouterEvent, sampleVerifyEvent } from './notification-samples'
 export type {
   SharedKeySigning, SignedRouteFormOptions, SignedRouteGetOptions, SignedRouteJsonOptions, SignedRouteOptions, SigningOptions,
   TwilioInjectOptions
