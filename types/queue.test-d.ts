@@ -5,6 +5,7 @@
  */
 import Fastify from 'fastify'
 import { Queue } from 'bullmq'
+import { Cluster } from 'ioredis'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
 import twilioStatus, { createQueueStats, createTwilioWorker, queueLag, replayFailed, type QueueStats, type TwilioJobContext, type TwilioWorker } from '..'
 
@@ -36,6 +37,12 @@ const worker = createTwilioWorker({
   }
 })
 expectType<TwilioWorker>(worker)
+
+// On a Redis Cluster: an ioredis Cluster for the Queue, the worker and the RedisStore, no cast.
+const cluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], { redisOptions: { maxRetriesPerRequest: null } })
+app.register(twilioStatus, { authToken: 'token', queue: new Queue('twilio', { connection: cluster, prefix: '{twilio}' }), store: new twilioStatus.RedisStore({ client: cluster }), sms: {} })
+expectType<TwilioWorker>(createTwilioWorker({ connection: cluster, prefix: '{twilio}', sms: {} }))
+expectAssignable<twilioStatus.RedisClient>(cluster)
 expectType<QueueStats>(worker.queueStats)
 expectType<Promise<void>>(worker.close({ timeout: 1000 }))
 
