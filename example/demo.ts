@@ -49,7 +49,7 @@ function createTimeline (write: (line: string) => void) {
   function record (channel: Channel, callback: string, event: TwilioParams): void {
     const family = FAMILIES[channel]
     const sid = String(event[family.sidParams[0]])
-    const status = String(event[family.statusParams[0]])
+    const status = String(event[(family.statusParams as readonly string[])[0] ?? ''] ?? callback)
     const ms = (performance.now() - start).toFixed(0)
     seen.push(`${sid} ${callback}`)
     const shown = status.length > 24 ? '…' + status.slice(-23) : status

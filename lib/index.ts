@@ -8,6 +8,7 @@ import * as Types from '../types/index'
 import * as errors from './errors'
 import * as families from './families/index'
 import * as hook from './http/hook'
+import * as json from './dispatch/json-param'
 import { fastifyTwilioStatus as plugin } from './plugin'
 import * as redisStore from './stores/redis'
 import * as retry from './options/connection-overrides'
@@ -38,11 +39,12 @@ const { twilioSignature } = hook
 const { createTwilioWorker } = queueWorker
 const { replayFailed, queueLag } = queueReplay
 const { createQueueStats } = queueStats
+const { jsonParam } = json
 
 // The named exports, put on the plugin (`export =` below makes it the module). Written as
 // `module.exports = { … }` because Node's ESM loader finds a CommonJS module's named exports by
 // reading its source (cjs-module-lexer): it sees this literal, not Object.assign.
-module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats }
+module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, jsonParam }
 Object.assign(fastifyTwilioStatus, module.exports)
 
 // What `export =` gives TypeScript: every type of types/ (test/types-public.test.ts checks that
@@ -137,7 +139,20 @@ declare namespace fastifyTwilioStatus {
   export import BullWorkerLike = Types.BullWorkerLike
   export import FailedJobLike = Types.FailedJobLike
   export import TwilioQueueReader = Types.TwilioQueueReader
-  export { fastifyTwilioStatus as default, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats }
+  export import ConversationsEventType = Types.ConversationsEventType
+  export import ConversationsPreEventType = Types.ConversationsPreEventType
+  export import ConversationsEvent = Types.ConversationsEvent
+  export import ConversationsEventParams = Types.ConversationsEventParams
+  export import ConversationsModifiable = Types.ConversationsModifiable
+  export import ConversationsOptions = Types.ConversationsOptions
+  export import PreEventReject = Types.PreEventReject
+  export import PreEventDecision = Types.PreEventDecision
+  export import AssignmentEvent = Types.AssignmentEvent
+  export import AssignmentInstruction = Types.AssignmentInstruction
+  export import AssignmentInstructions = Types.AssignmentInstructions
+  export import AssignmentAnswer = Types.AssignmentAnswer
+  export import TaskRouterAssignmentOptions = Types.TaskRouterAssignmentOptions
+  export { fastifyTwilioStatus as default, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, jsonParam }
   export import MemoryStore = store.MemoryStore
   export import RedisStore = redisStore.RedisStore
 }

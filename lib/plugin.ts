@@ -12,7 +12,9 @@ import { HandleTakenError } from './errors'
 import { Reconciler } from './reconcile/reconciler'
 import { createDeliver, createDelivery } from './delivery/delivery'
 import { eventStreamsHandler } from './http/event-streams'
-import { statusHandler, webhookHandler } from './http/routes'
+import { decisionHandler, statusHandler, webhookHandler } from './http/routes'
+import type { Family } from './families/family'
+import { FAMILIES } from './families/index'
 import { EVENT_STREAMS_DEADLINE } from './families/event-streams'
 import { accountParamOf } from './families/index'
 import { acknowledging } from './http/routes'
@@ -60,6 +62,14 @@ function routes (fastify: FastifyInstance, config: Config, reconciler: Reconcile
       // Its own delivery, to answer within Event Streams' shorter wait.
       const quick = tracedDelivery(createDelivery({ ...config.delivery, deadline: Math.min(config.delivery.deadline, EVENT_STREAMS_DEADLINE) }))
       fastify.route({ ...common, method: 'POST', url: channel.path, handler: eventStreamsHandler(channel, parsedOf, quick) })
+      continue
+    }
+    const decision = (FAMILIES[channel.channel] as Family).decision
+    if (decision !== undefined) {
+      // Its own delivery, to answer within Twilio's wait; decisions run inline in queue mode (`replyStatuses`).
+      const quick = tracedDelivery(createDeliver({ ...config.delivery, deadline: Math.min(config.delivery.deadline, decision.deadline) }))
+      const handler = decisionHandler(channel, parsedOf, config.queue === null ? quick : enqueueing(config.queue, quick), decision)
+      fastify.route({ ...common, method: ['POST', 'GET'], url: channel.path, handler })
     } else {
       const preHandler = verifierFor(accountParamOf(channel.channel)) ?? undefined
       fastify.route({ ...common, preHandler, method: ['POST', 'GET'], url: channel.path, handler: acknowledging(channel, statusHandler(channel, parsedOf, deliver)) })

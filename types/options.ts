@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AmdOptions, CallbackResult, CallOptions, ConferenceOptions, EventStreamsOptions, RealtimeTranscriptionOptions, RecordingOptions, SmsOptions, TranscriptionOptions } from './callbacks'
 import type { DebuggerOptions, TaskRouterOptions, VerifyPushOptions } from './callbacks'
+import type { ConversationsOptions, TaskRouterAssignmentOptions } from './decisions'
 import type { Stats } from './delivery'
 import type { TwilioParams } from './events'
 import type { QueueOptions, TwilioQueue } from './queue'
@@ -50,6 +51,10 @@ export interface PluginFields extends VerifyFields {
   readonly conference?: ConferenceOptions
   /** An Event Streams webhook sink; route `/twilio/event-streams` (POST, JSON batches). */
   readonly eventStreams?: EventStreamsOptions
+  /** Conversations (classic) webhooks: pre-events decide, post-events notify; route `/twilio/conversations`. */
+  readonly conversations?: ConversationsOptions
+  /** TaskRouter's assignment callback, answered with an instruction; route `/twilio/taskrouter/assignment`. */
+  readonly taskrouterAssignment?: TaskRouterAssignmentOptions
   /** TaskRouter Workspace events; route `/twilio/taskrouter/events`, answered 204 `application/json`. */
   readonly taskrouter?: TaskRouterOptions
   /** Verify Push webhooks; route `/twilio/verify`, answered 204. */
@@ -86,6 +91,8 @@ export interface PluginFields extends VerifyFields {
  */
 export type PluginServes =
   | Required<Pick<PluginFields, 'webhooks'>>
+  | Required<Pick<PluginFields, 'taskrouterAssignment'>>
+  | Required<Pick<PluginFields, 'conversations'>>
   | Required<Pick<PluginFields, 'debugger'>>
   | Required<Pick<PluginFields, 'verify'>>
   | Required<Pick<PluginFields, 'taskrouter'>>

@@ -8,6 +8,7 @@ import type { CONFERENCE_EVENTS } from '../lib/families/conferences'
 import type { DEBUGGER_LEVELS } from '../lib/families/debugger'
 import type { TASKROUTER_EVENTS } from '../lib/families/taskrouter'
 import type { VERIFY_EVENTS } from '../lib/families/verify'
+import type { CONVERSATIONS_EVENTS, CONVERSATIONS_PRE_EVENTS } from '../lib/families/conversations'
 import type { EVENT_STREAMS_TYPES } from '../lib/families/event-streams'
 import type { MESSAGE_STATUSES } from '../lib/families/messages'
 import type { RECORDING_STATUSES } from '../lib/families/recordings'
@@ -29,6 +30,10 @@ export type TaskRouterEventType = typeof TASKROUTER_EVENTS[number]
 export type VerifyPushEventType = typeof VERIFY_EVENTS[number]
 /** Debugger event levels, lower-cased: `error`, `warning`. */
 export type DebuggerLevel = typeof DEBUGGER_LEVELS[number]
+/** A Conversations (classic) webhook's `EventType`, which is also its callback's name. */
+export type ConversationsEventType = typeof CONVERSATIONS_EVENTS[number]
+/** The Conversations events that wait for a decision (pre-events). */
+export type ConversationsPreEventType = typeof CONVERSATIONS_PRE_EVENTS[number]
 /** Event Streams types with a callback of their own. */
 export type EventStreamsType = typeof EVENT_STREAMS_TYPES[number][0]
 
@@ -45,4 +50,7 @@ export interface ChannelStatuses {
   readonly verify: VerifyPushEventType
   readonly debugger: DebuggerLevel
   readonly eventStreams: EventStreamsType
+  readonly conversations: ConversationsEventType
+  /** The assignment callback has no status parameter: every request is `assignment`. */
+  readonly taskrouterAssignment: 'assignment'
 }

@@ -29,7 +29,10 @@ export interface StatusStore {
    * caller; others get `pending` while the claim lives, then `done` once it is completed.
    */
   claim (key: string, ttlMs: number): Awaitable<Claim>
-  /** Mark `key` handled for `ttlMs`, remembering the reply (`''` stands for the empty TwiML). */
+  /**
+   * Mark `key` handled for `ttlMs`, remembering the reply verbatim: TwiML (`''` stands for the
+   * empty TwiML), or a decision, so that a redelivery gets the same one (docs/decisions.md).
+   */
   complete (key: string, reply: string, ttlMs: number): Awaitable<void>
   /** Drop a claim whose callbacks failed, so a redelivery runs them again. */
   release (key: string): Awaitable<void>

@@ -32,7 +32,9 @@ export const LIFECYCLES: Readonly<Record<Channel, readonly string[]>> = {
   taskrouter: ['task.created', 'reservation.created', 'reservation.accepted', 'reservation.completed', 'task.completed'],
   verify: ['factor.created', 'factor.verified', 'challenge.approved'],
   debugger: ['error'],
-  eventStreams: ['com.twilio.messaging.message.queued', 'com.twilio.messaging.message.sent', 'com.twilio.messaging.message.delivered']
+  eventStreams: ['com.twilio.messaging.message.queued', 'com.twilio.messaging.message.sent', 'com.twilio.messaging.message.delivered'],
+  conversations: ['onConversationAdd', 'onConversationAdded', 'onMessageAdd', 'onMessageAdded'],
+  taskrouterAssignment: ['assignment']
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000'
@@ -198,18 +200,20 @@ export function planTrigger (options: TriggerOptions): TriggerPlan {
     } else {
       const sidParam = family.sidParams[0]
       const given = options.params[sidParam]
-      sid = typeof given === 'string' ? given : options.sid ?? seededSid(sampleEvent(channel, status)[sidParam] as string, status, options.seed)
+      // An event about what does not exist yet (Conversations' onConversationAdd) carries no Sid.
+      const sampled = sampleEvent(channel, status)[sidParam] as string | undefined
+      sid = typeof given === 'string' ? given : options.sid ?? (sampled === undefined ? '' : seededSid(sampled, status, options.seed))
       // A conference's events each carry their place in it; the other samples number themselves.
       const params = channel === 'conference' ? { SequenceNumber: String(place + 1), ...options.params } : options.params
       request = signedInject({
-        ...where, channel, status, sid, params, method: options.method === 'GET' ? 'GET' : 'POST', json: options.method === 'JSON'
+        ...where, channel, status, sid: sid === '' ? undefined : sid, params, method: options.method === 'GET' ? 'GET' : 'POST', json: options.method === 'JSON'
       } as SignedInjectOptions)
     }
     // Twilio sends no X-Forwarded-Proto: an https URL is reached over TLS itself.
     const headers = { ...request.headers }
     delete headers['x-forwarded-proto']
     const signed = signedUrl(options.publicUrl?.replace(/\/$/, '') ?? null, { protocol: scheme, host: authority }, request.url)
-    return { ...request, headers, label: `${channel} ${status}`, subject: `${family.sidParams[0]}=${sid}`, signedUrl: signed }
+    return { ...request, headers, label: `${channel} ${status}`, subject: sid === '' ? `no ${family.sidParams[0]}` : `${family.sidParams[0]}=${sid}`, signedUrl: signed }
   })
   return { origin: `${scheme}://${authority}`, requests }
 }

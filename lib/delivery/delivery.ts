@@ -8,10 +8,11 @@ import { withTimeout } from '../timeout'
 import { dispatchNow } from '../dispatch/dispatch'
 import { CallbackFailedError, DeadlineError, InProgressError, StoreTimeoutError } from '../errors'
 import type { ChannelConfig, DeliveryConfig } from '../config'
-import { accountSegment, keyOf, rankOf } from '../families/index'
+import { accountSegment, decisionOf, keyOf, rankOf } from '../families/index'
 import { isThenable } from '../thenable'
 import type { Claim, StatusStore } from '../../types/index'
 import { EMPTY_TWIML, twimlOf } from '../dispatch/twiml'
+import { encodeDecision } from '../dispatch/decision'
 
 /** One verified event, ready for delivery. */
 export interface Delivery {
@@ -42,10 +43,17 @@ function subjectOf ({ channel, account, sid }: Delivery): string {
   return `o:${channel.channel}:${accountSegment(account)}:${sid}`
 }
 
-/** The TwiML a status callback returned; a `toString` that throws is that callback's failure. */
-function replyOf (result: unknown, { sid, status }: Delivery): string {
+/**
+ * The TwiML a status callback returned, or the decision a deciding one made (encoded); a
+ * `toString` that throws, or a value that is no decision, is that callback's failure.
+ */
+function replyOf (result: unknown, { channel, sid, status, request }: Delivery): string {
   try {
-    return twimlOf(result) ?? EMPTY_TWIML
+    const decision = decisionOf(channel.channel, status)
+    if (decision === undefined) return twimlOf(result) ?? EMPTY_TWIML
+    const answer = decision.answer(result, status)
+    if (answer.note !== undefined) request.log.info({ sid, status, reason: answer.note }, 'fastify-twilio-status: rejected by the callback')
+    return encodeDecision(answer)
   } catch (cause) {
     throw new CallbackFailedError(sid, status, { cause })
   }

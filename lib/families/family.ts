@@ -18,6 +18,8 @@ export interface Family {
   readonly statuses: readonly string[]
   /** Every documented field, each sent at most once (a repeat is refused with 400). */
   readonly fields: readonly string[]
+  /** Documented fields Twilio may send more than once (a group MMS's `MessagingBinding.Address`). */
+  readonly repeatedFields?: readonly string[]
   /** Fields that repeat once per item, such as `MediaUrl0`, `MediaUrl1`, …: single-valued too. */
   readonly numberedFields?: RegExp
   /**
@@ -40,6 +42,11 @@ export interface Family {
   /** One request carries a batch of JSON events (Event Streams), not one event's parameters. */
   readonly batch?: true
   /**
+   * Statuses Twilio sends once per Sid, keyed by Sid and status only, without `keyParams`: a
+   * reconciled status (read from the REST API, which has no `SequenceNumber`) shares their key.
+   */
+  readonly once?: readonly string[]
+  /**
    * A notification family: Twilio acts on no reply, so every verified event is answered with this
    * status and no body (TaskRouter's events: 204 `application/json`); absent, TwiML.
    */
@@ -51,8 +58,33 @@ export interface Family {
   /** Statuses are matched lower-cased: the Debugger's `Level` is `Error` in Twilio's table, `ERROR` in its example. */
   readonly lowerStatus?: true
   /**
-   * Statuses Twilio sends once per Sid, keyed by Sid and status only, without `keyParams`: a
-   * reconciled status (read from the REST API, which has no `SequenceNumber`) shares their key.
+   * No Sid names the event (a Conversations pre-event names what does not exist yet): its
+   * identity, and so its idempotency key, is a digest of every signed parameter except these.
    */
-  readonly once?: readonly string[]
+  readonly identity?: { readonly except: readonly string[] }
+  /** Statuses whose callback's return value is a decision Twilio waits for (docs/decisions.md). */
+  readonly decision?: Decision
+}
+
+/** An HTTP answer to Twilio: its status code and its `application/json` body (`''`: none). */
+export interface DecisionReply {
+  readonly statusCode: number
+  readonly body: string
+  /** For the log only, never sent or stored: a rejection's reason. */
+  readonly note?: string
+}
+
+/**
+ * A decision reply, as data: which statuses decide, Twilio's wait, how a callback's return value
+ * becomes the answer, and the answer when the callback fails or is late.
+ */
+export interface Decision {
+  /** The statuses whose callback decides; the family's other statuses are notifications (empty 200). */
+  readonly statuses: readonly string[]
+  /** The deadline, ms: Twilio's wait minus room for the network. */
+  readonly deadline: number
+  /** The answer for a callback's return value; throws a TypeError on a value that is not a decision. */
+  readonly answer: (result: unknown, status: string) => DecisionReply
+  /** The answer when the callback failed or is late; `null`: the coded 5xx, so Twilio takes its own failure path. */
+  readonly fallback: DecisionReply | null
 }

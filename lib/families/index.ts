@@ -3,15 +3,17 @@ import { amd } from './amd'
 import { calls } from './calls'
 import { conferences } from './conferences'
 import { debuggerEvents } from './debugger'
+import { conversations } from './conversations'
 import { eventStreams } from './event-streams'
 import { callbackName } from './statuses'
 import { accountSidOf } from './account'
-import type { Family } from './family'
+import type { Decision, Family } from './family'
 import { messages } from './messages'
 import { recordings } from './recordings'
 import { realtimeTranscriptions, transcriptions } from './transcriptions'
 import { taskrouter } from './taskrouter'
 import { verify } from './verify'
+import { taskrouterAssignment } from './taskrouter-assignment'
 
 export const FAMILIES = {
   sms: messages,
@@ -24,7 +26,9 @@ export const FAMILIES = {
   taskrouter,
   verify,
   debugger: debuggerEvents,
-  eventStreams
+  eventStreams,
+  conversations,
+  taskrouterAssignment
 } as const satisfies Record<string, Family>
 
 /** A family's option name: `sms`, `call`, `recording`, … */
@@ -41,6 +45,17 @@ const SINGLE = new Map<Channel, ReadonlySet<string>>(CHANNELS.map((channel) => [
 export function isSingleValued (channel: Channel, name: string): boolean {
   const family: Family = FAMILIES[channel]
   return (SINGLE.get(channel) as ReadonlySet<string>).has(name) || (family.numberedFields?.test(name) ?? false)
+}
+
+const DECISIONS = new Map<Channel, Decision>(CHANNELS.flatMap((channel) => {
+  const decision = (FAMILIES[channel] as Family).decision
+  return decision === undefined ? [] : [[channel, decision]]
+}))
+
+/** The decision `status`'s callback makes on `channel` (`Family.decision`), or `undefined`: its reply is TwiML. */
+export function decisionOf (channel: Channel, status: string): Decision | undefined {
+  const decision = DECISIONS.get(channel)
+  return decision?.statuses.includes(status) === true ? decision : undefined
 }
 
 /** The option name of a status's callback in its family. */

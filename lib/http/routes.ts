@@ -1,16 +1,18 @@
 /** The handlers behind the plugin's routes, run once the preHandler has verified the request. */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ChannelConfig, WebhookConfig } from '../config'
-import type { Deliver } from '../delivery/delivery'
-import { InvalidParamError, MissingSidError, MissingStatusError } from '../errors'
+import { createHash } from 'node:crypto'
+import type { Deliver, Delivery } from '../delivery/delivery'
+import { CallbackFailedError, InvalidParamError, MissingSidError, MissingStatusError } from '../errors'
 import type { FormParams } from '../verify/form'
 import type { Parsed } from './body'
 import { targetOf } from '../verify/public-url'
 import { accountOf, accountParamOf, FAMILIES, isSingleValued } from '../families/index'
 import { parseJsonParams } from '../families/json'
 import { isThenable } from '../thenable'
-import type { Family } from '../families/family'
+import type { Decision, DecisionReply, Family } from '../families/family'
 import { EMPTY_TWIML, twimlOf } from '../dispatch/twiml'
+import { decodeDecision } from '../dispatch/decision'
 
 type ParsedOf = (request: FastifyRequest) => Parsed
 
@@ -28,8 +30,17 @@ function refuseNotText ({ notText }: Parsed): void {
   if (notText !== undefined) throw new InvalidParamError(notText)
 }
 
-export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: Deliver) {
-  const { statusParams: statusNames, sidParams: sidNames, statusless }: Family = FAMILIES[channel.channel]
+/** An event's identity when no Sid names it (`Family.identity`): a digest of its signed parameters but `except`. */
+export function identityOf (params: FormParams, except: readonly string[]): string {
+  const names = Object.keys(params).filter((name) => !except.includes(name)).sort()
+  const hash = createHash('sha256')
+  for (const name of names) hash.update(JSON.stringify([name, params[name]]))
+  return hash.digest('base64url').slice(0, 32)
+}
+
+/** What a verified request of `channel` is to deliver, or a coded 400 when it is not one of its events. */
+export function eventReader (channel: ChannelConfig, parsedOf: ParsedOf): (request: FastifyRequest) => Delivery {
+  const { statusParams: statusNames, sidParams: sidNames, statusless, identity }: Family = FAMILIES[channel.channel]
 
   const { lowerStatus, jsonParams }: Family = FAMILIES[channel.channel]
   const accountParam = accountParamOf(channel.channel)
@@ -42,8 +53,7 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
     return statusless.by.some((name) => event[name] !== undefined) ? statusless.status : undefined
   }
 
-  /** Synchronous while the delivery is, so the usual event costs no promise (docs/design.md, "Delivery"). */
-  return function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): string | Promise<string> {
+  return function readEvent (request: FastifyRequest): Delivery {
     const parsed = parsedOf(request)
     refuseNotText(parsed)
     const { params: event, repeated } = parsed
@@ -51,13 +61,14 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
       if (isSingleValued(channel.channel, name)) throw new InvalidParamError(name)
     }
     const status = statusOf(event)
-    if (status === undefined) throw new MissingStatusError(statusNames[0])
-    const sid = readParam(event, sidNames)
+    // A family with no status parameter is told apart by its Sid (an assignment's `ReservationSid`).
+    if (status === undefined) throw statusNames.length === 0 ? new MissingSidError(sidNames[0]) : new MissingStatusError(statusNames[0])
+    const sid = identity === undefined ? readParam(event, sidNames) : identityOf(event, identity.except)
     if (sid === undefined) throw new MissingSidError(sidNames[0])
     // Callbacks rely on `MessageStatus` and `MessageSid`; an inbound message carries at most the
     // legacy `SmsStatus` (docs/twilio-facts.md §2.3, §2.4).
-    event[statusNames[0]] = status
-    event[sidNames[0]] = sid
+    if (statusNames.length > 0) event[statusNames[0]] = status
+    if (identity === undefined) event[sidNames[0]] = sid
     if (!channel.known.has(status)) {
       request.log.warn({ sid, status }, 'fastify-twilio-status: unknown status, acknowledged and passed to onAny only')
     }
@@ -66,8 +77,48 @@ export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliv
     if (jsonParams !== undefined) parseJsonParams(event, jsonParams)
     const account = accountOf(event, targetOf(request), channel.channel)
     if (event[accountParam] === undefined && account !== '') event[accountParam] = account
+    return { channel, account, status, sid, event, request }
+  }
+}
+
+export function statusHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: Deliver) {
+  const readEvent = eventReader(channel, parsedOf)
+  /** Synchronous while the delivery is, so the usual event costs no promise (docs/design.md, "Delivery"). */
+  return function handleTwilioStatus (request: FastifyRequest, reply: FastifyReply): string | Promise<string> {
+    const delivery = readEvent(request)
     reply.type('text/xml')
-    return deliver({ channel, account, status, sid, event, request })
+    return deliver(delivery)
+  }
+}
+
+function fail ({ sid, status }: Delivery): never {
+  throw new CallbackFailedError(sid, status)
+}
+
+/**
+ * A family whose callbacks decide (`Family.decision`): a deciding status is answered with the
+ * decision as JSON, or the family's fallback when the callback failed or is late; any other
+ * status is a notification, answered with an empty 200.
+ */
+export function decisionHandler (channel: ChannelConfig, parsedOf: ParsedOf, deliver: Deliver, decision: Decision) {
+  const readEvent = eventReader(channel, parsedOf)
+  const deciding: ReadonlySet<string> = new Set(decision.statuses)
+  return async function handleTwilioDecision (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const delivery = readEvent(request)
+    if (!deciding.has(delivery.status)) {
+      await deliver(delivery)
+      return await reply.code(200).send()
+    }
+    let answer: DecisionReply
+    try {
+      // A store holding no decision for the key (another program's value) counts as a failure.
+      answer = decodeDecision(await deliver(delivery)) ?? fail(delivery)
+    } catch (err) {
+      if (decision.fallback === null) throw err
+      request.log.error({ err, sid: delivery.sid, status: delivery.status }, 'fastify-twilio-status: decision failed or late, answered the fallback')
+      answer = decision.fallback
+    }
+    return await reply.code(answer.statusCode).type('application/json').send(answer.body)
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type TwilioFormParams
 } from './samples'
 import { sampleDebuggerEvent, sampleTaskRouterEvent, sampleVerifyEvent } from './notification-samples'
+import { sampleAssignmentEvent, sampleConversationsEvent } from './decision-samples'
 
 const RECORDING_SID = sampleSid('RE', 'sample')
 const TRANSCRIPTION_SID = sampleSid('TR', 'sample')
@@ -123,7 +124,9 @@ const SAMPLES: Readonly<Record<FormChannel, (status: string, overrides?: ParamOv
   taskrouter: sampleTaskRouterEvent,
   verify: sampleVerifyEvent,
   debugger: sampleDebuggerEvent,
-  conference: sampleConferenceEvent
+  conference: sampleConferenceEvent,
+  conversations: sampleConversationsEvent,
+  taskrouterAssignment: sampleAssignmentEvent
 }
 
 /** What Twilio posts for `status` on any family: the sample of that family, changed by `overrides`. */

@@ -14,6 +14,7 @@ export {
   sampleAmdEvent, sampleCloudEvent, sampleConferenceEvent, sampleEvent, sampleRealtimeTranscriptionEvent,
   sampleRecordingEvent, sampleTranscriptionEvent
 } from './family-samples'
+export { sampleAssignmentEvent, sampleConversationsEvent } from './decision-samples'
 export type { ParamOverrides, TwilioFormParams } from './samples'
 export { signedRouteInject } from './inject'
 export { sampleDebuggerEvent, sampleTaskRouterEvent, sampleVerifyEvent } from './notification-samples'

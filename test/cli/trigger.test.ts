@@ -106,6 +106,28 @@ t.test('planTrigger: signed as twilio signs it', async (t) => {
   t.match(planTrigger({ ...base, channel: 'eventStreams', steps: [['com.twilio.voice.status-callback.call.ringing', 0]] }).requests[0].subject, /^id=EZ[0-9a-f]{32}$/)
 })
 
+t.test('trigger: TaskRouter events, Verify webhooks and the Debugger, each answered 204 and run once', async (t) => {
+  const [verify, again] = planTrigger({ ...base, channel: 'verify', steps: [['factor.created', 0], ['factor.verified', 1]] }).requests
+  t.match(verify.subject, /^uuid=[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/, 'a Verify webhook is named by a uuid')
+  t.not(again.subject, verify.subject, 'one uuid per webhook')
+  t.equal(planTrigger({ ...base, channel: 'verify', steps: [['factor.created', 0]] }).requests[0].subject, verify.subject, 'the same seed, the same uuid')
+  t.match(planTrigger({ ...base, channel: 'debugger', steps: [['error', 0]] }).requests[0].subject, /^Sid=NO[0-9a-f]{32}$/)
+
+  const ran: string[] = []
+  const { url } = await listen(t, {
+    taskrouter: { onAny: (event) => { ran.push(event.EventType) } },
+    verify: { onAny: (event) => { ran.push(event.type) } },
+    debugger: { onError: (event) => { ran.push(`${event.Level} ${String(event.parsed.Payload?.error_code)}`) } }
+  })
+  const lifecycle = await cli(['trigger', 'taskrouter', '--lifecycle', '--duplicates', '--url', url, '--seed', 'tr'])
+  t.equal(lifecycle.code, 0)
+  t.match(lifecycle.stdout, /← 204 No Content {2}application\/json {2}\d+ ms/)
+  t.match(lifecycle.stdout, /\n10 sent: 10 answered 2xx\n$/)
+  t.equal((await cli(['trigger', 'verify', 'challenge.approved', '--url', url])).code, 0)
+  t.equal((await cli(['trigger', 'debugger', 'error', '--url', url])).code, 0)
+  t.same(ran, [...LIFECYCLES.taskrouter, 'challenge.approved', 'error 11200'])
+})
+
 t.test('deliver: the answer, or exit 3 when the app cannot be reached in time', async (t) => {
   const url = await serve(t, (req, res) => {
     if (req.url === '/big') res.end('x'.repeat(100 * 1024))
@@ -264,4 +286,29 @@ t.test('trigger, the command, against the plugin on 127.0.0.1', async (t) => {
     t.match(help.stdout, /^Usage: fastify-twilio-status trigger <channel> <status>[\s\S]*\n {2}sms {20}accepted, scheduled,[\s\S]*sms queued → sent → delivered,\n\s+call initiated → ringing → in-progress → completed/)
     t.ok(help.stdout.split('\n').every((line) => line.length <= 100), 'help fits a terminal')
   })
+})
+
+t.test('trigger: Conversations events and the assignment callback, each answered with its decision', async (t) => {
+  const [add, added] = planTrigger({ ...base, channel: 'conversations', steps: [['onConversationAdd', 0], ['onMessageAdded', 1]] }).requests
+  t.notOk('ConversationSid' in parseForm(add.payload as string), 'a conversation being added has no Sid yet')
+  t.match(parseForm(added.payload as string).ConversationSid, /^CH[0-9a-f]{32}$/)
+  t.same(LIFECYCLES.conversations, ['onConversationAdd', 'onConversationAdded', 'onMessageAdd', 'onMessageAdded'])
+
+  const decided: string[] = []
+  const { url } = await listen(t, {
+    conversations: {
+      onMessageAdd: (event) => { decided.push(event.EventType); return { body: 'edited' } },
+      onAny: (event) => { decided.push(`any ${event.EventType}`) }
+    },
+    taskrouterAssignment: { onAssignment: () => ({ instruction: 'accept' }) }
+  })
+  const lifecycle = await cli(['trigger', 'conversations', '--lifecycle', '--url', url])
+  t.equal(lifecycle.code, 0)
+  t.match(lifecycle.stdout, /onConversationAdd {2}no ConversationSid\n← 200 OK {2}application\/json; charset=utf-8 {2}\d+ ms {2}\{\}\n/)
+  t.match(lifecycle.stdout, /onMessageAdd {2}ConversationSid=CH[0-9a-f]{32}\n← 200 OK {2}application\/json; charset=utf-8 {2}\d+ ms {2}\{"body":"edited"\}\n/)
+  t.match(lifecycle.stdout, /\n4 sent: 4 answered 2xx\n$/)
+  t.same(decided, ['any onConversationAdd', 'any onConversationAdded', 'onMessageAdd', 'any onMessageAdd', 'any onMessageAdded'])
+  const assigned = await cli(['trigger', 'taskrouter-assignment', 'assignment', '--url', url])
+  t.equal(assigned.code, 0)
+  t.match(assigned.stdout, /ReservationSid=WR[0-9a-f]{32}\n← 200 OK {2}application\/json[^\n]*\n\{"instruction":"accept"\}/)
 })

@@ -53,6 +53,21 @@ export function storeContract (t: tap.Test, harness: ContractHarness): void {
     }
   })
 
+  t.test('a decision is kept with its key: a redelivery reads back the status code and JSON body verbatim', async (t) => {
+    const store = await harness.store(t)
+    // As delivery encodes them (lib/dispatch/decision.ts): three digits, then the body.
+    const decisions = {
+      'conversations:AC1:Zm9vYmFyLWRpZ2VzdF8tX2Jhe:onMessageAdd': '200{"body":"héllo 👋","attributes":"{\\"a\\":[1,2]}"}',
+      'conversations:AC1:YmF6LWRpZ2VzdF8tX2Jhei1kaWc:onParticipantAdd': '403{"rejected":true}',
+      'taskrouterAssignment:AC1:WR1:assignment': '200{"instruction":"dequeue","from":"+15017250604","timeout":30}'
+    }
+    for (const [key, decision] of Object.entries(decisions)) {
+      t.same(await store.claim(key, LONG), { state: 'claimed' })
+      await store.complete(key, decision, LONG)
+    }
+    for (const [key, decision] of Object.entries(decisions)) t.same(await store.claim(key, LONG), { state: 'done', reply: decision }, key)
+  })
+
   t.test('complete without a claim marks the key done', async (t) => {
     const store = await harness.store(t)
     await store.complete('k', 'r', LONG)

@@ -1,8 +1,9 @@
 import t from 'tap'
 import { FAMILIES, type FormChannel } from '../../lib/families/index'
+import type { Family } from '../../lib/families/family'
 import {
   sampleAmdEvent, sampleCloudEvent, sampleConferenceEvent, sampleEvent, sampleRealtimeTranscriptionEvent, sampleRecordingEvent,
-  sampleTranscriptionEvent
+  sampleTranscriptionEvent, sampleConversationsEvent, sampleAssignmentEvent
 } from '../../lib/testing/index'
 
 /** The status as the plugin reads it: the Debugger's `Level` is sent upper-case (`ERROR`) and matched lower-cased. */
@@ -17,12 +18,15 @@ function subjectOf (channel: FormChannel): RegExp {
 
 t.test('every status of every family has a sample carrying that status, its Sid and only documented fields', async (t) => {
   for (const channel of Object.keys(FAMILIES).filter((c) => c !== 'eventStreams') as FormChannel[]) {
-    const family = FAMILIES[channel]
+    const family: Family = FAMILIES[channel]
+    const documented = [...family.fields, ...family.repeatedFields ?? []]
     for (const status of family.statuses) {
       const sample = sampleEvent(channel, status)
-      t.ok(family.statusParams.some((p) => statusIn(channel, sample[p]) === status), `${channel} ${status}: status`)
-      t.match(sample[family.sidParams[0]], subjectOf(channel), `${channel} ${status}: Sid`)
-      for (const name of Object.keys(sample)) t.ok((family.fields as readonly string[]).includes(name), `${channel} ${status}: ${name} is documented`)
+      // A family with no status parameter (the assignment callback) has one status.
+      t.ok(family.statusParams.some((p) => statusIn(channel, sample[p]) === status) || (family.statusParams.length === 0 && family.statuses.length === 1), `${channel} ${status}: status`)
+      // A family identified by a digest (Conversations) names no subject on every event.
+      if (family.identity === undefined) t.match(sample[family.sidParams[0]], subjectOf(channel), `${channel} ${status}: Sid`)
+      for (const name of Object.keys(sample)) t.ok(documented.includes(name), `${channel} ${status}: ${name} is documented`)
     }
   }
 })
@@ -40,6 +44,12 @@ t.test('family samples follow their status and take overrides', async (t) => {
   t.equal(sampleConferenceEvent('participant-mute').Muted, 'true')
   t.equal(sampleConferenceEvent('conference-end').ReasonConferenceEnded, 'last-participant-left')
   t.equal(sampleConferenceEvent('participant-join', { SequenceNumber: '9' }).SequenceNumber, '9')
+  t.equal(sampleConversationsEvent('onMessageAdd').MessageSid, undefined, 'a message being added has no Sid yet')
+  t.match(sampleConversationsEvent('onMessageAdded').MessageSid, /^IM/)
+  t.equal(sampleConversationsEvent('onConversationAdd').ConversationSid, undefined, 'nor a conversation being added')
+  t.same(Object.keys(sampleConversationsEvent('onFutureEvent')), ['AccountSid', 'EventType', 'Source', 'RetryCount', 'ChatServiceSid'], 'an unknown event: the common parameters')
+  t.same(sampleConversationsEvent('onConversationAdd', { 'MessagingBinding.Address': ['+18550000000', '+18330000000'] })['MessagingBinding.Address'], ['+18550000000', '+18330000000'])
+  t.equal(sampleAssignmentEvent('assignment', { ReservationSid: 'WR1' }).ReservationSid, 'WR1')
 })
 
 t.test('sample CloudEvents: messaging, voice and the sink test event', async (t) => {

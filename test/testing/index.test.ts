@@ -4,6 +4,7 @@ import { test } from 'tap'
 import { validateRequest, validateRequestWithBody } from 'twilio/lib/webhooks/webhooks'
 import plugin from '../../lib/index'
 import { CALL_STATUSES, callbackName, MESSAGE_STATUSES } from '../../lib/families/statuses'
+import { CONVERSATIONS_EVENTS, CONVERSATIONS_PRE_EVENTS } from '../../lib/families/conversations'
 import {
   sampleCallEvent, sampleCloudEvent, sampleMessageEvent, sampleSid, signedEventStreamsInject, signedInject, signTwilioRequest,
   type SignedInjectOptions, type TwilioInjectOptions
@@ -330,4 +331,25 @@ test('signedInject and signedEventStreamsInject sign with a SharedKey, as twilio
   t.ok(validateRequestWithBody(secret, batch.headers['x-twilio-signature'], `http://localhost:80${batch.url}`, batch.payload as string, 'HMAC_SHA256'))
   t.equal((await app.inject(batch)).statusCode, 204)
   t.same(seen, ['sent', 'delivered', 'com.twilio.messaging.message.sent'])
+})
+
+test('signedInject: every Conversations event and the assignment callback reach their own callback, answered as Twilio expects', async (t) => {
+  const seen: string[] = []
+  const conversations = Object.fromEntries(CONVERSATIONS_EVENTS.map((event) => [event, () => { seen.push(event) }]))
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(plugin, {
+    authToken: TOKEN,
+    conversations,
+    taskrouterAssignment: { onAssignment: () => { seen.push('onAssignment'); return { instruction: 'accept' } } }
+  })
+  for (const event of CONVERSATIONS_EVENTS) {
+    const res = await app.inject(signedInject({ authToken: TOKEN, channel: 'conversations', status: event }))
+    const pre = (CONVERSATIONS_PRE_EVENTS as readonly string[]).includes(event)
+    t.equal(res.statusCode, 200, event)
+    t.equal(res.body, pre ? '{}' : '', event)
+  }
+  const res = await app.inject(signedInject({ authToken: TOKEN, channel: 'taskrouterAssignment', status: 'assignment', method: 'GET' }))
+  t.same(res.json(), { instruction: 'accept' })
+  t.same(seen, [...CONVERSATIONS_EVENTS, 'onAssignment'])
 })
