@@ -4,6 +4,7 @@ import type { EVENT_STREAMS_TYPES } from '../lib/families/event-streams'
 import type { DebuggerEvent, TaskRouterEvent, VerifyPushEvent } from './events'
 import type { DebuggerLevel, TaskRouterEventType, VerifyPushEventType } from './statuses'
 import type { AmdEvent, CallEvent, CloudEvent, ConferenceEvent, MessageEvent, RealtimeTranscriptionEvent, RecordingEvent, TranscriptionEvent, TwilioParams } from './events'
+import type { ReconciledSource } from './reconcile'
 import type { AmdResult, CallbackName, CallStatus, ConferenceEventName, MessageStatus, RealtimeTranscriptionEventName, RecordingStatus, TranscriptionStatus } from './statuses'
 
 /**
@@ -14,23 +15,29 @@ import type { AmdResult, CallbackName, CallStatus, ConferenceEventName, MessageS
 export type CallbackResult = void | string | { toString (): string }
 
 /** A callback for one status. Throwing or rejecting makes the reply 500. */
-export type StatusCallback<E> = (event: E, request: FastifyRequest) => CallbackResult | Promise<CallbackResult>
+export type StatusCallback<E, R = FastifyRequest> = (event: E, request: R) => CallbackResult | Promise<CallbackResult>
 
 /**
  * Sees every verified event of its channel, known status or not. What it returns (or its promise
  * resolves to) is ignored, so `(event) => queue.push(event)` is fine; throwing or rejecting makes
  * the reply 500.
  */
-export type AnyCallback<E> = (event: E, request: FastifyRequest) => unknown
+export type AnyCallback<E, R = FastifyRequest> = (event: E, request: R) => unknown
+
+/**
+ * A message or call callback's second argument: the request, or for a status read from Twilio's
+ * REST API by `reconcile`, a {@link ReconciledSource} (`'reconciled' in source` tells them apart).
+ */
+export type StatusSource = FastifyRequest | ReconciledSource
 
 /** `onDelivered`, `onUndelivered`, … one optional callback per message status. */
 export type MessageStatusCallbacks = {
-  readonly [S in MessageStatus as CallbackName<S>]?: StatusCallback<MessageEvent<S>>
+  readonly [S in MessageStatus as CallbackName<S>]?: StatusCallback<MessageEvent<S>, StatusSource>
 }
 
 /** `onRinging`, `onNoAnswer`, … one optional callback per call status. */
 export type CallStatusCallbacks = {
-  readonly [S in CallStatus as CallbackName<S>]?: StatusCallback<CallEvent<S>>
+  readonly [S in CallStatus as CallbackName<S>]?: StatusCallback<CallEvent<S>, StatusSource>
 }
 
 interface ChannelOptions {
@@ -64,16 +71,16 @@ export type ConferenceOptions = FamilyOptions<ConferenceEventName, 'StatusCallba
 
 export interface SmsOptions extends ChannelOptions, MessageStatusCallbacks {
   /** Every verified message event that is not a duplicate (stale ones included). */
-  readonly onAny?: AnyCallback<MessageEvent>
+  readonly onAny?: AnyCallback<MessageEvent, StatusSource>
   /** With `ordering` on: a status that arrived after a later one, instead of its status callback. */
-  readonly onStale?: AnyCallback<MessageEvent>
+  readonly onStale?: AnyCallback<MessageEvent, StatusSource>
 }
 
 export interface CallOptions extends ChannelOptions, CallStatusCallbacks {
   /** Every verified call event that is not a duplicate (stale ones included). */
-  readonly onAny?: AnyCallback<CallEvent>
+  readonly onAny?: AnyCallback<CallEvent, StatusSource>
   /** With `ordering` on: an event with a lower `SequenceNumber` than one already handled. */
-  readonly onStale?: AnyCallback<CallEvent>
+  readonly onStale?: AnyCallback<CallEvent, StatusSource>
 }
 
 /**

@@ -21,7 +21,7 @@ import { CONFERENCE_FIELDS } from '../lib/families/conferences'
 import { MESSAGE_FIELDS } from '../lib/families/messages'
 import { RECORDING_FIELDS } from '../lib/families/recordings'
 import { REALTIME_TRANSCRIPTION_FIELDS, TRANSCRIPTION_FIELDS } from '../lib/families/transcriptions'
-import type { AmdEvent, ConferenceEvent, RealtimeTranscriptionEvent, RecordingEvent, RecordingStatus, TranscriptionEvent } from '../types/index'
+import type { AmdEvent, ConferenceEvent, RealtimeTranscriptionEvent, ReconciledSource, RecordingEvent, RecordingStatus, TranscriptionEvent } from '../types/index'
 
 const app = Fastify()
 
@@ -46,7 +46,8 @@ app.register(twilioStatus, {
       expectType<string | undefined>(event.ErrorCode)
       expectType<string | undefined>(event.MediaUrl0)
       expectType<string | undefined>(event.MediaContentType3)
-      expectType<FastifyRequest>(request)
+      // The request, or the source of a status reconciliation read from Twilio's REST API.
+      expectType<FastifyRequest | ReconciledSource>(request)
     },
     onUndelivered: async (event) => {
       expectType<'undelivered'>(event.MessageStatus)
@@ -64,7 +65,7 @@ app.register(twilioStatus, {
       // Unknown statuses reach onAny: the known union plus any string.
       expectType<MessageStatus | (string & {})>(event.MessageStatus)
       expectAssignable<typeof event.MessageStatus>('some-new-status')
-      expectType<FastifyRequest>(request)
+      expectType<FastifyRequest | ReconciledSource>(request)
     }
   },
   call: {

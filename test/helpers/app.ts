@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import twilioStatus from '../../lib/index'
-import type { FastifyTwilioStatusOptions } from '../../types/index'
+import type { FastifyTwilioStatusOptions, StatusSource } from '../../types/index'
 
 export interface Recorded {
   name: string
@@ -12,14 +12,16 @@ export interface Recorded {
   request: FastifyRequest
 }
 
-export type Recorder = (event: Record<string, unknown>, request: FastifyRequest) => void
+/** A callback for any family: message and call callbacks may get a reconciled status's source. */
+export type Recorder = (event: Record<string, unknown>, request: StatusSource) => void
 
 /** `record(name)` is a callback that records its calls under `name`. */
 export function recorder (): { calls: Recorded[], record: (name: string) => Recorder, names: () => string[] } {
   const calls: Recorded[] = []
   return {
     calls,
-    record: (name) => (event, request) => { calls.push({ name, event, request }) },
+    // These tests deliver real requests only: the source is the request.
+    record: (name) => (event, request) => { calls.push({ name, event, request: request as FastifyRequest }) },
     names: () => calls.map((call) => call.name)
   }
 }

@@ -4,6 +4,7 @@ import { runInNewContext } from 'node:vm'
 import t from 'tap'
 import { hashKey, lastHash, MemoryStore } from '../../lib/stores/memory'
 import { storeContract } from '../helpers/store-contract'
+import { watchContract } from '../helpers/watch-contract'
 
 const T0 = 1_700_000_000_000
 
@@ -22,6 +23,17 @@ async function tick (ms: number): Promise<void> {
 
 t.test('the StatusStore contract', async (t) => {
   storeContract(t, {
+    store (t) {
+      fakeDate(t)
+      return new MemoryStore()
+    },
+    elapse: tick,
+    shortTtl: 1000
+  })
+})
+
+t.test('the WatchStore contract', async (t) => {
+  watchContract(t, {
     store (t) {
       fakeDate(t)
       return new MemoryStore()

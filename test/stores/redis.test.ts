@@ -10,6 +10,7 @@ import { claimOf, RedisStore, slotted } from '../../lib/stores/redis'
 import type { RedisClient } from '../../types/index'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { storeContract } from '../helpers/store-contract'
+import { watchContract } from '../helpers/watch-contract'
 
 let redis: TestRedis
 let client: Redis
@@ -43,6 +44,38 @@ t.test('the StatusStore contract', async (t) => {
     elapse: (ms) => sleep(ms),
     shortTtl: 50
   })
+})
+
+t.test('the WatchStore contract', async (t) => {
+  watchContract(t, {
+    store: () => new RedisStore({ client, prefix: prefix() }),
+    elapse: (ms) => sleep(ms),
+    shortTtl: 50
+  })
+})
+
+t.test('watches: every script touches keys of one hash tag, the due sets sharded over 16 of them', async (t) => {
+  const p = prefix()
+  const seen: string[][] = []
+  const spy: RedisClient = {
+    evalsha (_sha, n, ...args) { seen.push(args.slice(0, n).map(String)); return client.evalsha(_sha, n, ...args) },
+    eval (source, n, ...args) { return client.eval(source, n, ...args) }
+  }
+  const store = new RedisStore({ client: spy, prefix: p })
+  const now = Date.now()
+  for (let i = 0; i < 64; i++) await store.watch(`sms:SM${i}`, String(i), now - 1, 60_000)
+  await store.seen('sms:SM1', 'delivered', 'x', true, 60_000)
+  await store.reschedule('sms:SM2', now - 1)
+  await store.unwatch('sms:SM3')
+  await store.seenStatuses('sms:SM4')
+  t.equal((await store.dueWatches(now, 60_000, 100)).length, 62, 'all but the ended and the unwatched')
+  const tags = new Set<string>()
+  for (const keys of seen) {
+    const own = new Set(keys.map((key) => /\{([^}]*)\}/.exec(key)?.[1]))
+    t.equal(own.size, 1, `one hash tag per script: ${keys.join(' ')}`)
+    tags.add([...own][0] as string)
+  }
+  t.equal(tags.size, 16, 'the ids spread over the 16 shards')
 })
 
 t.test('claims are atomic: 100 concurrent claims from two clients, exactly one wins', async (t) => {
