@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { sampleSid, signedInject } from 'fastify-twilio-status/testing'
+import { sampleDebuggerEvent, sampleSid, signedInject } from 'fastify-twilio-status/testing'
 import { buildMetricsApp } from './prometheus'
 
 const authToken = 'metrics-token'
@@ -49,4 +49,28 @@ test('/metrics exposes the stats counters after signed requests', async (t) => {
   const again = await scrape(app)
   t.equal(again.samples.twilio_status_dispatched_total, 4)
   t.equal(again.samples.twilio_status_duplicates_total, 1)
+})
+
+test('/metrics counts the Debugger\'s events by level and error code, once per event', async (t) => {
+  const app = await buildMetricsApp(authToken)
+  t.teardown(() => app.close())
+  const warning = JSON.stringify({ resource_sid: sampleSid('SM', 1), service_sid: null, error_code: '30003' })
+  for (const request of [
+    signedInject({ authToken, channel: 'debugger', status: 'error', sid: sampleSid('NO', 1) }),
+    signedInject({ authToken, channel: 'debugger', status: 'error', sid: sampleSid('NO', 1) }), // a redelivery
+    signedInject({ authToken, channel: 'debugger', status: 'error', sid: sampleSid('NO', 2) }),
+    signedInject({ authToken, channel: 'debugger', status: 'warning', sid: sampleSid('NO', 3), params: { Payload: warning } }),
+    signedInject({ authToken, channel: 'debugger', status: 'warning', sid: sampleSid('NO', 4), params: { Payload: undefined } })
+  ]) {
+    t.equal((await app.inject(request)).statusCode, 204)
+  }
+  t.equal(sampleDebuggerEvent('error').Level, 'ERROR', 'sent upper-case, as in Twilio\'s example')
+  const { res } = await scrape(app)
+  t.match(res.body, '# TYPE twilio_debugger_events_total counter')
+  const counted = res.body.split('\n').filter((line) => line.startsWith('twilio_debugger_events_total{')).sort()
+  t.same(counted, [
+    'twilio_debugger_events_total{level="error",error_code="11200"} 2',
+    'twilio_debugger_events_total{level="warning",error_code="30003"} 1',
+    'twilio_debugger_events_total{level="warning",error_code="none"} 1'
+  ])
 })

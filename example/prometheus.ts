@@ -29,11 +29,25 @@ export async function buildMetricsApp (authToken: string) {
     }))
   }
 
+  // The Console Debugger's webhook: Twilio reporting the account's errors and warnings (a webhook
+  // of this app that failed is 11200), counted once per event (a redelivery runs no callback).
+  const debuggerEvents = new Counter({
+    name: 'twilio_debugger_events_total',
+    help: 'Errors and warnings Twilio reported through the Debugger webhook, by level and error code',
+    labelNames: ['level', 'error_code'] as const,
+    registers: [registry]
+  })
+
   await app.register(twilioStatus, {
     authToken,
     stats,
     sms: { onDelivered: async () => {} },
-    call: { onCompleted: async () => {} }
+    call: { onCompleted: async () => {} },
+    debugger: {
+      onAny (event) {
+        debuggerEvents.inc({ level: event.Level, error_code: event.parsed.Payload?.error_code ?? 'none' })
+      }
+    }
   })
   app.get('/metrics', async (_request, reply) => {
     reply.type(registry.contentType)

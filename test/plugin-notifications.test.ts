@@ -15,6 +15,8 @@ import { TASKROUTER_EVENTS } from '../lib/families/taskrouter'
 import { VERIFY_EVENTS } from '../lib/families/verify'
 import type { DebuggerEvent, TaskRouterEvent } from '../types/index'
 import { codeOf } from './helpers/app'
+import { newQueue, startWorker, until } from './helpers/queue'
+import { startRedis } from './helpers/redis'
 import { encodeForm, type Params, send, sha256, type SignedRequest } from './helpers/sign'
 
 const TOKEN = '5ec7e7a0c0ffee5ec7e7a0c0ffee0001'
@@ -350,4 +352,24 @@ t.test('notification families with validate: false: served unsigned, answered as
   const res = await app.inject({ method: 'POST', url: VERIFY, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: encodeForm(verifyEvent('factor.created')) })
   t.equal(res.statusCode, 204)
   t.same(calls.map((c) => c.name), ['onFactorCreated', 'onAny'])
+})
+
+t.test('queue mode: a worker gets the JSON texts parsed again into event.parsed, keys Verify events by account_sid, and Twilio is answered 204 once the job is queued', async (t) => {
+  const redis = await startRedis()
+  t.teardown(() => redis.stop())
+  const { queue, name, prefix } = newQueue(t, redis)
+  const { port } = await listen(t, { queue, taskrouter: {}, verify: {} })
+  const seen: Array<Record<string, unknown>> = []
+  const worker = startWorker(t, redis, name, prefix, {
+    taskrouter: { onTaskCreated: (event: TaskRouterEvent<'task.created'>) => { seen.push({ attributes: event.parsed.TaskAttributes, enumerable: Object.keys(event).includes('parsed') }) } },
+    verify: { onFactorCreated: (event) => { seen.push({ account: event.account_sid }) } }
+  })
+  const queued = await send(port, signed(TASKROUTER, workspaceEvent('task.created', { TaskAttributes: '{"type":"billing"}' })))
+  t.equal(queued.statusCode, 204)
+  t.equal(queued.headers['content-type'], 'application/json')
+  const uuid = randomUUID()
+  t.equal((await send(port, signed(VERIFY, verifyEvent('factor.created', { uuid })))).statusCode, 204)
+  t.equal((await send(port, signed(VERIFY, verifyEvent('factor.created', { uuid, account_sid: OTHER_ACCOUNT })))).statusCode, 204)
+  await until(() => worker.queueStats.processed === 3)
+  t.same(seen, [{ attributes: { type: 'billing' }, enumerable: false }, { account: ACCOUNT }, { account: OTHER_ACCOUNT }])
 })
