@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: provides the Redis and the Chromium the tests need, then runs lint, build, type
-// check, tap and tsd in that order, stopping at the first failure, and exits with that step's
-// status.
+// check, tap and tsd, and exits with the status of the first of them (in that order) that failed.
+//
+// The build comes first for tap and tsd, which load dist/. Lint and the type check read only the
+// sources: they run beside the build and tap, and tsd beside tap, at a lower CPU priority, so
+// that they take the CPU tap leaves idle (its files waiting on sockets, timers and child
+// processes) rather than slow it down. Their output is printed when they end (after tap's, if tap
+// is running); a failed build starts neither tap nor tsd. Each step's wall time is logged.
 //
 // Redis, in this order:
 //   1. REDIS_URL, when set: used as is.
@@ -11,7 +16,7 @@
 //   4. else one line saying how to get Redis, and exit status 1.
 // A server started here listens on 127.0.0.1 on a free port with no persistence; the steps get
 // its address as REDIS_URL, and it is stopped by its PID at the end, on failure, and on
-// SIGINT/SIGTERM (passed on to the running step's whole process group, which is waited for).
+// SIGINT/SIGTERM (passed on to each running step's whole process group, which is waited for).
 //
 // curl and openssl (the CLI's capture tests read what the real curl prints), the same way when
 // they are not on PATH.
@@ -29,27 +34,30 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
-import { constants, tmpdir } from 'node:os'
+import { constants, setPriority, tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { installPackage, onPath } from './provide.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
+/** The steps in the order their failures rank; `after`, the step each waits for; `beside`, run niced with output held. */
 const STEPS = [
-  ['npm', ['run', 'lint']],
-  ['npm', ['run', 'build']],
-  ['npm', ['run', 'typecheck']],
-  ['tap', []],
-  ['tsd', []]
+  { name: 'lint', command: 'npm', args: ['run', 'lint'], beside: true },
+  { name: 'build', command: 'npm', args: ['run', 'build'] },
+  { name: 'typecheck', command: 'npm', args: ['run', 'typecheck'], beside: true },
+  { name: 'tap', command: 'tap', args: [], after: 'build' },
+  { name: 'tsd', command: 'tsd', args: [], after: 'build', beside: true }
 ]
+/** The niceness of the steps run beside the others (19 is the lowest priority). */
+const BESIDE_PRIORITY = 10
 
 const HOW_TO_CHROMIUM = 'no Chromium for the browser tests: set CHROME_PATH=/path/to/chromium, or install it (Debian/Ubuntu: apt-get install chromium; npm test installs it itself when run as root or with passwordless sudo)'
 const HOW_TO_CLUSTER = 'no Redis Cluster for the cluster tests: set REDIS_CLUSTER_NODES=HOST:PORT,HOST:PORT,HOST:PORT (three masters), or install redis-server (Debian/Ubuntu: apt-get install redis-server)'
 const HOW_TO = 'no Redis for the tests: set REDIS_URL=redis://HOST:PORT, put redis-server on PATH, or install it (Debian/Ubuntu: apt-get install redis-server; npm test installs it itself when run as root or with passwordless sudo)'
 
-/** The child running now (a step, or apt-get), leader of its own process group. */
-let current
+/** The children running now (steps, or apt-get), each the leader of its own process group. */
+const running = new Set()
 /** The redis-server started here, if any. */
 let redis
 /** The Redis Cluster's masters started here, if any, and the directory of their cluster config files. */
@@ -70,21 +78,72 @@ function signalGroup (child, signal) {
 /**
  * Runs a command in its own process group, stdout and stderr inherited (stdin is not: a
  * background group must not read the terminal); resolves with its exit status (128 + n for
- * signal n).
+ * signal n). `onSpawn(child)` is called as soon as it has started.
  */
-function run (command, args, options = {}) {
+function run (command, args, options = {}, onSpawn = () => {}) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true, ...options })
-    current = child
+    running.add(child)
     child.once('error', (err) => {
+      running.delete(child)
       log(`cannot run ${command}: ${err.message}`)
       resolve(127)
     })
     child.once('exit', (code, signal) => {
-      current = undefined
+      running.delete(child)
       resolve(code ?? 128 + (constants.signals[signal] ?? 0))
     })
+    if (child.pid !== undefined) onSpawn(child)
   })
+}
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`
+
+/**
+ * Runs the steps: each once the step it comes `after` has passed, the others at once; resolves
+ * with the status of the first step (in STEPS order) that failed or could not start, else 0.
+ */
+async function runSteps (env) {
+  const ended = new Map()
+  /** Output held back from the steps run beside, printed when no step streams its own. */
+  const held = []
+  let streaming = 0
+  const flush = () => {
+    if (streaming > 0) return
+    for (const output of held.splice(0)) process.stderr.write(output)
+  }
+  const start = async (step) => {
+    if (step.after !== undefined && await ended.get(step.after) !== 0) {
+      held.push(`[npm test] ${step.name} not run: ${step.after} did not pass\n`)
+      flush()
+      return undefined
+    }
+    if (stopping !== undefined) return undefined
+    const began = Date.now()
+    let output = ''
+    const options = { cwd: root, env }
+    if (step.beside) options.stdio = ['ignore', 'pipe', 'pipe']
+    else streaming++
+    const status = await run(step.command, step.args, options, (child) => {
+      if (!step.beside) return
+      for (const stream of [child.stdout, child.stderr]) stream.setEncoding('utf8').on('data', (chunk) => { output += chunk })
+      // Its children inherit the priority: npm starts the tool after this has run.
+      try { setPriority(child.pid, BESIDE_PRIORITY) } catch {}
+    })
+    if (!step.beside) streaming--
+    const result = status === 0 ? `passed in ${seconds(Date.now() - began)}` : `failed with status ${status} after ${seconds(Date.now() - began)}`
+    held.push(`${output}[npm test] ${step.name} (${[step.command, ...step.args].join(' ')}) ${result}\n`)
+    flush()
+    return status
+  }
+  for (const step of STEPS) ended.set(step.name, start(step))
+  let first = 0
+  for (const step of STEPS) {
+    const status = await ended.get(step.name)
+    if (first === 0 && status !== undefined && status !== 0) first = status
+  }
+  flush()
+  return first
 }
 
 /** `installPackage` with this script's runner, so that a signal stops apt-get too. */
@@ -310,15 +369,11 @@ async function main () {
   const PATH = [join(root, 'node_modules', '.bin'), process.env.PATH ?? '', redisFor.extraPath]
     .filter((p) => p !== undefined && p !== '').join(delimiter)
   const env = { ...process.env, PATH, REDIS_URL: redisFor.url, REDIS_CLUSTER_NODES: cluster.nodes, CHROME_PATH: chromium.path }
-  for (const [command, args] of STEPS) {
-    const status = await run(command, args, { cwd: root, env })
-    if (stopping !== undefined) return 128 + constants.signals[stopping]
-    if (status !== 0) {
-      log(`${[command, ...args].join(' ')} failed with status ${status}`)
-      return status
-    }
-  }
-  return 0
+  const began = Date.now()
+  const status = await runSteps(env)
+  if (stopping !== undefined) return 128 + constants.signals[stopping]
+  log(`${status === 0 ? 'passed' : `failed with status ${status}`} in ${seconds(Date.now() - began)}`)
+  return status
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -326,12 +381,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     if (stopping !== undefined) return
     stopping = signal
     log(`${signal}: stopping`)
-    const child = current
-    if (child === undefined) return
-    // A terminal's Ctrl-C reaches only this process's group: pass it on, and wait for the step
+    // A terminal's Ctrl-C reaches only this process's group: pass it on, and wait for the steps
     // (main() then stops Redis); one that does not stop within 10 s is killed.
-    signalGroup(child, signal)
-    setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000).unref()
+    for (const child of running) {
+      signalGroup(child, signal)
+      setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000).unref()
+    }
   })
 }
 
