@@ -1,7 +1,7 @@
 /**
  * RedisStore on a real Redis Cluster of three masters (started by the helper, or
- * REDIS_CLUSTER_NODES from `npm test`): the StatusStore contract, and every script's keys in one
- * slot. Each test uses its own key prefix, so test files may share the cluster.
+ * REDIS_CLUSTER_NODES from `npm test`): the StatusStore and WatchStore contracts, and every
+ * script's keys in one slot. Each test uses its own key prefix, so test files may share the cluster.
  */
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -13,9 +13,11 @@ import { createDelivery, type Delivery } from '../../lib/delivery/delivery'
 import { createStats } from '../../lib/options/index'
 import { CALL_STATUSES } from '../../lib/families/statuses'
 import { RedisStore } from '../../lib/stores/redis'
+import { SHARDS } from '../../lib/stores/redis-watches'
 import type { RedisClient } from '../../types/index'
 import { startCluster, type TestCluster } from '../helpers/redis-cluster'
 import { storeContract } from '../helpers/store-contract'
+import { watchContract } from '../helpers/watch-contract'
 
 let cluster: TestCluster
 let client: Cluster
@@ -49,6 +51,32 @@ t.test('the StatusStore contract, on a Redis Cluster', async (t) => {
     elapse: (ms) => sleep(ms),
     shortTtl: 50
   })
+})
+
+t.test('the WatchStore contract, on a Redis Cluster', async (t) => {
+  watchContract(t, {
+    store: () => new RedisStore({ client, prefix: prefix() }),
+    elapse: (ms) => sleep(ms),
+    shortTtl: 50
+  })
+})
+
+t.test('the watch list on a cluster: its shards spread over the three masters, each script in one slot, and dueWatches gathers every shard', async (t) => {
+  const p = prefix()
+  const store = new RedisStore({ client, prefix: p })
+  const masters = new Set<number>()
+  for (let shard = 0; shard < SHARDS; shard++) masters.add((await cluster.masterOf(`${p}r{${shard}}:due`)).port)
+  t.equal(masters.size, 3, 'the 16 shards live on all three masters')
+  const now = Date.now()
+  const ids = Array.from({ length: 48 }, (_, i) => `sms:SM${i}`)
+  for (const id of ids) t.equal(await store.watch(id, id, now - 1, 60_000), true)
+  await store.seen('sms:SM1', 'delivered', 'x', true, 60_000)
+  await store.unwatch('sms:SM2')
+  await store.reschedule('sms:SM3', now + 60_000)
+  t.same(await store.seenStatuses('sms:SM1'), { delivered: 'x' })
+  const due = await store.dueWatches(now, 60_000, 100)
+  t.same(due.map((w) => w.id).sort(), ids.filter((id) => !['sms:SM1', 'sms:SM2', 'sms:SM3'].includes(id)).sort(), 'every due id, from every shard')
+  t.same(await store.dueWatches(now, 60_000, 100), [], 'each leased')
 })
 
 t.test('an ioredis Cluster is a RedisClient: the store takes it as it is', async (t) => {
