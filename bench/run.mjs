@@ -14,7 +14,8 @@
 //
 //   node bench/run.mjs [--rounds 20] [--duration 1] [--warmup 2] [--connections 50]
 //                      [--only 1,1b,2] [--all] [--quick] [--no-write]
-//                      [--baseline <git rev or dir> | --with-options <json or module>] [--goal 0.97] [--min-cpu 0.9]
+//                      [--baseline <git rev or dir> | --with-options <json or module>] [--goal 0.97]
+//                      [--min-cpu 0.9] [--clean 24]
 //
 // Every plugin server loads the package through bench/lib-plugin.mjs from a directory of its own
 // holding a build (a copy of this clone's dist/, taken at the start, so a rebuild during the run
@@ -27,7 +28,10 @@
 // or (oX) this build with the given plugin options merged over the server's own, and (aX) this
 // build again: an A/A control, showing how far two identical servers differ in the same run. The
 // three slots' order goes through all six permutations, every six rounds (default 24 rounds).
-// Each goal is the median of the per-round ratios, with their spread and a bootstrap interval.
+// Each goal is the median of the per-round ratios, with their spread and a bootstrap interval,
+// over the uncontended rounds: those in which each of the group's servers had at least --min-cpu
+// of its core (other work on a shared machine takes it now and then). --clean n goes on round
+// after round until every group has n of them (--rounds at most).
 //
 // Server CPU per request is the server's CPU time (/proc) over its slices divided by its
 // responses. (2r) and (2q) need Redis: REDIS_URL, or a redis-server on PATH started here (pinned
@@ -95,12 +99,16 @@ const { values: args } = parseArgs({
     baseline: { type: 'string' },
     'with-options': { type: 'string' },
     goal: { type: 'string' },
-    'min-cpu': { type: 'string', default: '0.9' }
+    'min-cpu': { type: 'string', default: '0.9' },
+    clean: { type: 'string' }
   }
 })
 if (args.baseline !== undefined && args['with-options'] !== undefined) throw new Error('--baseline and --with-options: one comparison per run')
 const comparing = args.baseline !== undefined || args['with-options'] !== undefined
-const rounds = Number(args.rounds ?? (args.quick ? (comparing ? 6 : 3) : (comparing ? 24 : 20)))
+// --clean n: a comparison goes on until each group has n uncontended rounds, --rounds at most (10 n by default).
+const clean = Number(args.clean ?? 0)
+if (!Number.isInteger(clean) || clean < 0 || (clean > 0 && !comparing)) throw new Error('--clean takes a positive integer, in a comparison')
+let rounds = Number(args.rounds ?? (clean > 0 ? 10 * clean : args.quick ? (comparing ? 6 : 3) : (comparing ? 24 : 20)))
 const duration = Number(args.duration ?? 1)
 const warmup = Number(args.warmup ?? (args.quick ? 1 : 2))
 const connections = Number(args.connections)
@@ -478,7 +486,12 @@ try {
       samples.get(variant.id).push(sample)
       parts.push(`${variant.id} ${fmt.rps(sample.rps)} ${fmt.us(sample.cpuPerRequest)}µs`)
     }
-    console.log(`round ${String(round + 1).padStart(2)}/${rounds}  ${parts.join('  ')}`)
+    const compared = groups.filter((g) => g.length === 3).map((g) => uncontended(g.map((v) => v.id)).size)
+    console.log(`round ${String(round + 1).padStart(2)}/${rounds}  ${parts.join('  ')}${compared.length > 0 ? `  uncontended ${Math.min(...compared)}` : ''}`)
+    if (clean > 0 && round % 6 === 5 && Math.min(...compared) >= clean) {
+      rounds = round + 1
+      break
+    }
   }
   for (const variant of variants) {
     const report = await servers.get(variant.id).stop()
@@ -589,6 +602,12 @@ function spread (values) {
   return { median: median(v), min: v[0], q1: at(0.25), q3: at(0.75), max: v[v.length - 1], low: medians[50], high: medians[1949] }
 }
 
+/** The rounds in which each of the servers of `ids` had at least --min-cpu of its core. */
+function uncontended (ids) {
+  return new Set(samples.get(ids[0]).map((s) => s.round).filter((round) =>
+    ids.every((id) => samples.get(id).find((s) => s.round === round)?.serverCpu >= minCpu)))
+}
+
 /** Per round in `used`, `id`'s req/s (or CPU per request, inverted) over `baseId`'s in the same round. */
 function perRound (id, baseId, used, byCpu = false) {
   return samples.get(id).filter((s) => used.has(s.round)).map((s) => {
@@ -605,9 +624,8 @@ function perRound (id, baseId, used, byCpu = false) {
 const comparisons = variants.filter((v) => v.compared !== undefined).map((v) => {
   const [id, again] = [v.compared, `a${v.compared}`]
   const pairs = args.baseline !== undefined ? { ratio: [id, v.id], control: [id, again] } : { ratio: [v.id, id], control: [again, id] }
-  const clean = new Set(samples.get(id).map((s) => s.round).filter((round) =>
-    [id, v.id, again].every((slot) => samples.get(slot).find((s) => s.round === round).serverCpu >= minCpu)))
-  const used = clean.size >= 6 ? clean : new Set(samples.get(id).map((s) => s.round))
+  const calm = uncontended([id, v.id, again])
+  const used = calm.size >= 6 ? calm : new Set(samples.get(id).map((s) => s.round))
   const of = ([a, b]) => ({ rps: spread(perRound(a, b, used)), cpu: spread(perRound(a, b, used, true)) })
   const ratio = of(pairs.ratio)
   return {
@@ -615,7 +633,7 @@ const comparisons = variants.filter((v) => v.compared !== undefined).map((v) => 
     ratio,
     control: of(pairs.control),
     pairs,
-    rounds: clean.size >= 6 ? `${clean.size}/${rounds}` : `all ${rounds} (${clean.size} uncontended)`,
+    rounds: calm.size >= 6 ? `${calm.size}/${rounds}` : `all ${rounds} (${calm.size} uncontended)`,
     verdict: Number.isFinite(ratio.rps.median) ? (ratio.rps.median >= compareGoal ? 'PASS' : 'MISS') : '–'
   }
 })
