@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { ChannelConfig, ReconcileConfig } from '../config'
 import type { Deliver, Delivery } from '../delivery/delivery'
-import { ReconcileClosedError, SidNotFoundError, UntrackableSidError, WaitTimeoutError } from '../errors'
+import { InProgressError, ReconcileClosedError, SidNotFoundError, UntrackableSidError, WaitTimeoutError } from '../errors'
 import { isThenable } from '../thenable'
 import type { DueWatch, ReconciledSource, TrackOptions, TwilioParams, TwilioStatusHandle, WaitForOptions, WaitResult } from '../../types/index'
 import { callParams, createFetcher, type Fetched, type Fetcher, messageParams, type RestChannel } from './rest'
@@ -66,12 +66,15 @@ export class Reconciler {
   #closed = false
   /** How long a due watch is held by this instance before another may take it. */
   readonly #lease: number
+  /** How long an event's claim may stay pending (`idempotency.pendingTtl`): a held one is tried again after it. */
+  readonly #heldFor: number
 
-  constructor (config: ReconcileConfig, channels: readonly ChannelConfig[], log: FastifyBaseLogger, fetcher: Fetcher = createFetcher(config)) {
+  constructor (config: ReconcileConfig, channels: readonly ChannelConfig[], log: FastifyBaseLogger, heldFor: number, fetcher: Fetcher = createFetcher(config)) {
     this.#config = config
     this.#channels = new Map(channels.map((channel) => [channel.channel, channel]))
     this.#log = log
     this.#fetch = fetcher
+    this.#heldFor = heldFor
     this.#lease = config.requestTimeout + 15_000 + config.interval
   }
 
@@ -291,8 +294,11 @@ export class Reconciler {
         await this.#deliverReconciled(channel, sid, status, event)
       } catch (err) {
         this.#log.warn({ err, sid, status }, 'fastify-twilio-status: a reconciled status was not handled; retried later')
+        // FST_TWILIO_IN_PROGRESS: the event's claim is held, by a run that will end the watch, or
+        // left by an instance that stopped (or a reply lost in a Redis restart) until it expires.
+        const held = err instanceof InProgressError
         if (last) await giveUp('its callbacks failed')
-        else await store.reschedule(id, Date.now() + backoff(interval, fetches, after))
+        else await store.reschedule(id, Date.now() + (held ? this.#heldFor : backoff(interval, fetches, after)))
         return
       }
     }

@@ -10,6 +10,9 @@ import twilioStatus from '../../lib/index'
 import type { FastifyTwilioStatusOptions, ReconcileOptions } from '../../types/index'
 import { ACCOUNT_SID, API_KEY, API_SECRET, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
 import { CALL_PATH, callParams, captureLogs, formPost, sid, smsParams, TOKEN } from '../helpers/sign'
+import { MemoryStore } from '../../lib/stores/memory'
+import { keyOf } from '../../lib/families/index'
+import { messageParams } from '../../lib/reconcile/rest'
 
 let api: FakeTwilioApi
 t.before(async () => { api = await startFakeTwilioApi() })
@@ -293,6 +296,33 @@ t.test('the handle', async (t) => {
     const unsigned = await app.inject({ method: 'POST', url: '/host', payload: { a: 1 } })
     t.same(unsigned.json(), { body: { a: 1 } }, 'no signature asked for')
   })
+})
+
+t.test('a reconciled status whose claim is held (left pending by an instance that stopped) is fetched again once the claim may have expired, not given up', async (t) => {
+  const store = new MemoryStore()
+  const { app, seen } = await host(t, { maxFetches: 2 }, { store, idempotency: { pendingTtl: 300 } })
+  const message = sid('SM')
+  api.resources.set(message, messageResource(message, 'delivered'))
+  // Another instance claimed the event, then stopped before completing it.
+  const key = keyOf('sms', ACCOUNT_SID, message, 'delivered', messageParams(messageResource(message, 'delivered')))
+  t.equal((await store.claim(key, 300)).state, 'claimed')
+  await app.twilioStatus.track(message)
+  await until(() => seen.length === 1, 4000)
+  t.same(seen, [{ name: 'delivered', sid: message, status: 'delivered', reconciled: true }])
+  t.equal(requestsFor(message), 2, 'one answer while the claim was held, one after it expired')
+  t.equal(app.twilioStatus.stats.unresolved, 0)
+})
+
+t.test('a reconciled status whose callback fails is retried with backoff, and runs once it succeeds', async (t) => {
+  let calls = 0
+  const ran: string[] = []
+  const { app } = await host(t, { maxFetches: 3 }, { sms: { onDelivered: (event: Record<string, unknown>) => { if (++calls === 1) throw new Error('not yet'); ran.push(String(event.MessageSid)) } } })
+  const message = sid('SM')
+  api.resources.set(message, messageResource(message, 'delivered'))
+  await app.twilioStatus.track(message)
+  await until(() => ran.length === 1, 4000)
+  t.same(ran, [message])
+  t.equal(requestsFor(message), 2)
 })
 
 t.test('every request the plugin made, and every answer it got, fits Twilio\'s description', async (t) => {
