@@ -8,7 +8,7 @@ import { expectAssignable, expectError, expectNotAssignable, expectType } from '
 import twilioStatus, {
   type DebuggerEvent, type DebuggerLevel, type DebuggerOptions, type DebuggerPayload, type JsonObject, type TaskRouterEvent,
   type TaskRouterEventType, type TaskRouterOptions, type VerifyPushEvent, type VerifyPushEventType, type VerifyPushOptions,
-  type VerifyVerificationData, type CloudEvent, type EventStreamsOptions
+  type VerifyVerificationData, type CloudEvent, type EventStreamsOptions, type TwilioParams
 } from '..'
 import { sampleDebuggerEvent, sampleTaskRouterEvent, sampleVerifyEvent, signedInject, type TwilioFormParams } from 'fastify-twilio-status/testing'
 
@@ -97,6 +97,13 @@ expectError<TaskRouterOptions>({ onTaskCreated (event: TaskRouterEvent<'task.cre
 expectNotAssignable<TaskRouterOptions>({ onTaskCreated (event: TaskRouterEvent<'task.completed'>) { return event } })
 expectNotAssignable<VerifyPushOptions>({ onFactorCreated (event: VerifyPushEvent<'factor.deleted'>) { return event } })
 expectNotAssignable<DebuggerOptions>({ onWarning (event: DebuggerEvent<'error'>) { return event } })
+
+// `parsed` is no parameter: events that carry it are not TwilioParams (docs/typescript.md); Verify's are.
+declare const taskEvent: TaskRouterEvent
+declare const verifyEvent: VerifyPushEvent
+expectNotAssignable<TwilioParams>(taskEvent)
+expectAssignable<TwilioParams>(verifyEvent)
+expectType<string | readonly string[] | undefined>((taskEvent as unknown as TwilioParams).NewParam)
 
 // Every documented type is a status of its union; other strings are not.
 expectAssignable<TaskRouterEventType>('worker.capacity.update')
