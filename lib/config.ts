@@ -18,7 +18,28 @@ export interface VerifyConfig {
   /** Refuse Auth Token signatures: only SharedKey-signed requests verify. */
   readonly requireSharedKey: boolean
   readonly publicUrl: string | null
+  /** Twilio's HTTP authentication (`auth`), checked before any signature; `null` when not configured. */
+  readonly auth: AuthConfig | null
 }
+
+/** A username and password Twilio authenticates with. */
+export interface Credential {
+  readonly username: string
+  readonly password: string
+}
+
+/** The Digest algorithms offered (RFC 7616 §3.3), preferred first. */
+export type DigestAlgorithm = 'SHA-256' | 'MD5'
+
+/** The `auth` option, checked: at least one scheme is not `null`. */
+export interface AuthConfig {
+  readonly basic: { readonly realm: string, readonly users: readonly Credential[] } | null
+  readonly digest: { readonly realm: string, readonly users: readonly Credential[], readonly algorithms: readonly DigestAlgorithm[], readonly nonceTtl: number } | null
+  readonly bearer: { readonly tokens: readonly string[], readonly verify: BearerCheck | null } | null
+}
+
+/** A host's check of a Bearer token: `true` accepts it; anything else, a throw or a rejection refuses it. */
+export type BearerCheck = (token: string, request: FastifyRequest) => unknown
 
 /** A callback as the dispatcher sees it. */
 export type Callback = (event: Record<string, unknown>, request: unknown) => unknown

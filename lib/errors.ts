@@ -54,6 +54,21 @@ export const RawBodyMissingError = createError(
 export const UnsupportedBodyError = createError(
   'FST_TWILIO_UNSUPPORTED_BODY', 'Only form and JSON bodies can be verified against X-Twilio-Signature', 415, Error, false)
 
+/**
+ * `auth` is configured and the request carries no `Authorization` of a configured scheme: 401,
+ * with a `WWW-Authenticate` challenge, which is what makes Twilio send its credentials.
+ */
+export const MissingCredentialsError = createError(
+  'FST_TWILIO_MISSING_CREDENTIALS', 'The request carries no credentials of a scheme this route accepts', 401, Error, false)
+
+/** `auth` is configured and the request's credentials are wrong or malformed: 401 with a new challenge. */
+export const InvalidCredentialsError = createError(
+  'FST_TWILIO_INVALID_CREDENTIALS', 'The request\'s credentials are not valid', 401, Error, false)
+
+/** A Digest answer to a nonce that has expired: 401 with a new nonce and `stale=true`, so the client retries. */
+export const StaleNonceError = createError(
+  'FST_TWILIO_STALE_NONCE', 'The Digest nonce has expired', 401, Error, false)
+
 /** A JSON body whose SHA-256 is not the `bodySHA256` the signed URL carries. */
 export const BodyHashMismatchError = createError(
   'FST_TWILIO_BODY_HASH_MISMATCH', 'Request body does not match the signed bodySHA256', 403, Error, false)

@@ -16,6 +16,46 @@ export type AuthToken = string | readonly string[] | AuthTokenLookup
 /** SharedKey secrets by key id (`webhooks_sharedkey_…`). */
 export type SharedKeys = Readonly<Record<string, string>>
 
+/** A username and password Twilio is configured to send (HTTP Basic or Digest). */
+export interface HttpCredential {
+  readonly username: string
+  readonly password: string
+}
+
+/** Users Twilio may authenticate as: several during a rotation (any one passes), with the challenge's realm. */
+export type HttpUsers = readonly HttpCredential[] | { readonly users: readonly HttpCredential[], readonly realm?: string }
+
+/**
+ * How Twilio authenticates itself besides (or instead of) signing: the Webhooks configuration
+ * API's HTTP Basic, HTTP Digest and OAuth 2.0 client credentials, and password-protected URLs
+ * (`https://user:pass@host/…`). Any configured scheme passes; a request with none is answered 401
+ * with a `WWW-Authenticate` challenge per scheme (docs/security.md, "HTTP authentication").
+ */
+export interface WebhookAuth {
+  /** HTTP Basic (RFC 7617). Realm default `twilio`. */
+  readonly basic?: HttpUsers
+  /**
+   * HTTP Digest (RFC 7616), `qop="auth"`: nonces are stateless (an HMAC keyed by the realm and
+   * users), so instances configured alike accept each other's, for `nonceTtl` ms (default 300000).
+   * `algorithms` offered, preferred first: default `['SHA-256', 'MD5']`.
+   */
+  readonly digest?: HttpUsers | {
+    readonly users: readonly HttpCredential[]
+    readonly realm?: string
+    readonly algorithms?: ReadonlyArray<'SHA-256' | 'MD5'>
+    readonly nonceTtl?: number
+  }
+  /**
+   * `Authorization: Bearer <token>`: the access token Twilio obtains from your authorization
+   * server (OAuth 2.0 client credentials). Static tokens (any one passes), or `verify`, called
+   * when none matches: `true` accepts; anything else, a throw or a rejection refuses with 401.
+   */
+  readonly bearer?: readonly string[] | {
+    readonly tokens?: readonly string[]
+    readonly verify?: (token: string, request: FastifyRequest) => boolean | Promise<boolean>
+  }
+}
+
 /** Every verification option, each optional: {@link VerifyOptions} says which are required together. */
 export interface VerifyFields {
   /**
@@ -37,16 +77,23 @@ export interface VerifyFields {
    * from `request.protocol` and `request.host`, which honour Fastify's `trustProxy`.
    */
   readonly publicUrl?: string
+  /**
+   * Twilio's HTTP authentication (Basic, Digest, Bearer), checked before the signature. With
+   * `authToken` or `sharedKeys` too, both must pass; alone, it replaces the signature check.
+   */
+  readonly auth?: WebhookAuth
 }
 
 /**
  * How a request's signature is checked, shared by the plugin and `twilioSignature()`: with
- * `sharedKeys` (and an `authToken` too, unless `requireSharedKey`), or with an `authToken` alone.
+ * `sharedKeys` (and an `authToken` too, unless `requireSharedKey`), or with an `authToken` alone;
+ * with `auth`, Twilio's credentials too, or alone.
  * `requireSharedKey` stays a `boolean` (a computed one may be `false`); `true` without
  * `sharedKeys` is refused at register time. (The `authToken` case is written last: when options
  * fit neither, the compiler's message names the last one.)
  */
 export type VerifyOptions =
+  | VerifyFields & Required<Pick<VerifyFields, 'auth'>>
   | VerifyFields & Required<Pick<VerifyFields, 'sharedKeys'>>
   | VerifyFields & Required<Pick<VerifyFields, 'authToken'>>
 

@@ -93,11 +93,14 @@ export function twilioBodies (fastify: FastifyInstance, maxParams: number, check
     })
 
   /**
-   * A refused signature (a coded 403, already logged) is answered here with the error handler's
-   * body, skipping Fastify's error path (docs/design.md, "Verification").
+   * A refused request (a coded 403, or a 401 with its `WWW-Authenticate` challenges, already
+   * logged) is answered here with the error handler's body, skipping Fastify's error path
+   * (docs/design.md, "Verification").
    */
-  function refuse (reply: FastifyReply, refused: FastifyError): void {
-    reply.code(403).send(errorBody(403, refused))
+  function refuse (reply: FastifyReply, refused: FastifyError & { headers?: Record<string, string[]> }): void {
+    const status = refused.statusCode as number
+    if (refused.headers !== undefined) reply.headers(refused.headers)
+    reply.code(status).send(errorBody(status, refused))
   }
 
   function verifierFor (accountParam: string) {

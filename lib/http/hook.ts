@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { TwilioSignatureHook, TwilioSignatureOptions } from '../../types/index'
 import { InvalidOptionError, RawBodyMissingError, UnsupportedBodyError } from '../errors'
 import { rejectUnknownKeys } from '../options/checks'
-import { type CheckResult, createSignatureCheck, type SignedParts } from '../verify/check'
+import { type CheckResult, checksSignatures, createSignatureCheck, type SignedParts } from '../verify/check'
 import { DEFAULT_MAX_PARAMS, type FormParams, parseForm } from '../verify/form'
 import { normalizeVerifyOptions, VERIFY_KEYS } from '../options/verify'
 import { targetOf } from '../verify/public-url'
@@ -40,6 +40,8 @@ export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatu
   rejectUnknownKeys('twilioSignature.', options as unknown as Record<string, unknown>, VERIFY_KEYS)
   const config = normalizeVerifyOptions(options as unknown as Record<string, unknown>, true)
   const check = createSignatureCheck(config)
+  // With `auth` alone no body is signed: none is read.
+  const signatures = checksSignatures(config)
   // The AccountSid is read only for a token lookup, the one thing that asks for it.
   const lookup = config.tokenLookup !== null
   const raws = new WeakMap<FastifyRequest, string>()
@@ -97,9 +99,9 @@ export function twilioSignature (options: TwilioSignatureOptions): TwilioSignatu
   function verifyTwilioSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const signature = request.headers['x-twilio-signature']
     let parts: SignedParts | Error
-    if (typeof signature !== 'string' || signatureShape(signature) === null) {
+    if (!signatures || typeof signature !== 'string' || signatureShape(signature) === null) {
       // No signature, or none that can be an HMAC: the check refuses it (and logs it) from the
-      // headers alone, so no body is read and no token looked up for it.
+      // headers alone, so no body is read and no token looked up for it. Nor with `auth` alone.
       parts = { target: targetOf(request), signed: null, accountSid: undefined }
     } else {
       try {

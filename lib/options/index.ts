@@ -17,7 +17,7 @@ const DAY = 24 * 60 * 60 * 1000
 const STORE_METHODS = ['claim', 'complete', 'release', 'advance'] as const
 // Fastify passes its own register options (`prefix`, …) to the plugin along with ours.
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
-const TOP_KEYS = ['authToken', 'publicUrl', 'validate', 'bodyLimit', 'maxParams', 'sms', 'call', 'idempotency', 'ordering',
+const TOP_KEYS = ['authToken', 'auth', 'publicUrl', 'validate', 'bodyLimit', 'maxParams', 'sms', 'call', 'idempotency', 'ordering',
   'store', 'deadline', 'storeTimeout', 'stats', 'sharedKeys', 'requireSharedKey', 'webhooks', 'queue', 'reconcile',
   ...CHANNELS.slice(2), ...REGISTER_KEYS]
 

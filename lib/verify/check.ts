@@ -10,6 +10,7 @@ import {
 import type { TokenLookup, VerifyConfig } from '../config'
 import { signatureRejected, tracedCheck } from '../tracing'
 import { isThenable } from '../thenable'
+import { createAuthCheck } from './auth-check'
 import { clip, createLogLimiter } from './log-limit'
 import { requestUrl } from './public-url'
 import {
@@ -57,6 +58,11 @@ function tokensOf (value: unknown): string[] | null {
 export type CheckResult = Error | undefined
 
 export type SignatureCheck = (request: FastifyRequest, parts: SignedParts) => CheckResult | Promise<CheckResult>
+
+/** Whether `config` checks signatures: `false` when only `auth` is configured (Twilio's credentials stand alone). */
+export function checksSignatures (config: VerifyConfig): boolean {
+  return config.tokens.length > 0 || config.tokenLookup !== null || config.sharedKeys.size > 0
+}
 
 /**
  * A check that returns the coded 403 (after a warn log) when `parts` are not signed by a secret
@@ -132,7 +138,7 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
     return Promise.resolve(answer).then(verifyWith, failed)
   }
 
-  return tracedCheck(function checkSignature (request: FastifyRequest, parts: SignedParts) {
+  function checkSignature (request: FastifyRequest, parts: SignedParts): CheckResult | Promise<CheckResult> {
     const signature = request.headers['x-twilio-signature']
     if (signature === undefined) return reject(request, 'missing', new MissingSignatureError())
     // The algorithm the signature's length says; the settings header must name the same one.
@@ -154,5 +160,17 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
     if (keys !== undefined) return check(request, parts, url, keys, 'sharedKey')
     if (config.tokenLookup !== null) return withLookup(request, parts, url, config.tokenLookup)
     return check(request, parts, url, undefined, 'authToken')
+  }
+
+  // With `auth`, Twilio's credentials are checked first (headers only, no HMAC), then the
+  // signature when one is configured too: both must pass.
+  const authCheck = config.auth === null ? null : createAuthCheck(config.auth)
+  const signatures = checksSignatures(config)
+  if (authCheck === null) return tracedCheck(checkSignature)
+  return tracedCheck(function checkRequest (request: FastifyRequest, parts: SignedParts) {
+    const authed = authCheck(request)
+    if (authed instanceof Error) return authed
+    if (authed === undefined) return signatures ? checkSignature(request, parts) : undefined
+    return authed.then((refused) => refused ?? (signatures ? checkSignature(request, parts) : undefined))
   })
 }

@@ -69,7 +69,7 @@ function fakeRequest (headers: Headers, target = TARGET): { request: FastifyRequ
 }
 
 function configOf (config: Partial<VerifyConfig> = {}): VerifyConfig {
-  return { tokens: [TOKEN], tokenLookup: null, sharedKeys: new Map(), requireSharedKey: false, publicUrl: null, ...config }
+  return { tokens: [TOKEN], tokenLookup: null, sharedKeys: new Map(), requireSharedKey: false, publicUrl: null, auth: null, ...config }
 }
 
 const SHARED = new Map([[KEY_A, SECRET_A], [KEY_B, SECRET_B]])
@@ -98,6 +98,21 @@ const URLS = [URL, URL_443]
 function lookupFailedLine (err: Error, extra: Record<string, unknown> = {}): LogLine {
   return { level: 'warn', obj: { reason: 'lookup-failed', accountSid: ACCOUNT, err, ...extra }, msg: 'fastify-twilio-status: signature rejected: the authToken lookup failed' }
 }
+
+t.test('with auth: Twilio\'s credentials first, then the signature when one is configured', async (t) => {
+  const auth = { basic: null, digest: null, bearer: { tokens: [], verify: async (token: string) => token === 'good-token' } }
+  const alone = createSignatureCheck(configOf({ tokens: [], auth }))
+  t.equal(await alone(fakeRequest({ authorization: 'Bearer good-token' }).request, PARTS), undefined, 'auth alone: no signature needed')
+  t.match(await alone(fakeRequest({ authorization: 'Bearer bad-token' }).request, PARTS), { code: 'FST_TWILIO_INVALID_CREDENTIALS', statusCode: 401 })
+  t.match(alone(fakeRequest({}).request, PARTS), { code: 'FST_TWILIO_MISSING_CREDENTIALS' }, 'no credentials: refused before any signature')
+  const both = createSignatureCheck(configOf({ auth }))
+  t.match(await both(fakeRequest({ authorization: 'Bearer good-token' }).request, PARTS), { code: 'FST_TWILIO_MISSING_SIGNATURE' }, 'beside a signature: both required')
+  t.equal(await both(fakeRequest({ authorization: 'Bearer good-token', ...signedBy(TOKEN) }).request, PARTS), undefined)
+  const basic = createSignatureCheck(configOf({ auth: { basic: { realm: 'r', users: [{ username: 'u', password: 'p' }] }, digest: null, bearer: null } }))
+  const authorization = 'Basic ' + Buffer.from('u:p').toString('base64')
+  t.equal(basic(fakeRequest({ authorization, ...signedBy(TOKEN) }).request, PARTS), undefined, 'synchronous when both are')
+  t.match(basic(fakeRequest({ authorization }).request, PARTS), { code: 'FST_TWILIO_MISSING_SIGNATURE' })
+})
 
 t.test('SharedKey signatures, selected by the settings header', async (t) => {
   const config = configOf({ sharedKeys: SHARED })
