@@ -33,6 +33,8 @@ await app.register(twilioStatus, {
   authToken: env.RC_AUTH_TOKEN,
   store: new RedisStore({ client, prefix: env.RC_PREFIX }),
   storeTimeout: 8000,
+  // A claim left pending (its reply lost in a master restart) holds its event this long; callbacks here take no time.
+  idempotency: { pendingTtl: 10_000 },
   stats,
   sms: { onAny: smsRun },
   call: { onAny: callRun },

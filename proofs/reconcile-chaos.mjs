@@ -266,7 +266,7 @@ async function runTopology (topology, api) {
   // Every final status ran, or the time is up; then a quiet while for anything running twice.
   const deadline = startedAt + Number(flags['timeout-s']) * 1000
   while (sids.some((s) => runs.get(`${s.sid} ${s.final}`) === undefined) && Date.now() < deadline) await sleep(200)
-  await sleep(Math.max(2000, INTERVAL * 4))
+  await sleep(Math.max(1000, INTERVAL * 4))
   const closed = await Promise.all(instances.map((i) => i.close()))
   for (const agent of agents) agent.destroy()
   await redis.stop()
