@@ -147,10 +147,12 @@ declare namespace fastifyTwilioStatus {
   export import ConversationsOptions = Types.ConversationsOptions
   export import PreEventReject = Types.PreEventReject
   export import PreEventDecision = Types.PreEventDecision
+  export import PreEventAllow = Types.PreEventAllow
   export import AssignmentEvent = Types.AssignmentEvent
   export import AssignmentInstruction = Types.AssignmentInstruction
   export import AssignmentInstructions = Types.AssignmentInstructions
   export import AssignmentAnswer = Types.AssignmentAnswer
+  export import AssignmentLater = Types.AssignmentLater
   export import TaskRouterAssignmentOptions = Types.TaskRouterAssignmentOptions
   export { fastifyTwilioStatus as default, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, jsonParam }
   export import MemoryStore = store.MemoryStore

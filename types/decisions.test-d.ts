@@ -75,6 +75,14 @@ expectError(app.register(twilioStatus, { authToken: 'token', conversations: { on
 
 expectAssignable<PreEventDecision<'onMessageAdd'>>({ reject: true })
 expectAssignable<PreEventDecision<'onParticipantAdd'>>(undefined)
+expectAssignable<PreEventDecision<'onParticipantAdd'>>({})
+expectNotAssignable<PreEventDecision<'onMessageAdd'>>({ Body: 'x' })
+// `{}` on one path and a decision on another, as an async callback infers them.
+app.register(twilioStatus, {
+  authToken: 'token',
+  conversations: { onMessageAdd: async (event) => event.Body === 'x' ? { reject: true } : event.Body === 'y' ? { body: 'z' } : {} },
+  taskrouterAssignment: { onAssignment: async (event) => event.WorkerSid === undefined ? {} : event.TaskSid === undefined ? { instruction: 'reject', activity_sid: 'WA1' } : { instruction: 'accept' } }
+})
 expectNotAssignable<PreEventDecision<'onParticipantAdd'>>({ friendly_name: 'x' })
 expectNotAssignable<PreEventDecision<'onUserUpdate'>>({ reject: false })
 

@@ -167,12 +167,21 @@ export interface PreEventReject {
   readonly reason?: string
 }
 
+/** Every key a pre-event's decision may hold. */
+type PreEventKey = 'reject' | 'reason' | { [E in keyof ConversationsModifiable]: keyof ConversationsModifiable[E] }[keyof ConversationsModifiable]
+
+/**
+ * `{}`: allow. Written as every key absent rather than `Record<string, never>`, so that a callback
+ * returning `{}` on one path and a rejection on another still compiles.
+ */
+export type PreEventAllow = { readonly [K in PreEventKey]?: undefined }
+
 /**
  * A pre-event's decision: allow (`undefined`, `true` or `{}`), reject, or, where Twilio allows
  * it, the modified fields only.
  */
 export type PreEventDecision<E extends ConversationsPreEventType> =
-  | void | true | Record<string, never> | PreEventReject
+  | void | true | PreEventAllow | PreEventReject
   | (E extends keyof ConversationsModifiable ? ConversationsModifiable[E] : never)
 
 /** `onMessageAdd`, `onConversationAdded`, …: one callback per `EventType`, named as Twilio names it. */
@@ -254,8 +263,14 @@ export type AssignmentInstruction = {
   [I in keyof AssignmentInstructions]: AssignmentInstructions[I] & { readonly [K in Exclude<AnyInstructionKey, keyof AssignmentInstructions[I]>]?: never }
 }[keyof AssignmentInstructions]
 
+/**
+ * `{}`: decide later. Written as every key absent rather than `Record<string, never>`, so that a
+ * callback returning `{}` on one path and an instruction on another still compiles.
+ */
+export type AssignmentLater = { readonly [K in AnyInstructionKey]?: undefined }
+
 /** An instruction, or `{}` / `undefined` to decide later through the Reservation's REST API. */
-export type AssignmentAnswer = AssignmentInstruction | Record<string, never> | void
+export type AssignmentAnswer = AssignmentInstruction | AssignmentLater | void
 
 export interface TaskRouterAssignmentOptions {
   /** Route path (POST and GET). Default `/twilio/taskrouter/assignment`. */
