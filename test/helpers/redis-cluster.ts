@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Cluster, type ClusterOptions, Redis } from 'ioredis'
+import { NO_REDIS } from './redis'
 
 const run = promisify(execFile)
 
@@ -33,6 +34,8 @@ export interface StartClusterOptions {
   readonly nodes?: string | undefined
   /** Start masters with an append-only file fsynced at every write (a restarted master keeps its keys). */
   readonly appendonly?: boolean
+  /** The executable started for each master; default `redis-server`, looked up on PATH. */
+  readonly binary?: string
 }
 
 /** Failure detection in a second, and the slots of healthy masters served while one is down. */
@@ -76,7 +79,10 @@ function parseNodes (list: string): ClusterNode[] {
 
 export async function startCluster (options: StartClusterOptions = {}): Promise<TestCluster> {
   const given = 'nodes' in options ? options.nodes : process.env.REDIS_CLUSTER_NODES
+  const { binary = 'redis-server' } = options
   const children = new Map<number, ChildProcess>()
+  /** Masters started and not yet answering: one that exits now is a failure to start. */
+  const starting = new Set<ChildProcess>()
   let dir: string | undefined
   let nodes: ClusterNode[]
   let failure: Error | undefined
@@ -85,8 +91,11 @@ export async function startCluster (options: StartClusterOptions = {}): Promise<
     const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir as string, '--save', '',
       '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, ...NODE_ARGS,
       ...(options.appendonly === true ? ['--appendonly', 'yes', '--appendfsync', 'always', '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`] : ['--appendonly', 'no'])]
-    const child = spawn('redis-server', args, { stdio: 'ignore' })
-    child.on('error', (err) => { failure ??= new Error(`cannot start redis-server: ${err.message} (install it: apt-get install redis-server)`) })
+    const child = spawn(binary, args, { stdio: 'ignore' })
+    // Recorded here, thrown by waitFor: a throw in these listeners would crash the tap worker.
+    child.on('error', (err) => { failure ??= new Error(`${NO_REDIS} (cannot start ${binary}: ${err.message})`) })
+    child.once('exit', (code, signal) => { if (starting.has(child)) failure ??= new Error(`${binary} exited (${signal ?? code}) before answering on port ${port}`) })
+    starting.add(child)
     children.set(port, child)
     return child
   }
@@ -107,6 +116,7 @@ export async function startCluster (options: StartClusterOptions = {}): Promise<
     try {
       for (const port of ports) startMaster(port)
       await waitFor(ports, ['PING'], /^PONG$/, 10_000, () => failure)
+      starting.clear()
       await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
       await waitFor(ports, ['CLUSTER', 'INFO'], /cluster_state:ok/, 10_000)
     } catch (err) {
@@ -152,6 +162,7 @@ export async function startCluster (options: StartClusterOptions = {}): Promise<
         start: async () => {
           startMaster(port)
           await waitFor(nodes.map((n) => n.port), ['CLUSTER', 'INFO'], /cluster_state:ok[\s\S]*cluster_slots_ok:16384/, 15_000, () => failure)
+          starting.clear()
         }
       }
     },
