@@ -106,11 +106,13 @@ export type PluginServes =
   | Required<Pick<PluginFields, 'sms'>>
 
 /**
- * How the plugin verifies: not at all (`validate: false`), with `sharedKeys`, or with an
- * `authToken` (written last, so that the message for options that fit none asks for it).
+ * How the plugin verifies: not at all (`validate: false`), with Twilio's credentials (`auth`),
+ * with `sharedKeys`, or with an `authToken` (written last, so that the message for options that
+ * fit none asks for it).
  */
 export type PluginVerifies =
   | { readonly validate: false }
+  | Required<Pick<VerifyFields, 'auth'>>
   | Required<Pick<VerifyFields, 'sharedKeys'>>
   | Required<Pick<VerifyFields, 'authToken'>>
 
