@@ -620,12 +620,13 @@ function perRound (id, baseId, used, byCpu = false) {
 // --baseline: now / at baseline and now / now again; --with-options: with / without and now again / now.
 // Only rounds in which each of the three servers had at least --min-cpu of its core count: in the
 // others, other work on the machine took the server's core or the load generator's; with fewer
-// than six such rounds, all of them count.
+// than six such rounds (or than --clean asked for), all of them count.
 const comparisons = variants.filter((v) => v.compared !== undefined).map((v) => {
   const [id, again] = [v.compared, `a${v.compared}`]
   const pairs = args.baseline !== undefined ? { ratio: [id, v.id], control: [id, again] } : { ratio: [v.id, id], control: [again, id] }
   const calm = uncontended([id, v.id, again])
-  const used = calm.size >= 6 ? calm : new Set(samples.get(id).map((s) => s.round))
+  const enough = calm.size >= Math.max(6, clean)
+  const used = enough ? calm : new Set(samples.get(id).map((s) => s.round))
   const of = ([a, b]) => ({ rps: spread(perRound(a, b, used)), cpu: spread(perRound(a, b, used, true)) })
   const ratio = of(pairs.ratio)
   return {
@@ -633,7 +634,7 @@ const comparisons = variants.filter((v) => v.compared !== undefined).map((v) => 
     ratio,
     control: of(pairs.control),
     pairs,
-    rounds: calm.size >= 6 ? `${calm.size}/${rounds}` : `all ${rounds} (${calm.size} uncontended)`,
+    rounds: enough ? `${calm.size}/${rounds}` : `all ${rounds} (${calm.size} uncontended)`,
     verdict: Number.isFinite(ratio.rps.median) ? (ratio.rps.median >= compareGoal ? 'PASS' : 'MISS') : '–'
   }
 })
@@ -720,7 +721,7 @@ if (!args['no-write'] && comparing) {
       `${connections} connections, loopback. A ratio is the median of the per-round ratios; the interval is a 95% bootstrap interval of that median ` +
       '(rounds resampled); "by CPU" compares the servers\' CPU µs per request instead of req/s. The A/A control is the same computation on ' +
       'two servers running the same code: how far apart identical servers measure in this run. ' +
-      `Only rounds in which each of a group's three servers had at least ${fmt.pct(minCpu)} of its core count (fewer than six: all), ` +
+      `Only rounds in which each of a group's three servers had at least ${fmt.pct(minCpu)} of its core count (if fewer than ${Math.max(6, clean)}: all), ` +
       'since in the others other work on this shared machine took the server\'s core or the load generator\'s.',
     '',
     `| variant | ${compareText} | 95% interval | min – max | by CPU | A/A control | 95% interval | min – max | A/A by CPU | rounds | goal ≥ ${compareGoal} |`,
