@@ -373,3 +373,26 @@ t.test('queue mode: a worker gets the JSON texts parsed again into event.parsed,
   await until(() => worker.queueStats.processed === 3)
   t.same(seen, [{ attributes: { type: 'billing' }, enumerable: false }, { account: ACCOUNT }, { account: OTHER_ACCOUNT }])
 })
+
+t.test('hostile input: a repeated uuid, type or Payload, and a Verify JSON body with a nested value, are refused 400 with their codes and run nothing', async (t) => {
+  const calls: Call[] = []
+  const { port } = await listen(t, { verify: recording(VERIFY_EVENTS, calls), debugger: recording(['error', 'warning'], calls) })
+  for (const name of ['uuid', 'type', 'account_sid']) {
+    const params = verifyEvent('factor.created')
+    params[name] = [params[name] as string, params[name] as string]
+    const res = await send(port, signed(VERIFY, params))
+    t.equal(res.statusCode, 400, name)
+    t.equal(codeOf(res.body), 'FST_TWILIO_INVALID_PARAM')
+  }
+  const payload = debuggerEvent()
+  payload.Payload = [payload.Payload as string, '{}']
+  const repeated = await send(port, signed(DEBUGGER, payload))
+  t.equal(repeated.statusCode, 400)
+  t.equal(codeOf(repeated.body), 'FST_TWILIO_INVALID_PARAM')
+  const body = JSON.stringify({ ...verifyEvent('challenge.approved'), challenge_details: { message: 'Login request' } })
+  const target = `${VERIFY}?bodySHA256=${sha256(body)}`
+  const nested = await send(port, { method: 'POST', url: target, headers: { host: 'hooks.example.com', 'x-forwarded-proto': 'https', 'content-type': 'application/json', 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, ORIGIN + target, {}) }, payload: body })
+  t.equal(nested.statusCode, 400)
+  t.equal(codeOf(nested.body), 'FST_TWILIO_INVALID_PARAM')
+  t.same(calls, [])
+})
