@@ -59,17 +59,17 @@ type MessageParams<S extends string> = {
   readonly MessagingServiceSid?: string
   /** WhatsApp: the user's id (`whatsapp:ID.4566546130240823`), seen beside `From`; not in Twilio's tables (§2.5). */
   readonly ExternalUserId?: string
-}
-
-/** Parameters only an inbound message carries (docs/twilio-facts.md §2.4, §2.5). */
-type InboundMessageParams = GeoParams & {
-  /** The text, up to 1600 characters. */
+  /** Inbound: the text, up to 1600 characters. Normally absent on a status callback (§2.3), so not narrowed away. */
   readonly Body?: string
-  /** How many `MediaUrl{N}` / `MediaContentType{N}` pairs follow (N from 0). */
+  /** Inbound: how many `MediaUrl{N}` / `MediaContentType{N}` pairs follow (N from 0). */
   readonly NumMedia?: string
   readonly NumSegments?: string
   readonly [media: `MediaUrl${number}`]: string | undefined
   readonly [media: `MediaContentType${number}`]: string | undefined
+}
+
+/** Parameters only an inbound message carries (docs/twilio-facts.md §2.4, §2.5). */
+type InboundMessageParams = GeoParams & {
   /** WhatsApp sender's profile name. */
   readonly ProfileName?: string
   /** WhatsApp: the sender's number without `+` (absent, or not that, for a business-scoped user id). */
@@ -141,9 +141,11 @@ type InboundStatus = 'receiving' | 'received'
 
 /**
  * Parameters of an SMS/MMS/WhatsApp/RCS status callback (docs/twilio-facts.md §2.3) or inbound
- * message (§2.4), narrowed by status: in `onReceived` the inbound fields (`Body`, `ProfileName`,
- * `ButtonPayload`, …) are typed and the status-callback ones (`ErrorCode`, `EventType`, …) are
- * `undefined`; in `onDelivered` the reverse. A status the plugin does not know carries both.
+ * message (§2.4), narrowed by status: in `onReceived` the inbound fields (`ProfileName`,
+ * `ButtonPayload`, `Latitude`, …) are typed and the status-callback ones (`ErrorCode`,
+ * `EventType`, …) are `undefined`; in `onDelivered` the reverse. `Body`, `NumMedia` and the media
+ * are typed on both (a status callback normally lacks them). A status the plugin does not know
+ * carries every field.
  * `onAny` gets the union, narrowed by testing `MessageStatus`.
  */
 export type MessageEvent<S extends string = MessageStatus | (string & {})> =

@@ -422,8 +422,9 @@ app.register(twilioStatus, {
       expectType<string | undefined>(event.EventType)
       expectType<string | undefined>(event.ChannelPrefix)
       expectType<string | undefined>(event.ChannelInstallSid)
-      expectType<undefined>(event.Body)
       expectType<undefined>(event.ProfileName)
+      expectType<undefined>(event.ButtonPayload)
+      expectType<string | undefined>(event.Body)
     },
     onAny: (event) => {
       // Every field of either kind can be read; a status the plugin does not know carries both.
@@ -438,5 +439,23 @@ if (inboundOrRead.MessageStatus === 'read') expectType<undefined>(inboundOrRead.
 else expectType<string | undefined>(inboundOrRead.ButtonText)
 expectAssignable<MessageEvent<'received'>>({ MessageStatus: 'received', MessageSid: 'SM1', From: 'whatsapp:US.13491208655302741918' })
 expectAssignable<MessageEvent<'read'>>({ MessageStatus: 'read', MessageSid: 'SM1', To: 'whatsapp:US.ENT.11815799212886844830', EventType: 'READ' })
-expectNotAssignable<MessageEvent<'delivered'>>({ MessageStatus: 'delivered', MessageSid: 'SM1', Body: 'hi' })
+expectNotAssignable<MessageEvent<'delivered'>>({ MessageStatus: 'delivered', MessageSid: 'SM1', ProfileName: 'Sheena' })
 expectNotAssignable<MessageEvent<'received'>>({ MessageStatus: 'received', MessageSid: 'SM1', ErrorCode: '30003' })
+
+// ---- auth: Twilio's HTTP Basic, Digest and Bearer credentials, besides or instead of a signature.
+
+app.register(twilioStatus, { auth: { basic: [{ username: 'twilio', password: 'p' }] }, sms: {} })
+app.register(twilioStatus, {
+  authToken: 'x',
+  auth: {
+    basic: { users: [{ username: 'twilio', password: 'new' }, { username: 'twilio', password: 'old' }], realm: 'hooks' },
+    digest: { users: [{ username: 'twilio', password: 'p' }], algorithms: ['SHA-256', 'MD5'], nonceTtl: 60_000 },
+    bearer: { tokens: ['t'], verify: async (token, request) => { expectType<string>(token); expectType<FastifyRequest>(request); return true } }
+  },
+  call: {}
+})
+twilioSignature({ auth: { bearer: ['t1', 't2'] } })
+twilioSignature({ authToken: 'x', auth: { digest: [{ username: 'twilio', password: 'p' }] } })
+expectError(twilioSignature({ auth: { digest: { users: [{ username: 'twilio', password: 'p' }], algorithms: ['SHA-512'] } } }))
+expectError(twilioSignature({ auth: { basic: [{ username: 'twilio' }] } }))
+expectError(twilioSignature({ auth: { bearer: { verify: (token: number) => token > 0 } } }))

@@ -2,7 +2,7 @@
  * HTTP authentication of Twilio's requests, pure: `node:crypto` only. Basic (RFC 7617), Digest
  * (RFC 7616, server side, with stateless nonces) and Bearer tokens (RFC 6750), as Twilio's
  * Webhooks configuration API and password-protected URLs send them (docs/twilio-facts.md §8.8).
- * Every secret is compared as a SHA-256 digest of fixed length (docs/design.md, "Authentication").
+ * Every secret is compared as a SHA-256 digest of fixed length (docs/security.md, "HTTP authentication").
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Credential, DigestAlgorithm } from '../config'
