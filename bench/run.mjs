@@ -147,7 +147,16 @@ function currentBuild () {
   cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true })
   cpSync(join(root, 'package.json'), join(dir, 'package.json'))
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir')
-  return { dir, label: 'this build' }
+  return { dir, label: `this build (${revision()})` }
+}
+
+/** The commit this clone's build comes from, and whether the code has changes not committed. */
+function revision () {
+  const git = (...argv) => spawnSync('git', argv, { cwd: root, encoding: 'utf8' })
+  const head = git('rev-parse', '--short', 'HEAD')
+  if (head.status !== 0) return 'not a git checkout'
+  const changed = git('status', '--porcelain', '--', 'lib', 'types', 'package.json', 'tsconfig.build.json').stdout.trim() !== ''
+  return `${head.stdout.trim()}${changed ? ' with changes not committed' : ''}`
 }
 
 function baselineBuild (target) {
@@ -429,7 +438,9 @@ if (redis === null && variants.some((v) => v.redis)) {
 
 console.log(`fastify-twilio-status benchmark: ${variants.length} variants, each warmed up ${warmup} s, then ${rounds} rounds of a ${duration} s slice each, ` +
   `-c ${connections}, ${pinned ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)'}`)
-console.log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, load average ${machine.load}\n`)
+console.log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, load average ${machine.load}`)
+if (comparing) console.log(`compared: ${current.label} and ${other.build === current ? `the same with ${args['with-options']}` : `the build of ${other.build.label}`}`)
+console.log('')
 
 const samples = new Map(variants.map((v) => [v.id, []]))
 const totals = new Map(variants.map((v) => [v.id, { responses: 0, codes: {}, errors: 0, warm: 0, warmCodes: {} }]))
@@ -655,7 +666,7 @@ if (!args['no-write'] && !comparing) {
   const md = [
     '# Benchmark results',
     '',
-    `Made by \`${command}\` on ${machine.date}.`,
+    `Made by \`${command}\` on ${machine.date}, at ${revision()}.`,
     '',
     `Machine: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, Node ${machine.node}; load average ${machine.load} at the start. ` +
       `${pinned ? 'Every server pinned to core 0 and the load generator (bench/lib-load.mjs, plain sockets) to core 1 with `taskset`.' : 'Not pinned.'} ` +
@@ -715,7 +726,7 @@ if (!args['no-write'] && comparing) {
       `${loadavg().map((n) => n.toFixed(2)).join(' ')} at the end. ` +
       `${pinned ? 'Every server pinned to core 0 and the load generator to core 1 with `taskset`.' : 'Not pinned.'} ` +
       'Each compared variant runs in three servers at once, each loading its build through bench/lib-plugin.mjs from a directory of its own: ' +
-      `(X) this build, (${other.prefix}X) ${args.baseline !== undefined ? `the build of ${other.build.label}` : `this build with ${args['with-options']}`}, ` +
+      `(X) ${current.label}, (${other.prefix}X) ${args.baseline !== undefined ? `the build of ${other.build.label}` : `this build with ${args['with-options']}`}, ` +
       `(aX) this build again, the A/A control. After each server's warm-up (${warmup} s, longer to fill a store), ` +
       `the three are measured in consecutive ${duration} s slices, ${rounds} rounds, their order going through all six permutations every six rounds; ` +
       `${connections} connections, loopback. A ratio is the median of the per-round ratios; the interval is a 95% bootstrap interval of that median ` +
