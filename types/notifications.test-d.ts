@@ -6,7 +6,7 @@
 import Fastify from 'fastify'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
 import twilioStatus, {
-  type DebuggerEvent, type DebuggerLevel, type DebuggerOptions, type DebuggerPayload, type JsonObject, type TaskRouterEvent,
+  createTwilioWorker, type DebuggerEvent, type DebuggerLevel, type DebuggerOptions, type DebuggerPayload, type JsonObject, type TaskRouterEvent,
   type TaskRouterEventType, type TaskRouterOptions, type VerifyPushEvent, type VerifyPushEventType, type VerifyPushOptions,
   type VerifyVerificationData, type CloudEvent, type EventStreamsOptions, type TwilioParams
 } from '..'
@@ -131,3 +131,17 @@ signedInject({ authToken: 'x', channel: 'verify', status: 'challenge.denied' })
 signedInject({ authToken: 'x', channel: 'debugger', status: 'warning' })
 expectError(signedInject({ authToken: 'x', channel: 'debugger', status: 'delivered' }))
 expectError(signedInject({ authToken: 'x', channel: 'verify', status: 'task.created' }))
+
+// Queue mode: a worker's callbacks get the same narrowed events, `parsed` included.
+createTwilioWorker({
+  connection: {},
+  taskrouter: {
+    onReservationCreated (event, job) {
+      expectType<'reservation.created'>(event.EventType)
+      expectType<JsonObject | undefined>(event.parsed.WorkerAttributes)
+      expectType<string>(job.id)
+    }
+  },
+  verify: { onChallengeDenied (event) { expectType<'challenge.denied'>(event.type) } },
+  debugger: { onWarning (event) { expectType<DebuggerPayload | undefined>(event.parsed.Payload) } }
+})
