@@ -22,7 +22,7 @@ const NAME = 'fastify-twilio-status'
 const TESTING_PAGE = 'docs/testing.md'
 const blocks = allBlocks(root)
 
-// Three fresh installs from the registry, six tsc programs and three tap runs on a shared machine.
+// Three fresh apps installing from the registry, eight tsc programs and three tap runs on a shared machine.
 t.setTimeout(15 * 60_000)
 
 interface Stage {
@@ -99,6 +99,17 @@ class Journal {
   }
 }
 
+/**
+ * Runs independent parts of a path at once, each with a journal of its own: their steps are
+ * recorded in the order of `parts`, and a part that stopped stops the path once all have ended.
+ */
+async function together (journal: Journal, parts: ReadonlyArray<(journal: Journal) => Promise<void>>): Promise<void> {
+  const journals = parts.map(() => new Journal())
+  const ended = await Promise.allSettled(parts.map(async (part, i) => { await part(journals[i] as Journal) }))
+  for (const part of journals) journal.steps.push(...part.steps)
+  for (const end of ended) if (end.status === 'rejected') throw end.reason
+}
+
 /** The environment of a shell a newcomer opens: no tap, npm-run or loader variables of this run, nothing of this repo on PATH. */
 function newcomerEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
@@ -149,7 +160,19 @@ async function runStage (journal: Journal, app: string, stage: Stage): Promise<v
   }
 }
 
-/** tsc over the whole app under both module settings; `outDir` keeps the JavaScript of the nodenext run. */
+/**
+ * The tsc and tap runs are what takes the CPU: one at a time across the paths (a path's two tsc
+ * programs together), while the other paths install. A tap run of an app never competes with a
+ * tsc program, so its files stay far from tap's 30 s per-file timeout on a loaded machine.
+ */
+let heavy: Promise<unknown> = Promise.resolve()
+async function oneAtATime<T> (work: () => Promise<T>): Promise<T> {
+  const ran = heavy.then(work)
+  heavy = ran.catch(() => {})
+  return await ran
+}
+
+/** tsc over the whole app under both module settings, at once; `outDir` keeps the JavaScript of the nodenext run. */
 async function typecheck (journal: Journal, app: string, outDir?: string): Promise<void> {
   const tsc = join(app, 'node_modules', '.bin', 'tsc')
   journal.need('the installs give tsc', existsSync(tsc))
@@ -157,10 +180,12 @@ async function typecheck (journal: Journal, app: string, outDir?: string): Promi
     nodenext: outDir === undefined ? ['--noEmit'] : ['--noEmit', 'false', '--outDir', outDir],
     'commonjs + node10': ['--noEmit', '--module', 'commonjs', '--moduleResolution', 'node10']
   }
-  for (const [mode, options] of Object.entries(modes)) {
-    const ran = await exec(tsc, ['-p', '.', '--pretty', 'false', ...options], app)
-    journal.expect(`tsc type-checks the app under ${mode}`, ran.code === 0, tail(ran.output))
-  }
+  await oneAtATime(async () => {
+    await together(journal, Object.entries(modes).map(([mode, options]) => async (journal: Journal) => {
+      const ran = await exec(tsc, ['-p', '.', '--pretty', 'false', ...options], app)
+      journal.expect(`tsc type-checks the app under ${mode}`, ran.code === 0, tail(ran.output))
+    }))
+  })
 }
 
 /** `npx tap` as docs/testing.md says: every copied test file runs and passes. */
@@ -169,7 +194,7 @@ async function runTests (journal: Journal, app: string, files: readonly string[]
   journal.need('the docs show a test for this path', tests.length > 0)
   const tap = join(app, 'node_modules', '.bin', 'tap')
   journal.need('the installs give tap', existsSync(tap))
-  const ran = await exec(tap, [], app, env)
+  const ran = await oneAtATime(async () => await exec(tap, [], app, env))
   const summary = /^# \{ total: (\d+), pass: (\d+) \}$/m.exec(ran.output)
   journal.expect(`npx tap passes (${tests.join(', ')})`, ran.code === 0 && summary !== null && summary[1] === summary[2] && Number(summary[1]) > 0, tail(ran.output))
   for (const test of tests) journal.expect(`tap ran ${test}`, new RegExp(`^ok \\d+ - ${test.replace(/\./g, '\\.')} `, 'm').test(ran.output), tail(ran.output))
@@ -259,12 +284,9 @@ t.before(async () => {
   tarball = join(scratch, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]?.filename as string)
   // Its own server: the queue example uses the default queue name and key prefix.
   redis = await startRedis({ url: '' })
-  // Two at a time on a 2-core machine: the queue path (the longest) beside the other two in turn.
-  const run = async (name: string): Promise<Step[]> => await runPath(name, PATHS[name] as Stage[])
-  results.set('queue', run('queue'))
-  const status = run('status')
-  results.set('status', status)
-  results.set('own-routes', status.then(async () => await run('own-routes')))
+  // All three paths at once: each spends about half of an install waiting on the registry, which
+  // the others' installs and tsc and tap runs fill.
+  for (const [name, stages] of Object.entries(PATHS)) results.set(name, runPath(name, stages))
 })
 
 t.teardown(async () => {
