@@ -123,6 +123,9 @@ declare namespace fastifyTwilioStatus {
   export import PluginServes = Types.PluginServes
   export import AuthToken = Types.AuthToken
   export import SharedKeys = Types.SharedKeys
+  export import WebhookAuth = Types.WebhookAuth
+  export import HttpCredential = Types.HttpCredential
+  export import HttpUsers = Types.HttpUsers
   export import AuthTokenLookup = Types.AuthTokenLookup
   export import TwilioSignatureOptions = Types.TwilioSignatureOptions
   export import TwilioWebhookRoute = Types.TwilioWebhookRoute
