@@ -40,9 +40,7 @@ export function identityOf (params: FormParams, except: readonly string[]): stri
 
 /** What a verified request of `channel` is to deliver, or a coded 400 when it is not one of its events. */
 export function eventReader (channel: ChannelConfig, parsedOf: ParsedOf): (request: FastifyRequest) => Delivery {
-  const { statusParams: statusNames, sidParams: sidNames, statusless, identity }: Family = FAMILIES[channel.channel]
-
-  const { lowerStatus, jsonParams }: Family = FAMILIES[channel.channel]
+  const { statusParams: statusNames, sidParams: sidNames, statusless, identity, lowerStatus, jsonParams }: Family = FAMILIES[channel.channel]
   const accountParam = accountParamOf(channel.channel)
 
   /** The status sent, or what a request without one is (an inbound message is `received`). */
@@ -72,9 +70,10 @@ export function eventReader (channel: ChannelConfig, parsedOf: ParsedOf): (reque
     if (!channel.known.has(status)) {
       request.log.warn({ sid, status }, 'fastify-twilio-status: unknown status, acknowledged and passed to onAny only')
     }
+    // JSON texts (`TaskAttributes`, `Payload`) parsed once into `event.parsed`, or a coded 400.
+    if (jsonParams !== undefined) parseJsonParams(event, jsonParams)
     // The account the signature check read. One a form names only in its signed query goes into
     // the event too, so that callbacks see it and a queued job's worker keys the event alike.
-    if (jsonParams !== undefined) parseJsonParams(event, jsonParams)
     const account = accountOf(event, targetOf(request), channel.channel)
     if (event[accountParam] === undefined && account !== '') event[accountParam] = account
     return { channel, account, status, sid, event, request }
