@@ -36,7 +36,7 @@ async function fastifyTwilioStatus (fastify: FastifyInstance, options: FastifyTw
   if (config.reconcile !== null) {
     const { name } = config.reconcile
     if (fastify.hasDecorator(name)) throw new HandleTakenError(name)
-    const started = new Reconciler(config.reconcile, config.channels, fastify.log, config.delivery.pendingTtl)
+    const started = new Reconciler(config.reconcile, config.channels, fastify.log, undefined, config.delivery.pendingTtl)
     fastify.decorate(name, started.handle())
     fastify.addHook('onReady', async () => { started.start() })
     fastify.addHook('onClose', async () => { await started.close() })

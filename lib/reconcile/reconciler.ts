@@ -60,6 +60,8 @@ export class Reconciler {
   readonly #waiters = new Map<string, Set<Waiter>>()
   #timer: NodeJS.Timeout | undefined
   #inFlight = new Set<Promise<void>>()
+  /** Slots of `#inFlight` a `dueWatches` call is asking the store for. */
+  #asking = 0
   #ticking = false
   /** No REST request before this time (a 429's Retry-After). */
   #pausedUntil = 0
@@ -69,7 +71,7 @@ export class Reconciler {
   /** How long an event's claim may stay pending (`idempotency.pendingTtl`): a held one is tried again after it. */
   readonly #heldFor: number
 
-  constructor (config: ReconcileConfig, channels: readonly ChannelConfig[], log: FastifyBaseLogger, heldFor: number, fetcher: Fetcher = createFetcher(config)) {
+  constructor (config: ReconcileConfig, channels: readonly ChannelConfig[], log: FastifyBaseLogger, fetcher: Fetcher = createFetcher(config), heldFor = 60_000) {
     this.#config = config
     this.#channels = new Map(channels.map((channel) => [channel.channel, channel]))
     this.#log = log
@@ -245,13 +247,21 @@ export class Reconciler {
 
   async #takeDue (): Promise<void> {
     const now = Date.now()
-    const free = this.#config.concurrency - this.#inFlight.size
+    const free = this.#config.concurrency - this.#inFlight.size - this.#asking
     if (free <= 0 || now < this.#pausedUntil) return
+    // Slots asked for count as taken until the answer, so that calls overlapping stay within `concurrency`.
+    this.#asking += free
     const due = await this.#safely(() => this.#config.store.dueWatches(now, this.#lease, free)) as DueWatch[] | undefined
+    this.#asking -= free
     for (const watch of due ?? []) {
       const work = this.#reconcile(watch).catch((err: unknown) => {
         this.#log.error({ err, id: watch.id }, 'fastify-twilio-status: reconciling a Sid failed')
-      }).finally(() => { this.#inFlight.delete(work) })
+      }).finally(() => {
+        this.#inFlight.delete(work)
+        // The freed slot takes the next due watch now, not at the next tick: a backlog drains as
+        // fast as the API answers, `concurrency` requests at a time, instead of that many per interval.
+        if (!this.#closed) void this.#takeDue()
+      })
       this.#inFlight.add(work)
     }
   }

@@ -298,6 +298,33 @@ t.test('the handle', async (t) => {
   })
 })
 
+t.test('a slot freed by an answer takes the next due Sid at once, not at the next interval', async (t) => {
+  const { app, seen } = await host(t, { interval: 2000, concurrency: 2 })
+  const sids = Array.from({ length: 6 }, () => sid('SM'))
+  for (const message of sids) api.resources.set(message, messageResource(message, 'delivered'))
+  const before = api.requests.length
+  for (const message of sids) await app.twilioStatus.track(message)
+  await until(() => seen.length === 6, 8000)
+  const times = api.requests.slice(before).map((r) => r.at)
+  t.equal(times.length, 6)
+  // Taken two per interval, the six would span two intervals (4 s).
+  t.ok(Math.max(...times) - Math.min(...times) < 2000, `fetched within ${Math.max(...times) - Math.min(...times)} ms`)
+})
+
+t.test('at close, a running fetch finishes and no further due Sid is taken', async (t) => {
+  const { app } = await host(t, { concurrency: 1 })
+  const [first, second] = [sid('SM'), sid('SM')]
+  api.resources.set(first, messageResource(first, 'delivered'))
+  api.resources.set(second, messageResource(second, 'delivered'))
+  api.script(first, { delay: 300 })
+  await app.twilioStatus.track(first)
+  await until(() => requestsFor(first) === 1)
+  await app.twilioStatus.track(second)
+  await app.close()
+  await sleep(100)
+  t.equal(requestsFor(second), 0, 'the second Sid was not fetched after close')
+})
+
 t.test('a reconciled status whose claim is held (left pending by an instance that stopped) is fetched again once the claim may have expired, not given up', async (t) => {
   const store = new MemoryStore()
   const { app, seen } = await host(t, { maxFetches: 2 }, { store, idempotency: { pendingTtl: 300 } })
