@@ -207,7 +207,7 @@ t.test('TaskRouter: an empty TaskAttributes is absent from event.parsed; a JSON 
   t.same(Object.keys((calls[0]?.event as unknown as TaskRouterEvent).parsed), [])
   calls.length = 0
   // Twilio's own assignment example writes single quotes; a list, a string, a number are JSON but no object.
-  for (const [name, text] of [['TaskAttributes', "{'type':'support'}"], ['TaskAttributes', '[1,2]'], ['TaskAttributes', '"support"'], ['WorkerAttributes', '{"skills":']]) {
+  for (const [name, text] of [['TaskAttributes', "{'type':'support'}"], ['TaskAttributes', '[1,2]'], ['TaskAttributes', '"support"'], ['TaskAttributes', 'null'], ['WorkerAttributes', '{"skills":']]) {
     const eventType = name === 'TaskAttributes' ? 'task.created' : 'worker.created'
     const res = await send(port, signed(TASKROUTER, workspaceEvent(eventType, { [name as string]: text as string })))
     t.equal(res.statusCode, 400, `${name}=${text}`)
@@ -330,7 +330,7 @@ t.test('Debugger: the docs\' cURL sample (Level=ERROR) reaches onError once with
   t.same(calls.map((c) => [c.name, c.event.Level]), [['onAny', 'error'], ['onWarning', 'warning'], ['onAny', 'warning'], ['onAny', 'info']])
 })
 
-t.test('Debugger: the docs\' JSON example (single quotes) as Payload is refused 400 FST_TWILIO_INVALID_JSON_PARAM; a missing Sid 400 FST_TWILIO_MISSING_SID', async (t) => {
+t.test('Debugger: the docs\' JSON example (single quotes) as Payload is refused 400 FST_TWILIO_INVALID_JSON_PARAM; a missing Sid 400 FST_TWILIO_MISSING_SID, a missing Level 400 FST_TWILIO_MISSING_STATUS', async (t) => {
   const calls: Call[] = []
   const { port } = await listen(t, { debugger: recording(['error', 'warning'], calls) })
   const bad = await send(port, signed(DEBUGGER, debuggerEvent({ Payload: "{'resource_sid':'CA1','error_code':'11200'}" })))
@@ -341,6 +341,11 @@ t.test('Debugger: the docs\' JSON example (single quotes) as Payload is refused 
   const noSid = await send(port, signed(DEBUGGER, params))
   t.equal(noSid.statusCode, 400)
   t.equal(codeOf(noSid.body), 'FST_TWILIO_MISSING_SID')
+  const noLevel = debuggerEvent()
+  delete noLevel.Level
+  const missing = await send(port, signed(DEBUGGER, noLevel))
+  t.equal(missing.statusCode, 400)
+  t.equal(codeOf(missing.body), 'FST_TWILIO_MISSING_STATUS')
   t.same(calls, [])
 })
 
