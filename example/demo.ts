@@ -76,6 +76,19 @@ function buildApp (timeline: ReturnType<typeof createTimeline>) {
       onConferenceEnd: conference('onConferenceEnd')
     },
     eventStreams: { onMessageDelivered: cloud('onMessageDelivered'), onCallCompleted: cloud('onCallCompleted') },
+    // Decisions (docs/decisions.md): what these callbacks return is Twilio's answer.
+    conversations: {
+      onMessageAdd: (event) => {
+        timeline.record('conversations', 'onMessageAdd', event)
+        if (event.Body?.includes('password') === true) return { reject: true, reason: 'asked for a secret' }
+      }
+    },
+    taskrouterAssignment: {
+      onAssignment: (event) => {
+        timeline.record('taskrouterAssignment', 'onAssignment', event)
+        return { instruction: 'accept' }
+      }
+    },
     sms: {
       onFailed: () => { throw new Error('the CRM is down') },
       onQueued: sms('onQueued'),
@@ -122,6 +135,8 @@ interface Step {
   readonly ran: readonly string[]
   readonly status: number
   readonly body: string | RegExp
+  /** The answer's media type, when it is 200 and not TwiML. */
+  readonly contentType?: string
   /** What to print under the step. */
   readonly note?: (reply: Reply) => string
 }
@@ -149,6 +164,8 @@ function scenario (): Array<{ title: string, steps: Step[] }> {
   const [call1, call2, call3] = [1, 2, 3].map((n) => sampleSid('CA', n))
   const [recordingSid, transcriptionSid, conferenceSid] = [sampleSid('RE', 1), sampleSid('TR', 1), sampleSid('CF', 1)]
   const participant = (label: string, sequence: number) => ({ CallSid: sampleSid('CA', label), ParticipantLabel: label, SequenceNumber: String(sequence) })
+  const [conversation, reservation] = [sampleSid('CH', 1), sampleSid('WR', 1)]
+  const secret = { Body: 'What is your password?' }
   const batch = [sampleCloudEvent('com.twilio.messaging.message.delivered', 1), sampleCloudEvent('com.twilio.voice.status-callback.call.completed', 1)]
   return [
     { title: 'SMS: queued → sent → delivered', steps: [event('sms', sms1, 'queued', 'onQueued'), event('sms', sms1, 'sent', 'onSent'), event('sms', sms1, 'delivered', 'onDelivered')] },
@@ -190,6 +207,17 @@ function scenario (): Array<{ title: string, steps: Step[] }> {
       steps: [{ request: { batch }, ran: [`${batch[0].id as string} onMessageDelivered`, `${batch[1].id as string} onCallCompleted`], status: 204, body: '', note: () => 'answered 204, no body' }]
     },
     {
+      title: 'Conversations: a pre-event rejected (403), and its redelivery gets the same decision without a second run',
+      steps: [
+        event('conversations', conversation, 'onMessageAdd', 'onMessageAdd', { status: 403, body: '{"rejected":true}', params: secret, note: (r) => `HTTP ${r.statusCode} ${r.body}: nothing is published` }),
+        event('conversations', conversation, 'onMessageAdd', null, { status: 403, body: '{"rejected":true}', params: { ...secret, RetryCount: '1' }, note: () => 'redelivered: the same decision, nothing ran' })
+      ]
+    },
+    {
+      title: 'TaskRouter: the assignment callback answers an instruction',
+      steps: [event('taskrouterAssignment', reservation, 'assignment', 'onAssignment', { body: '{"instruction":"accept"}', contentType: 'application/json', note: (r) => `instruction: ${r.body}` })]
+    },
+    {
       title: 'A forged callback (signed with another token)',
       steps: [event('sms', sampleSid('SM', 4), 'delivered', null, { status: 403, body: /"code":"FST_TWILIO_INVALID_SIGNATURE"/, note: refused })].map((s) => ({ ...s, request: { ...s.request, authToken: 'someone-elses-token' } }))
     }
@@ -200,7 +228,8 @@ function scenario (): Array<{ title: string, steps: Step[] }> {
 function check (step: Step, reply: Reply, ran: readonly string[]): string | null {
   if (reply.statusCode !== step.status) return `expected HTTP ${step.status}, got ${reply.statusCode}: ${reply.body}`
   if (typeof step.body === 'string' ? reply.body !== step.body : !step.body.test(reply.body)) return `unexpected body ${reply.body}`
-  if (step.status === 200 && !reply.contentType.startsWith('text/xml')) return `expected text/xml, got ${reply.contentType}`
+  const type = step.contentType ?? 'text/xml'
+  if (step.status === 200 && !reply.contentType.startsWith(type)) return `expected ${type}, got ${reply.contentType}`
   if ([...ran].sort().join(', ') !== [...step.ran].sort().join(', ')) return `expected ${step.ran.join(', ') || '(no callback)'}, ran ${ran.join(', ') || '(none)'}`
   return null
 }

@@ -46,7 +46,9 @@ test('the demo drives every family over real HTTP and exits 0', async (t) => {
     ['conference', 'conference-start', 'onConferenceStart'],
     ['conference', 'conference-end', 'onConferenceEnd'],
     ['eventStreams', '…aging\\.message\\.delivered', 'onMessageDelivered'],
-    ['eventStreams', '…callback\\.call\\.completed', 'onCallCompleted']
+    ['eventStreams', '…callback\\.call\\.completed', 'onCallCompleted'],
+    ['conversations', 'onMessageAdd', 'onMessageAdd', 'Body='],
+    ['taskrouterAssignment', 'onAssignment', 'onAssignment']
   ]) {
     t.ok(timeline(channel, status, callback, detail).length > 0, `timeline: ${channel} ${status} ${detail ?? ''}`)
   }
@@ -60,7 +62,10 @@ test('the demo drives every family over real HTTP and exits 0', async (t) => {
   t.match(stdout, /An Event Streams batch of two CloudEvents\n.*\n.*\n +answered 204, no body/)
   t.match(stdout, /TwiML reply: <\?xml version="1\.0" encoding="UTF-8"\?><Response><Message>[^<]+<\/Message><\/Response>/)
   t.match(stdout, /HTTP 403 FST_TWILIO_INVALID_SIGNATURE .*no callback ran/)
-  t.match(stdout, /All 29 requests answered as expected\./)
+  t.equal(timeline('conversations', 'onMessageAdd', 'onMessageAdd').length, 1, 'a redelivered pre-event ran once')
+  t.match(stdout, /HTTP 403 \{"rejected":true\}: nothing is published\n +redelivered: the same decision, nothing ran/)
+  t.match(stdout, /instruction: \{"instruction":"accept"\}/)
+  t.match(stdout, /All 32 requests answered as expected\./)
   t.notMatch(stdout, /UNEXPECTED/)
 })
 
