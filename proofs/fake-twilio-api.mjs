@@ -76,6 +76,7 @@ export async function startFakeTwilioApi ({ accountSid, apiKey, apiSecret, fault
   /** sid → [[at, status], …] in time order: the REST status at a time is the last one begun. */
   const timelines = new Map()
   const counts = { requests: 0, ok: 0, throttled: 0, failed: 0, slow: 0, notFound: 0, perSid: new Map() }
+  // perSid: sid → [[time, HTTP status], …] of its requests' answers.
   const problems = []
   let stormUntil = 0
 
@@ -106,7 +107,9 @@ export async function startFakeTwilioApi ({ accountSid, apiKey, apiSecret, fault
       return send(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 })
     }
     const [, account, sid] = match
-    counts.perSid.set(sid, (counts.perSid.get(sid) ?? 0) + 1)
+    let answers = counts.perSid.get(sid)
+    if (answers === undefined) counts.perSid.set(sid, answers = [])
+    res.once('close', () => { answers.push([Date.now(), res.statusCode]) })
     const draw = random()
     if (Date.now() < stormUntil || draw < faults.throttle) {
       counts.throttled++

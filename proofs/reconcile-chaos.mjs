@@ -15,7 +15,7 @@
 //   - REST requests made per tracked Sid (at most --max-rest-ratio), none outside the API description,
 //     no Sid given up (unresolved) or unknown (404).
 // Flags: --n 2000 --topology both|redis|cluster --after 4000 --interval 500 --rate 100 (Sids/s)
-//        --drop 0.2 --delay 0.3 --throttle 0.05 --fail 0.05 --slow 0.02 --wait-timeout 20000
+//        --drop 0.2 --delay 0.3 --throttle 0.05 --fail 0.05 --slow 0.02 --wait-timeout 30000 (waitFor's default)
 //        --max-rest-ratio 2 --seed 1 --timeout-s 120.
 // REDIS_URL / REDIS_CLUSTER_NODES are used when set (a cluster given that way is not restarted:
 // its masters were not started here); else redis-server is started here. Exit 1 when a check fails.
@@ -40,7 +40,7 @@ const { values: flags } = parseArgs({
     throttle: { type: 'string', default: '0.05' },
     fail: { type: 'string', default: '0.05' },
     slow: { type: 'string', default: '0.02' },
-    'wait-timeout': { type: 'string', default: '20000' },
+    'wait-timeout': { type: 'string', default: '30000' },
     'max-rest-ratio': { type: 'string', default: '2' },
     seed: { type: 'string', default: '1' },
     'timeout-s': { type: 'string', default: '120' }
@@ -160,7 +160,7 @@ async function runTopology (topology, api) {
       if (entry === undefined) runs.set(key, entry = { count: 0, reconciled: 0, on: [] })
       entry.count++
       entry.reconciled += Number(reconciled)
-      entry.on.push(name)
+      entry.on.push(`${name}@${Date.now()}`)
     }
   }
   const env = {
@@ -238,11 +238,12 @@ async function runTopology (topology, api) {
     })
     api.timelines.set(sid, timeline)
     const final = steps[steps.length - 1][0]
-    const entry = { sid, sms, final, target: target.name, waiter: waiter.name, waitOther, waited: null }
+    const entry = { sid, sms, final, target: target.name, waiter: waiter.name, waitOther, waited: null, t0, plan }
     sids.push(entry)
     sending.push((async () => {
       const tracked = await tracker.request('track', 'tracked', { sid })
       if (tracked.error !== undefined) entry.trackError = tracked.error
+      entry.trackedAt = Date.now()
       waits.push(waiter.request('wait', 'waited', { sid, statuses: FINAL[sms ? 'sms' : 'call'], timeout: WAIT_TIMEOUT }).then((m) => { entry.waited = m }))
       await Promise.all(plan.map(async ({ status, sequence, at: when }) => {
         callbacks.scheduled++
@@ -298,6 +299,14 @@ async function runTopology (topology, api) {
     if (s.waitOther) waited.otherResolved++
   }
   const rejections = sids.filter((s) => s.waited?.error !== undefined).slice(0, 3).map((s) => s.waited.error)
+  // What happened to a Sid whose wait was rejected: times from its creation.
+  const rel = (ms) => `+${(ms / 1000).toFixed(2)}s`
+  for (const s of sids.filter((x) => x.waited?.error !== undefined).slice(0, 5)) {
+    const since = (time) => rel(time - s.t0)
+    const callback = s.plan.find((p) => p.status === s.final)
+    const ran = runs.get(`${s.sid} ${s.final}`)
+    console.log(`    ${s.sid} ${s.final}: tracked ${since(s.trackedAt)}, callbacks to ${s.target}, waited on ${s.waiter}; final callback ${callback === undefined ? 'dropped' : `sent ${since(callback.at)}`}; ran ${ran === undefined ? 'never' : ran.on.map((o) => `${o.split('@')[0]} ${since(Number(o.split('@')[1]))}`).join(', ')}${ran?.reconciled > 0 ? ' (reconciled)' : ''}; REST ${(api.counts.perSid.get(s.sid) ?? []).map(([time, code]) => `${since(time)} ${code}`).join(', ') || 'none'}`)
+  }
   const trackErrors = sids.filter((s) => s.trackError !== undefined).length
   const requests = api.counts.requests - requestsBefore
   const delta = (field) => api.counts[field] - countsBefore[field]
