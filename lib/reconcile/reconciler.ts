@@ -107,7 +107,8 @@ export class Reconciler {
     const final = isFinal(name, status)
     const report = (): unknown => store.seen(id, status, text, final, ttl)
     const watched = trackSeen && !final ? this.#safely(() => store.watch(id, JSON.stringify({ c: name, s: sid }), Date.now() + this.#config.after, ttl)) : undefined
-    if (isThenable(watched)) Promise.resolve(watched).then(() => this.#safely(report), () => {})
+    // `#safely` never rejects.
+    if (isThenable(watched)) Promise.resolve(watched).then(() => this.#safely(report))
     else this.#safely(report)
   }
 
@@ -134,9 +135,10 @@ export class Reconciler {
     }
   }
 
+  /** Only for a waiter still waiting: it is removed here, once. */
   #settle (id: string, waiter: Waiter, settle: () => void): void {
-    const waiters = this.#waiters.get(id)
-    if (waiters?.delete(waiter) !== true) return
+    const waiters = this.#waiters.get(id) as Set<Waiter>
+    waiters.delete(waiter)
     if (waiters.size === 0) this.#waiters.delete(id)
     clearTimeout(waiter.timer)
     settle()
@@ -162,7 +164,7 @@ export class Reconciler {
     if (this.#closed) throw new ReconcileClosedError(sid)
     await this.track(sid, { channel })
     const id = `${channel}:${sid}`
-    const found = this.#match(statuses, await this.#config.store.seenStatuses(id))
+    const found = await this.#seenOf(id, statuses)
     if (found !== undefined) return found
     return await new Promise<WaitResult>((resolve, reject) => {
       const waiter: Waiter = { sid, statuses: [...statuses], resolve, reject, timer: undefined }
@@ -171,6 +173,12 @@ export class Reconciler {
       waiters.add(waiter)
       waiter.timer = setTimeout(() => { this.#settle(id, waiter, () => { this.#atTimeout(channel, waiter).then(resolve, reject) }) }, timeout)
     })
+  }
+
+  /** One of `statuses` as the store has it for `id`; a failed store call counts as none seen. */
+  async #seenOf (id: string, statuses: readonly string[]): Promise<WaitResult | undefined> {
+    const seen = await this.#safely(() => this.#config.store.seenStatuses(id)) as Readonly<Record<string, string>> | undefined
+    return seen === undefined ? undefined : this.#match(statuses, seen)
   }
 
   #match (statuses: readonly string[], seen: Readonly<Record<string, string>>): WaitResult | undefined {
@@ -183,7 +191,7 @@ export class Reconciler {
 
   /** The wait is over: a last look at the store, then one fetch, whose status is delivered as any reconciled one. */
   async #atTimeout (channel: RestChannel, { sid, statuses }: Waiter): Promise<WaitResult> {
-    const found = this.#match(statuses, await this.#config.store.seenStatuses(`${channel}:${sid}`))
+    const found = await this.#seenOf(`${channel}:${sid}`, statuses)
     if (found !== undefined) return found
     this.#config.stats.requests++
     const fetched = await this.#fetch(channel, sid)
@@ -238,6 +246,7 @@ export class Reconciler {
   async #pollWaiters (): Promise<void> {
     await Promise.all([...this.#waiters.keys()].map(async (id) => {
       const seen = await this.#safely(() => this.#config.store.seenStatuses(id)) as Readonly<Record<string, string>> | undefined
+      // Waiters settled meanwhile have left the set (and an emptied set the map).
       for (const waiter of this.#waiters.get(id) ?? []) {
         const found = seen === undefined ? undefined : this.#match(waiter.statuses, seen)
         if (found !== undefined) this.#settle(id, waiter, () => { waiter.resolve(found) })

@@ -188,6 +188,28 @@ t.test('NOSCRIPT: after SCRIPT FLUSH the store loads its scripts again', async (
   }
 })
 
+t.test('NOSCRIPT: the watch list\'s scripts load again after SCRIPT FLUSH; other errors are passed on', async (t) => {
+  const own = await ownRedis(t)
+  const counted = counting(own)
+  const store = new RedisStore({ client: counted })
+  const now = Date.now()
+  for (const step of [
+    async () => t.equal(await store.watch('sms:SM1', 'a', now - 1, 60_000), true),
+    async () => t.same(await store.dueWatches(now, 60_000, 10), [{ id: 'sms:SM1', data: 'a', fetches: 1 }]),
+    async () => t.equal(await store.seen('sms:SM1', 'sent', 'x', false, 60_000), true),
+    async () => t.same({ ...await store.seenStatuses('sms:SM1') }, { sent: 'x' }),
+    () => store.reschedule('sms:SM1', now),
+    () => store.unwatch('sms:SM1')
+  ]) {
+    await own.script('FLUSH')
+    counted.calls.length = 0
+    await step()
+    t.same(counted.calls.slice(0, 2), ['evalsha', 'eval'], 'EVALSHA failed with NOSCRIPT, EVAL ran the script')
+  }
+  const failing = new RedisStore({ client: { evalsha: async () => { throw new Error('READONLY') }, eval: async () => null } })
+  await t.rejects(failing.watch('sms:SM1', 'a', now, 60_000), /READONLY/)
+})
+
 t.test('errors other than NOSCRIPT are passed on, without a retry', async (t) => {
   const store = new RedisStore({ client, prefix: prefix() })
   // A real server error: PX 0 is an invalid expire time.
