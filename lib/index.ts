@@ -54,6 +54,8 @@ declare namespace fastifyTwilioStatus {
   export import SmsOptions = Types.SmsOptions
   export import CallOptions = Types.CallOptions
   export import MessageEvent = Types.MessageEvent
+  export import InboundMessageEvent = Types.InboundMessageEvent
+  export import StatusMessageEvent = Types.StatusMessageEvent
   export import CallEvent = Types.CallEvent
   export import MessageStatus = Types.MessageStatus
   export import RecordingStatus = Types.RecordingStatus

@@ -30,7 +30,7 @@ app.register(twilioStatus, { authToken: 'x' })
 app.register(twilioStatus, { authToken: process.env.TWILIO_AUTH_TOKEN, sms: {} })
 // expect: 'onDelivred' does not exist in type 'SmsOptions'. Did you mean to write 'onDelivered'?
 app.register(twilioStatus, { authToken: 'x', sms: { onDelivred: () => {} } })
-// expect: Property 'ErrorCod' does not exist on type 'MessageEvent<"delivered">'. Did you mean 'ErrorCode'?
+// expect: Property 'ErrorCod' does not exist on type 'StatusMessageEvent<"delivered">'. Did you mean 'ErrorCode'?
 app.register(twilioStatus, { authToken: 'x', sms: { onDelivered: (event) => event.ErrorCod } })
 // expect: Property 'authToken' is missing
 twilioSignature({ publicUrl: 'https://hooks.example.com' })

@@ -139,6 +139,15 @@ type Absent<T> = { readonly [K in keyof T]?: undefined }
 /** The statuses of an inbound message; every other known status is a status callback's. */
 type InboundStatus = 'receiving' | 'received'
 
+/** An inbound message (`onReceived`, `onReceiving`): its fields typed, the status-callback ones absent. */
+export type InboundMessageEvent<S extends string = InboundStatus> = MessageParams<S> & InboundMessageParams & Absent<MessageStatusParams>
+
+/** A message status callback (`onDelivered`, `onRead`, …): its fields typed, the inbound-only ones absent. */
+export type StatusMessageEvent<S extends string = Exclude<MessageStatus, InboundStatus>> = MessageParams<S> & MessageStatusParams & Absent<InboundMessageParams>
+
+/** A message with a status the plugin does not know: every field of either kind. */
+type OtherMessageEvent<S extends string> = MessageParams<S> & InboundMessageParams & MessageStatusParams
+
 /**
  * Parameters of an SMS/MMS/WhatsApp/RCS status callback (docs/twilio-facts.md §2.3) or inbound
  * message (§2.4), narrowed by status: in `onReceived` the inbound fields (`ProfileName`,
@@ -149,9 +158,7 @@ type InboundStatus = 'receiving' | 'received'
  * `onAny` gets the union, narrowed by testing `MessageStatus`.
  */
 export type MessageEvent<S extends string = MessageStatus | (string & {})> =
-  S extends InboundStatus ? MessageParams<S> & InboundMessageParams & Absent<MessageStatusParams>
-    : S extends MessageStatus ? MessageParams<S> & MessageStatusParams & Absent<InboundMessageParams>
-      : MessageParams<S> & InboundMessageParams & MessageStatusParams
+  S extends InboundStatus ? InboundMessageEvent<S> : S extends MessageStatus ? StatusMessageEvent<S> : OtherMessageEvent<S>
 
 /** Parameters of a voice call status callback (docs/twilio-facts.md §3.3). */
 export type CallEvent<S extends string = CallStatus | (string & {})> = GeoParams & {
