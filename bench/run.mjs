@@ -446,16 +446,22 @@ const samples = new Map(variants.map((v) => [v.id, []]))
 const totals = new Map(variants.map((v) => [v.id, { responses: 0, codes: {}, errors: 0, warm: 0, warmCodes: {} }]))
 const servers = new Map()
 const generator = startGenerator()
-// Interrupted: stop the servers, the generator and Redis, and remove the builds' directories.
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    for (const server of servers.values()) process.kill(server.pid, 'SIGTERM')
-    generator.stop()
-    redis?.stop()
-    cleanUp()
-    process.exit(130)
-  })
+// Interrupted: stop the servers, the generator and Redis, and remove the builds' directories. A
+// first Ctrl-C (SIGINT) during the rounds ends them after the current one and reports those run.
+let stopping = false
+const abort = () => {
+  for (const server of servers.values()) process.kill(server.pid, 'SIGTERM')
+  generator.stop()
+  redis?.stop()
+  cleanUp()
+  process.exit(130)
 }
+process.once('SIGTERM', abort)
+process.on('SIGINT', () => {
+  if (stopping || samples.get(variants[0].id).length === 0) abort()
+  stopping = true
+  console.log('\nending after this round (Ctrl-C again to stop now)')
+})
 try {
   for (const variant of variants) {
     const server = await startServer(variant)
@@ -499,7 +505,7 @@ try {
     }
     const compared = groups.filter((g) => g.length === 3).map((g) => uncontended(g.map((v) => v.id)).size)
     console.log(`round ${String(round + 1).padStart(2)}/${rounds}  ${parts.join('  ')}${compared.length > 0 ? `  uncontended ${Math.min(...compared)}` : ''}`)
-    if (clean > 0 && round % 6 === 5 && Math.min(...compared) >= clean) {
+    if ((clean > 0 && round % 6 === 5 && Math.min(...compared) >= clean) || stopping) {
       rounds = round + 1
       break
     }
