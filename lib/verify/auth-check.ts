@@ -25,7 +25,12 @@ const REFUSAL_LOG_BURST = 5
 
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/
 
-export function createAuthCheck (auth: AuthConfig): AuthCheck {
+/**
+ * `publicUrl`, when it has a path (a proxy strips `/api` before the app): a Digest `uri` is the
+ * target Twilio requested, that path then the app's target.
+ */
+export function createAuthCheck (auth: AuthConfig, publicUrl: string | null = null): AuthCheck {
+  const prefix = publicUrl === null ? '' : new URL(publicUrl).pathname.replace(/\/$/, '')
   const digest: DigestSettings | null = auth.digest === null
     ? null
     : { ...auth.digest, nonces: createNonces(nonceKey(auth.digest.realm, auth.digest.users), auth.digest.nonceTtl) }
@@ -93,7 +98,9 @@ export function createAuthCheck (auth: AuthConfig): AuthCheck {
       }
       if (given.scheme === 'digest' && digest !== null) {
         const params = digestParams(given.rest)
-        const verdict = params === null ? 'invalid' : checkDigest(params, request.method, targetOf(request), digest)
+        const target = targetOf(request)
+        const uri = prefix !== '' && params?.get('uri') === prefix + target ? prefix + target : target
+        const verdict = params === null ? 'invalid' : checkDigest(params, request.method, uri, digest)
         if (verdict === 'ok') return undefined
         return verdict === 'stale' ? refuse(request, 'stale-nonce', new StaleNonceError(), 'digest') : invalid(request, 'digest')
       }

@@ -164,7 +164,7 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
 
   // With `auth`, Twilio's credentials are checked first (headers only, no HMAC), then the
   // signature when one is configured too: both must pass.
-  const authCheck = config.auth === null ? null : createAuthCheck(config.auth)
+  const authCheck = config.auth === null ? null : createAuthCheck(config.auth, config.publicUrl)
   const signatures = checksSignatures(config)
   if (authCheck === null) return tracedCheck(checkSignature)
   return tracedCheck(function checkRequest (request: FastifyRequest, parts: SignedParts) {

@@ -108,6 +108,21 @@ t.test('Digest: a right answer passes, a wrong one is 401, an expired nonce is 4
   t.same(lines, [{ level: 'debug', obj: { reason: 'stale-nonce', scheme: 'digest' }, msg: 'fastify-twilio-status: authentication refused' }], 'the usual end of a nonce: debug')
 })
 
+t.test('Digest behind a proxy that strips publicUrl\'s path: the uri Twilio requested, or the app\'s target', async (t) => {
+  const check = createAuthCheck(ALL, 'https://hooks.example.com/api')
+  const nonces = createNonces(nonceKey('hooks', digestUsers), 60_000)
+  const answer = (uri: string) => {
+    const nonce = nonces.issue()
+    const response = digestResponse('SHA-256', false, digestUsers[0], 'hooks', { nonce, nc: '00000001', cnonce: 'abc', method: 'POST', uri })
+    return `Digest username="twilio", realm="hooks", nonce="${nonce}", uri="${uri}", qop=auth, nc=00000001, cnonce="abc", algorithm=SHA-256, response="${response}"`
+  }
+  t.equal(check(fakeRequest(answer('/api' + TARGET)).request), undefined, 'the public path')
+  t.equal(check(fakeRequest(answer(TARGET)).request), undefined, 'the target as the app sees it')
+  t.equal(codeOf(check(fakeRequest(answer('/other' + TARGET)).request)), 'FST_TWILIO_INVALID_CREDENTIALS')
+  t.equal(codeOf(check(fakeRequest('Digest uri=').request)), 'FST_TWILIO_INVALID_CREDENTIALS', 'malformed params')
+  t.equal(createAuthCheck(ALL, 'https://hooks.example.com')(fakeRequest(answer(TARGET)).request), undefined, 'an origin alone: no prefix')
+})
+
 t.test('Bearer: a static token, or verify(token, request) === true', async (t) => {
   const seen: unknown[] = []
   const check = createAuthCheck(configOf({
