@@ -11,6 +11,8 @@ import { promisify } from 'node:util'
 import t from 'tap'
 
 const run = promisify(execFile)
+// Two topologies, four instance processes and a cluster of its own: about 30 s on a busy 2-core machine.
+t.setTimeout(120_000)
 const root = join(__dirname, '..', '..')
 
 t.test('the reconcile chaos proof passes at 60 Sids on a shared Redis and on a Redis Cluster with a master restarted', async (t) => {
