@@ -1,0 +1,73 @@
+/**
+ * Reconciliation in queue mode, on a real Redis: a reconciled status is queued like a callback's
+ * event, under the same job id and idempotency key, so a BullMQ worker runs a final status once
+ * whichever comes first, the reconciled status or the real callback.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import Fastify from 'fastify'
+import twilioStatus, { RedisStore } from '../../lib/index'
+import { ACCOUNT_SID, API_KEY, API_SECRET, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
+import { newQueue, startWorker, until } from '../helpers/queue'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { CALL_PATH, callParams, formPost, sid, smsParams, TOKEN } from '../helpers/sign'
+
+let api: FakeTwilioApi
+let redis: TestRedis
+t.before(async () => {
+  api = await startFakeTwilioApi()
+  redis = await startRedis()
+})
+t.teardown(async () => {
+  await api.close()
+  await redis.stop()
+})
+
+async function receiverAndWorker (t: tap.Test) {
+  const { queue, name, prefix } = newQueue(t, redis)
+  const ran: Array<[string, string]> = []
+  const rec = (event: Record<string, unknown>): void => { ran.push([String(event.MessageSid ?? event.CallSid), String(event.MessageStatus ?? event.CallStatus)]) }
+  startWorker(t, redis, name, prefix, { sms: { onDelivered: rec }, call: { onCompleted: rec } })
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(twilioStatus, {
+    authToken: TOKEN,
+    queue,
+    store: new RedisStore({ client: redis.client(), prefix }),
+    sms: {},
+    call: {},
+    reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }, after: 30, interval: 10 }
+  })
+  await app.ready()
+  return { app, ran, queue }
+}
+
+t.test('queue mode: a reconciled final status is queued and run once by a worker; the late real callback runs nothing', async (t) => {
+  const { app, ran } = await receiverAndWorker(t)
+  const call = sid('CA')
+  const message = sid('SM')
+  api.resources.set(call, callResource(call, 'completed'))
+  api.resources.set(message, messageResource(message, 'delivered'))
+  await app.twilioStatus.track(call)
+  await app.twilioStatus.track(message)
+  await until(() => ran.length === 2)
+  const late = await app.inject(formPost(callParams('completed', { CallSid: call, AccountSid: ACCOUNT_SID, SequenceNumber: '6' }), { target: CALL_PATH }))
+  t.equal(late.statusCode, 200)
+  t.equal((await app.inject(formPost(smsParams('delivered', { MessageSid: message, SmsSid: message, AccountSid: ACCOUNT_SID })))).statusCode, 200)
+  await sleep(300)
+  t.same(ran.sort(), [[call, 'completed'], [message, 'delivered']].sort(), 'each ran once')
+})
+
+t.test('queue mode: the real callback first, then a reconciled copy of it runs nothing', async (t) => {
+  const { app, ran } = await receiverAndWorker(t)
+  const call = sid('CA')
+  api.resources.set(call, callResource(call, 'completed'))
+  // Received before it was tracked: the watch does not know it, so the Sid is fetched anyway.
+  t.equal((await app.inject(formPost(callParams('completed', { CallSid: call, AccountSid: ACCOUNT_SID, SequenceNumber: '4' }), { target: CALL_PATH }))).statusCode, 200)
+  await until(() => ran.length === 1)
+  await app.twilioStatus.track(call)
+  await until(() => api.requests.some((r) => r.path.includes(call)))
+  await until(() => app.twilioStatus.stats.reconciled === 1)
+  await sleep(300)
+  t.same(ran, [[call, 'completed']])
+})
