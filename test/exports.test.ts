@@ -33,12 +33,28 @@ async function compile (): Promise<{ outDir: string, errors: string }> {
 }
 let compiled: Promise<{ outDir: string, errors: string }>
 
+/** The paths npm would publish, asked for once, while the consumers run. */
+async function packList (): Promise<{ files: string[], error: string }> {
+  try {
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, env: toolEnv })
+    const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>
+    return { files: pack.files.map((file) => file.path).sort(), error: '' }
+  } catch (err) {
+    return { files: [], error: String(err) }
+  }
+}
+let listed: Promise<{ files: string[], error: string }>
+
 t.before(async () => {
   // `npm test` builds first; a lone run of this file builds only when nothing is built.
   if (!existsSync(entry)) await run('npm', ['run', 'build'], { cwd: root })
   compiled = compile()
+  listed = packList()
 })
-t.teardown(async () => { rmSync((await compiled).outDir, { recursive: true, force: true }) })
+t.teardown(async () => {
+  await listed
+  rmSync((await compiled).outDir, { recursive: true, force: true })
+})
 
 /** A valid request, then the same one with the signature of another request. */
 function requests (): string {
@@ -116,9 +132,8 @@ t.test('TypeScript consumers (module nodenext): type-checked, then run', async (
 })
 
 t.test('npm pack publishes the build, the docs pages, README, LICENSE and package.json only', async (t) => {
-  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, env: toolEnv })
-  const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>
-  const files = pack.files.map((file) => file.path).sort()
+  const { files, error } = await listed
+  t.equal(error, '', 'npm pack --dry-run succeeds')
   const allowed = (file: string): boolean =>
     /^dist\/(lib|types)\/.+\.(js|d\.ts)$/.test(file) || /^docs\/[\w-]+\.(md|svg)$/.test(file) || ['README.md', 'LICENSE', 'package.json'].includes(file)
   t.same(files.filter((file) => !allowed(file)), [], 'nothing outside the allowlist (no test/, lib/*.ts, bench/, proofs/)')
