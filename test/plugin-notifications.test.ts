@@ -15,6 +15,7 @@ import { TASKROUTER_EVENTS } from '../lib/families/taskrouter'
 import { VERIFY_EVENTS } from '../lib/families/verify'
 import type { DebuggerEvent, TaskRouterEvent } from '../types/index'
 import { codeOf } from './helpers/app'
+import { sampleCloudEvent, signedEventStreamsInject } from '../lib/testing/index'
 import { newQueue, startWorker, until } from './helpers/queue'
 import { startRedis } from './helpers/redis'
 import { encodeForm, type Params, send, sha256, type SignedRequest } from './helpers/sign'
@@ -400,4 +401,22 @@ t.test('hostile input: a repeated uuid, type or Payload, and a Verify JSON body 
   t.equal(nested.statusCode, 400)
   t.equal(codeOf(nested.body), 'FST_TWILIO_INVALID_PARAM')
   t.same(calls, [])
+})
+
+t.test('Event Streams: Verify\'s verification events reach their own callbacks, once', async (t) => {
+  const ran: string[] = []
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(twilioStatus, {
+    authToken: TOKEN,
+    eventStreams: {
+      onVerificationApproved: (event) => { ran.push(`approved ${String(event.data.verification_status)}`) },
+      onVerificationMaxAttemptsReached: () => { ran.push('max-attempts-reached') }
+    }
+  })
+  const approved = { ...sampleCloudEvent('com.twilio.accountsecurity.verify.verification.approved', 1), data: { account_sid: ACCOUNT, verification_sid: 'VE00000000000000000000000000000001', verification_status: 'APPROVED' } }
+  const events = [approved, sampleCloudEvent('com.twilio.accountsecurity.verify.verification.max-attempts-reached', 2)]
+  t.equal((await app.inject(signedEventStreamsInject({ authToken: TOKEN, events }))).statusCode, 204)
+  t.equal((await app.inject(signedEventStreamsInject({ authToken: TOKEN, events: [approved] }))).statusCode, 204, 'redelivered')
+  t.same(ran, ['approved APPROVED', 'max-attempts-reached'])
 })

@@ -8,7 +8,7 @@ import { expectAssignable, expectError, expectNotAssignable, expectType } from '
 import twilioStatus, {
   createTwilioWorker, type DebuggerEvent, type DebuggerLevel, type DebuggerOptions, type DebuggerPayload, type JsonObject, type TaskRouterEvent,
   type TaskRouterEventType, type TaskRouterOptions, type VerifyPushEvent, type VerifyPushEventType, type VerifyPushOptions,
-  type VerifyVerificationData, type CloudEvent, type EventStreamsOptions, type TwilioParams
+  type VerifyVerificationData, type CloudEvent, type EventStreamsOptions, type TwilioParams, type CallbackName
 } from '..'
 import { sampleDebuggerEvent, sampleTaskRouterEvent, sampleVerifyEvent, signedInject, type TwilioFormParams } from 'fastify-twilio-status/testing'
 
@@ -104,6 +104,22 @@ declare const verifyEvent: VerifyPushEvent
 expectNotAssignable<TwilioParams>(taskEvent)
 expectAssignable<TwilioParams>(verifyEvent)
 expectType<string | readonly string[] | undefined>((taskEvent as unknown as TwilioParams).NewParam)
+
+// Every callback of every family is given its own status, each of the 49 TaskRouter types included.
+type EventOf<F> = NonNullable<F> extends (event: infer E, request: never) => unknown ? E : never
+type Narrowed<O, Statuses extends string, Param extends string> = {
+  [S in Statuses]: CallbackName<S> extends keyof O ? Param extends keyof EventOf<O[CallbackName<S>]> ? EventOf<O[CallbackName<S>]>[Param] : never : never
+}
+type Own<Statuses extends string> = { [S in Statuses]: S }
+// Assignable both ways: each callback's status is its own, neither wider nor `never`.
+expectAssignable<Own<TaskRouterEventType>>({} as Narrowed<TaskRouterOptions, TaskRouterEventType, 'EventType'>)
+expectAssignable<Narrowed<TaskRouterOptions, TaskRouterEventType, 'EventType'>>({} as Own<TaskRouterEventType>)
+expectAssignable<Own<VerifyPushEventType>>({} as Narrowed<VerifyPushOptions, VerifyPushEventType, 'type'>)
+expectAssignable<Narrowed<VerifyPushOptions, VerifyPushEventType, 'type'>>({} as Own<VerifyPushEventType>)
+expectAssignable<Own<DebuggerLevel>>({} as Narrowed<DebuggerOptions, DebuggerLevel, 'Level'>)
+expectAssignable<Narrowed<DebuggerOptions, DebuggerLevel, 'Level'>>({} as Own<DebuggerLevel>)
+// The check can fail: a family's callbacks read with another family's statuses give `never`.
+expectNotAssignable<Narrowed<VerifyPushOptions, DebuggerLevel, 'type'>>({} as Own<DebuggerLevel>)
 
 // Every documented type is a status of its union; other strings are not.
 expectAssignable<TaskRouterEventType>('worker.capacity.update')
