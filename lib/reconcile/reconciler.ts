@@ -269,7 +269,8 @@ export class Reconciler {
         this.#inFlight.delete(work)
         // The freed slot takes the next due watch now, not at the next tick: a backlog drains as
         // fast as the API answers, `concurrency` requests at a time, instead of that many per interval.
-        if (!this.#closed) void this.#takeDue()
+        // `#takeDue` never rejects: its store call goes through `#safely`.
+        if (!this.#closed) this.#takeDue()
       })
       this.#inFlight.add(work)
     }

@@ -420,7 +420,8 @@ t.test('a store that fails: logged and counted, reconciliation goes on', async (
       const value = Reflect.get(target, name) as unknown
       if (typeof value !== 'function') return value
       if (broken && name === 'seen') return () => { throw new Error('seen failed') }
-      if (broken && (name === 'dueWatches' || name === 'seenStatuses' || name === 'reschedule')) return async () => { throw new Error(`${name} failed`) }
+      if (broken && (name === 'dueWatches' || name === 'seenStatuses')) return async () => { throw new Error(`${name} failed`) }
+      if (name === 'reschedule') return async () => { throw new Error('reschedule failed') }
       return (value as (...args: unknown[]) => unknown).bind(target)
     }
   })
@@ -434,6 +435,8 @@ t.test('a store that fails: logged and counted, reconciliation goes on', async (
   t.match(logs.text(), /reconcile store call failed/)
   broken = false
   await until(() => requestsFor(message) >= 1)
+  // A failing store after the fetch: the Sid's reconciliation fails as a whole, logged at error.
+  await until(() => /reconciling a Sid failed/.test(logs.text()))
   await app.close()
   t.match(await waiting, { code: 'FST_TWILIO_RECONCILE_CLOSED' })
 })
