@@ -255,7 +255,7 @@ expectType<MessageEvent<'delivered'>>(delivered)
 expectAssignable<TwilioStatus.FastifyTwilioStatusOptions>({ authToken: 'x', sms: {} })
 expectNotAssignable<TwilioStatus.FastifyTwilioStatusOptions>({ authToken: 1, sms: {} })
 expectType<FastifyTwilioStatusOptions>({} as TwilioStatus.FastifyTwilioStatusOptions)
-expectType<TwilioStatus.StatusCallback<TwilioStatus.CallEvent<'no-answer'>> | undefined>(
+expectType<TwilioStatus.StatusCallback<TwilioStatus.CallEvent<'no-answer'>, TwilioStatus.StatusSource> | undefined>(
   ({} as TwilioStatus.CallOptions).onNoAnswer)
 
 // Status lists are readonly tuples; every type derives from them.
