@@ -18,6 +18,7 @@ import * as store from './stores/memory'
 import * as queueReplay from './queue/replay'
 import * as queueStats from './options/queue'
 import * as queueWorker from './worker'
+import * as reconcileOptions from './options/reconcile'
 
 function fastifyTwilioStatus (fastify: FastifyInstance, options: Types.FastifyTwilioStatusOptions): Promise<void> {
   return plugin(fastify, options)
@@ -39,12 +40,13 @@ const { twilioSignature } = hook
 const { createTwilioWorker } = queueWorker
 const { replayFailed, queueLag } = queueReplay
 const { createQueueStats } = queueStats
+const { createReconcileStats } = reconcileOptions
 const { jsonParam } = json
 
 // The named exports, put on the plugin (`export =` below makes it the module). Written as
 // `module.exports = { … }` because Node's ESM loader finds a CommonJS module's named exports by
 // reading its source (cjs-module-lexer): it sees this literal, not Object.assign.
-module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, jsonParam }
+module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, jsonParam, createReconcileStats }
 Object.assign(fastifyTwilioStatus, module.exports)
 
 // What `export =` gives TypeScript: every type of types/ (test/types-public.test.ts checks that
@@ -144,6 +146,18 @@ declare namespace fastifyTwilioStatus {
   export import BullWorkerLike = Types.BullWorkerLike
   export import FailedJobLike = Types.FailedJobLike
   export import TwilioQueueReader = Types.TwilioQueueReader
+  export import TwilioRestClient = Types.TwilioRestClient
+  export import StatusSource = Types.StatusSource
+  export import ReconcileCredentials = Types.ReconcileCredentials
+  export import ReconcileOptions = Types.ReconcileOptions
+  export import ReconcileStats = Types.ReconcileStats
+  export import ReconciledSource = Types.ReconciledSource
+  export import WaitForOptions = Types.WaitForOptions
+  export import WaitResult = Types.WaitResult
+  export import TrackOptions = Types.TrackOptions
+  export import TwilioStatusHandle = Types.TwilioStatusHandle
+  export import DueWatch = Types.DueWatch
+  export import WatchStore = Types.WatchStore
   export import ConversationsEventType = Types.ConversationsEventType
   export import ConversationsPreEventType = Types.ConversationsPreEventType
   export import ConversationsEvent = Types.ConversationsEvent
@@ -159,7 +173,7 @@ declare namespace fastifyTwilioStatus {
   export import AssignmentAnswer = Types.AssignmentAnswer
   export import AssignmentLater = Types.AssignmentLater
   export import TaskRouterAssignmentOptions = Types.TaskRouterAssignmentOptions
-  export { fastifyTwilioStatus as default, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, jsonParam }
+  export { fastifyTwilioStatus as default, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, jsonParam, createReconcileStats }
   export import MemoryStore = store.MemoryStore
   export import RedisStore = redisStore.RedisStore
 }
