@@ -14,6 +14,12 @@ interface Watch {
 
 export class MemoryWatches {
   readonly #watches = new Map<string, Watch>()
+  /** Most watches kept; the first made goes first (a Map iterates in insertion order). */
+  readonly #max: number
+
+  constructor (max: number) {
+    this.#max = max
+  }
 
   /** The live watch of `id`; an expired one is dropped. */
   #get (id: string, now: number): Watch | undefined {
@@ -26,6 +32,7 @@ export class MemoryWatches {
   watch (id: string, data: string, due: number, ttlMs: number): boolean {
     const now = Date.now()
     if (this.#get(id, now) !== undefined) return false
+    if (this.#watches.size >= this.#max) this.#watches.delete(this.#watches.keys().next().value as string)
     this.#watches.set(id, { data, due, fetches: 0, ended: false, expires: now + ttlMs, seen: Object.create(null), seenExpires: 0 })
     return true
   }

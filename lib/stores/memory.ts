@@ -231,8 +231,13 @@ export class MemoryStore implements StatusStore, WatchStore {
     return true
   }
 
-  // Reconciliation's watch list (docs/design.md, "Reconciliation"): kept apart from the ring.
-  readonly #watches = new MemoryWatches()
+  // Reconciliation's watch list (docs/design.md, "Reconciliation"): kept apart from the ring, at
+  // most `maxEntries` watches too.
+  #watchList: MemoryWatches | undefined
+
+  get #watches (): MemoryWatches {
+    return (this.#watchList ??= new MemoryWatches(this.#max))
+  }
 
   watch (id: string, data: string, due: number, ttlMs: number): boolean {
     return this.#watches.watch(id, data, due, ttlMs)

@@ -43,6 +43,14 @@ t.test('the WatchStore contract', async (t) => {
   })
 })
 
+t.test('watches: at most maxEntries of them, the first made evicted first', async (t) => {
+  const store = new MemoryStore({ maxEntries: 2 })
+  const now = Date.now()
+  for (const id of ['sms:SM1', 'sms:SM2', 'sms:SM3']) t.equal(store.watch(id, id, now - 1, 60_000), true)
+  t.same(store.dueWatches(now, 1000, 10).map((w) => w.id), ['sms:SM2', 'sms:SM3'])
+  t.equal(store.watch('sms:SM1', 'again', now - 1, 60_000), true, 'the evicted one can be watched anew')
+})
+
 t.test('expiry is exact: alive 1 ms before the ttl, gone at the ttl', async (t) => {
   fakeDate(t)
   const store = new MemoryStore()
