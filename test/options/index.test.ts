@@ -107,7 +107,7 @@ t.test('unknown options', async (t) => {
   })
 
   t.test('suggests the right case for a top-level option', async (t) => {
-    rejects(t, { authtoken: 'tok', sms: {} }, /unknown option authtoken; did you mean authToken\? \(expected one of: authToken, auth, publicUrl, validate, bodyLimit, maxParams, sms, call, idempotency, ordering, store, deadline, storeTimeout, stats, sharedKeys, requireSharedKey, webhooks, queue, recording, transcription, realtimeTranscription, amd, conference, eventStreams, prefix, logLevel, logSerializers\)$/)
+    rejects(t, { authtoken: 'tok', sms: {} }, /unknown option authtoken; did you mean authToken\? \(expected one of: authToken, auth, publicUrl, validate, bodyLimit, maxParams, sms, call, idempotency, ordering, store, deadline, storeTimeout, stats, sharedKeys, requireSharedKey, webhooks, queue, reconcile, recording, transcription, realtimeTranscription, amd, conference, taskrouter, verify, debugger, eventStreams, conversations, taskrouterAssignment, prefix, logLevel, logSerializers\)$/)
     rejects(t, { ...base, publicURL: 'https://h' }, /unknown option publicURL; did you mean publicUrl\?/)
   })
 
