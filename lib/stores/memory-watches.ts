@@ -42,7 +42,8 @@ export class MemoryWatches {
     const watch = this.#get(id, now)
     if (watch === undefined) return false
     if (watch.seenExpires <= now) for (const key in watch.seen) delete watch.seen[key]
-    watch.seen[status] = event
+    // The first report of a status is kept: the one whose callbacks ran (a later duplicate ran nothing).
+    watch.seen[status] ??= event
     watch.seenExpires = now + ttlMs
     // The statuses seen outlive the watch as they would in Redis, where they are a key of their own.
     watch.expires = Math.max(watch.expires, watch.seenExpires)

@@ -16,9 +16,10 @@ redis.call('HSET', KEYS[2], 'd', ARGV[1], 'f', 0)
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 return 1`
-// KEYS: due, watch, seen. Records a status of a watched id; a final one ends the watch.
+// KEYS: due, watch, seen. Records a status of a watched id, the first report of it kept (the one
+// whose callbacks ran; a later duplicate ran nothing); a final one ends the watch.
 const SEEN = `if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
 if ARGV[4] == '1' then
   redis.call('HSET', KEYS[2], 'x', 1)

@@ -73,6 +73,14 @@ export function watchContract (t: tap.Test, harness: WatchHarness): void {
     t.equal(await store.watch('sms:SM1', 'b', now, LONG), false, 'nor watched anew')
   })
 
+  t.test('seen: a status reported again keeps its first record (the event whose callbacks ran)', async (t) => {
+    const store = await harness.store(t)
+    await store.watch('call:CA9', 'a', Date.now() + LONG, LONG)
+    await store.seen('call:CA9', 'completed', '{"real":1}', true, LONG)
+    t.equal(await store.seen('call:CA9', 'completed', '{"reconciled":1}', true, LONG), true)
+    t.same({ ...await store.seenStatuses('call:CA9') }, { completed: '{"real":1}' })
+  })
+
   t.test('unwatch ends the watch; statuses seen later are still kept', async (t) => {
     const store = await harness.store(t)
     const now = Date.now()
