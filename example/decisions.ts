@@ -1,5 +1,5 @@
 import Fastify from 'fastify'
-import twilioStatus, { jsonParam } from 'fastify-twilio-status'
+import twilioStatus from 'fastify-twilio-status'
 
 interface Routing {
   /** The worker's phone, or undefined for a worker who takes tasks in the browser. */
@@ -23,12 +23,12 @@ export async function buildDecisionsApp (authToken: string, { phoneOf, breakActi
       },
       onConversationAdd: (event) => ({ friendly_name: `Support: ${String(event['MessagingBinding.AuthorAddress'] ?? 'chat')}` }),
       // A post-event: a notification, answered with an empty 200.
-      onMessageAdded: (event) => { app.log.info({ sid: event.MessageSid, attributes: jsonParam(event, 'Attributes') }, 'message') }
+      onMessageAdded: (event) => { app.log.info({ sid: event.MessageSid, attributes: event.parsed.Attributes }, 'message') }
     },
     taskrouterAssignment: {
       onAssignment: async (event) => {
-        const task = jsonParam<{ type?: string }>(event, 'TaskAttributes')
-        if (task?.type !== 'call') return { instruction: 'reject', activity_sid: breakActivitySid }
+        // The JSON text parsed once; absent when it is not a JSON object (logged at warn).
+        if (event.parsed.TaskAttributes?.type !== 'call') return { instruction: 'reject', activity_sid: breakActivitySid }
         const phone = await phoneOf(event.WorkerSid)
         // No phone: decide later, from the worker's browser, through the Reservation's REST API.
         if (phone === undefined) return {}

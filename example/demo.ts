@@ -46,7 +46,9 @@ function createTimeline (write: (line: string) => void) {
     return parts.join(' ')
   }
 
-  function record (channel: Channel, callback: string, event: TwilioParams): void {
+  // An event that carries `parsed` (Conversations, TaskRouter) is no TwilioParams: read as one here.
+  function record (channel: Channel, callback: string, parameters: object): void {
+    const event = parameters as TwilioParams
     const family = FAMILIES[channel]
     const sid = String(event[family.sidParams[0]])
     const status = String(event[(family.statusParams as readonly string[])[0] ?? ''] ?? callback)

@@ -100,10 +100,6 @@ export const MissingSidError = createError<[string]>(
 export const InvalidParamError = createError<[string]>(
   'FST_TWILIO_INVALID_PARAM', 'Parameter %s must be given once, as text', 400, Error, false)
 
-/** A parameter Twilio sends as a JSON object in text (`TaskAttributes`, `Payload`) that is not one. */
-export const InvalidJsonParamError = createError<[string]>(
-  'FST_TWILIO_INVALID_JSON_PARAM', 'Parameter %s must be a JSON object', 400, Error, false)
-
 /** One or more callbacks threw or rejected. `cause` holds the error or an AggregateError. */
 export const CallbackFailedError = createError<[sid: string, status: string, options?: { cause: unknown }]>(
   'FST_TWILIO_CALLBACK_FAILED', 'Callback failed for %s (%s)', 500)

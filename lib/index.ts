@@ -8,7 +8,6 @@ import * as Types from '../types/index'
 import * as errors from './errors'
 import * as families from './families/index'
 import * as hook from './http/hook'
-import * as json from './dispatch/json-param'
 import { fastifyTwilioStatus as plugin } from './plugin'
 import * as redisStore from './stores/redis'
 import * as retry from './options/connection-overrides'
@@ -41,12 +40,11 @@ const { createTwilioWorker } = queueWorker
 const { replayFailed, queueLag } = queueReplay
 const { createQueueStats } = queueStats
 const { createReconcileStats } = reconcileOptions
-const { jsonParam } = json
 
 // The named exports, put on the plugin (`export =` below makes it the module). Written as
 // `module.exports = { … }` because Node's ESM loader finds a CommonJS module's named exports by
 // reading its source (cjs-module-lexer): it sees this literal, not Object.assign.
-module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, jsonParam, createReconcileStats }
+module.exports = { default: fastifyTwilioStatus, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, MemoryStore, RedisStore, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, createReconcileStats }
 Object.assign(fastifyTwilioStatus, module.exports)
 
 // What `export =` gives TypeScript: every type of types/ (test/types-public.test.ts checks that
@@ -162,6 +160,8 @@ declare namespace fastifyTwilioStatus {
   export import ConversationsPreEventType = Types.ConversationsPreEventType
   export import ConversationsEvent = Types.ConversationsEvent
   export import ConversationsEventParams = Types.ConversationsEventParams
+  export import ConversationsJson = Types.ConversationsJson
+  export import ConversationsParsed = Types.ConversationsParsed
   export import ConversationsModifiable = Types.ConversationsModifiable
   export import ConversationsOptions = Types.ConversationsOptions
   export import PreEventReject = Types.PreEventReject
@@ -173,7 +173,7 @@ declare namespace fastifyTwilioStatus {
   export import AssignmentAnswer = Types.AssignmentAnswer
   export import AssignmentLater = Types.AssignmentLater
   export import TaskRouterAssignmentOptions = Types.TaskRouterAssignmentOptions
-  export { fastifyTwilioStatus as default, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, jsonParam, createReconcileStats }
+  export { fastifyTwilioStatus as default, fastifyTwilioStatus, errors, MESSAGE_STATUSES, CALL_STATUSES, callbackName, createStats, statusCallbackUrl, twilioSignature, createTwilioWorker, replayFailed, queueLag, createQueueStats, createReconcileStats }
   export import MemoryStore = store.MemoryStore
   export import RedisStore = redisStore.RedisStore
 }

@@ -69,7 +69,8 @@ export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker 
     if (channelConfig === undefined) throw new bullmq.UnrecoverableError(`this worker has no ${channel} callbacks`)
     // Prototype-free, as the plugin's parser makes them: a `constructor` parameter is a parameter.
     const event = Object.assign(Object.create(null) as Record<string, unknown>, job.data.event)
-    // The JSON texts, parsed again as the receiver parsed (and checked) them: `parsed` is not serialized.
+    // The JSON texts, parsed again as the receiver parsed them (and logged any that does not parse):
+    // `parsed` is not serialized.
     const { jsonParams }: Family = FAMILIES[channel]
     if (jsonParams !== undefined) parseJsonParams(event, jsonParams)
     const context: TwilioJobContext = { log: logger.child({ jobId: job.id, sid, status }), id: job.id as string, attemptsMade: job.attemptsMade }

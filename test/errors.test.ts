@@ -26,7 +26,6 @@ const TABLE: Record<keyof typeof errors, [args: unknown[], code: string, status:
   MissingSidError: [['CallSid'], 'FST_TWILIO_MISSING_SID', 400, 'No CallSid parameter in the request'],
   MissingStatusError: [['MessageStatus'], 'FST_TWILIO_MISSING_STATUS', 400, 'No MessageStatus parameter in the request'],
   InvalidParamError: [['CallStatus'], 'FST_TWILIO_INVALID_PARAM', 400, 'Parameter CallStatus must be given once, as text'],
-  InvalidJsonParamError: [['TaskAttributes'], 'FST_TWILIO_INVALID_JSON_PARAM', 400, 'Parameter TaskAttributes must be a JSON object'],
   CallbackFailedError: [['SM123', 'delivered'], 'FST_TWILIO_CALLBACK_FAILED', 500, 'Callback failed for SM123 (delivered)'],
   InProgressError: [['SM123', 'sent'], 'FST_TWILIO_IN_PROGRESS', 503, 'Event SM123 (sent) is being handled by another instance; retry later'],
   DeadlineError: [['SM123', 'sent', 10000], 'FST_TWILIO_DEADLINE', 503, 'Callbacks for SM123 (sent) still running after 10000 ms'],

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks'
-import twilioStatus, { jsonParam } from '../lib/index'
+import twilioStatus from '../lib/index'
 import type { AssignmentAnswer, AssignmentEvent, ConversationsEvent } from '../lib/index'
 import { codeOf } from './helpers/app'
 import { captureLogs, encodeForm, type Params, send, type RawResponse, type SignedRequest } from './helpers/sign'
@@ -299,19 +299,38 @@ t.test('conversations: an undocumented modify field on onParticipantAdd is not s
   t.equal(runs('onParticipantAdd').length, 1)
 })
 
-t.test('conversations: a post-event is a notification: empty 200 whatever the callback returns; JSON text is parsed once by jsonParam', async (t) => {
+t.test('conversations: a post-event is a notification: empty 200 whatever the callback returns; Attributes and Media are parsed once into event.parsed, the texts kept as signed', async (t) => {
   const params = messageEvent('onMessageAdded')
   const res = await deliver(signed(CONVERSATIONS, params))
   t.equal(res.statusCode, 200)
   t.equal(res.body, '')
-  const [run] = runs('onMessageAdded')
-  const event = run.event as ConversationsEvent<'onMessageAdded'>
-  t.equal(event.MessageSid, params.MessageSid)
-  t.same(jsonParam(event, 'Attributes'), { importance: 'high' })
-  const media = jsonParam<Array<{ Sid: string }>>(event, 'Media')
-  t.equal(media?.[0].Sid, 'ME00000000000000000000000000000001')
-  t.equal(jsonParam(event, 'Media'), media, 'parsed once: the same value again')
-  t.equal(typeof event.Media, 'string')
+  const run = runs('onMessageAdded').find((s) => s.event.MessageSid === params.MessageSid) as Seen
+  const event = run.event as unknown as ConversationsEvent<'onMessageAdded'>
+  t.same(event.parsed.Attributes, { importance: 'high' })
+  t.same(event.parsed.Media, [{ Sid: 'ME00000000000000000000000000000001', Filename: 'a.png', ContentType: 'image/png', Size: 12232 }])
+  t.equal(event.parsed, event.parsed, 'the same object on every access: parsed once')
+  t.equal(event.Media, params.Media, 'the signed text as sent')
+  t.notOk(Object.keys(event).includes('parsed'), 'not a parameter')
+})
+
+t.test('conversations: an Attributes or Media that is not JSON of its shape is left out of event.parsed and logged at warn with FST_TWILIO_INVALID_JSON_PARAM; the pre-event is still decided by its callback', async (t) => {
+  for (const [name, text] of [['Attributes', "{'importance':'high'}"], ['Attributes', '[1,2]'], ['Media', '{"Sid":"ME1"}'], ['Media', '[1]'], ['Media', '[{"Sid":']]) {
+    const body = `bad ${name} ${text}`
+    messageDecisions.set(body, { body: 'decided' })
+    const params = messageEvent('onMessageAdd', { Body: body, [name]: text })
+    const res = await deliver(signed(CONVERSATIONS, params))
+    t.equal(res.statusCode, 200, `${name}=${text}`)
+    t.same(JSON.parse(res.body), { body: 'decided' })
+    const run = runs('onMessageAdd').find((s) => s.event.Body === body) as Seen
+    const event = run.event as unknown as ConversationsEvent<'onMessageAdd'>
+    t.equal(event.parsed[name as 'Attributes' | 'Media'], undefined)
+    t.equal(event[name as 'Attributes' | 'Media'], text, 'the signed text as sent')
+    // The other of the two still parses.
+    t.ok(name === 'Attributes' ? Array.isArray(event.parsed.Media) : event.parsed.Attributes !== undefined)
+  }
+  const warned = logs.lines.filter((line) => line.code === 'FST_TWILIO_INVALID_JSON_PARAM')
+  t.same(warned.map((line) => [line.level, line.param]), [[40, 'Attributes'], [40, 'Attributes'], [40, 'Media'], [40, 'Media'], [40, 'Media']])
+  t.notOk(warned.some((line) => JSON.stringify(line).includes('importance')), 'the text itself is not logged')
 })
 
 t.test('conversations: a GET webhook (the URL alone signed) is dispatched like a POST', async (t) => {
@@ -371,14 +390,18 @@ t.test('assignment: {} or undefined decides later: 200 {} (never a JSON body wit
   }
 })
 
-t.test('assignment: the documented parameters reach onAssignment; the docs\' single-quoted WorkerAttributes is no JSON, TaskAttributes is', async (t) => {
+t.test('assignment: the documented parameters reach onAssignment; the docs\' single-quoted WorkerAttributes is left out of event.parsed (logged at warn, the instruction answered), TaskAttributes is parsed', async (t) => {
   const params = assignment()
   instructions.set(params.ReservationSid as string, { instruction: 'accept' })
-  await deliver(signed(ASSIGNMENT, params))
+  const res = await deliver(signed(ASSIGNMENT, params))
+  t.equal(res.statusCode, 200)
+  t.same(JSON.parse(res.body), { instruction: 'accept' })
   const run = runs('onAssignment').find((s) => s.event.ReservationSid === params.ReservationSid) as Seen
   for (const name of Object.keys(params)) t.equal(run.event[name], params[name], name)
-  t.equal(jsonParam(run.event, 'WorkerAttributes'), undefined)
-  t.same(jsonParam(run.event, 'TaskAttributes'), { type: 'call', contact: '+15558675309', 'customer-value': 'gold' })
+  const event = run.event as unknown as AssignmentEvent
+  t.equal(event.parsed.WorkerAttributes, undefined)
+  t.same(event.parsed.TaskAttributes, { type: 'call', contact: '+15558675309', 'customer-value': 'gold' })
+  t.ok(logs.lines.some((line) => line.code === 'FST_TWILIO_INVALID_JSON_PARAM' && line.param === 'WorkerAttributes' && line.level === 40))
 })
 
 t.test('assignment: a redelivery of the same ReservationSid gets the same instruction without running the callback again', async (t) => {

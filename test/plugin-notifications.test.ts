@@ -18,7 +18,7 @@ import { codeOf } from './helpers/app'
 import { sampleCloudEvent, signedEventStreamsInject } from '../lib/testing/index'
 import { newQueue, startWorker, until } from './helpers/queue'
 import { startRedis } from './helpers/redis'
-import { encodeForm, type Params, send, sha256, type SignedRequest } from './helpers/sign'
+import { captureLogs, encodeForm, type Params, send, sha256, type SignedRequest } from './helpers/sign'
 
 const TOKEN = '5ec7e7a0c0ffee5ec7e7a0c0ffee0001'
 const OTHER_TOKEN = '0a7e7a0c0ffee0a7e7a0c0ffee000003'
@@ -138,8 +138,8 @@ function debuggerEvent (extra: Params = {}): Params {
 
 interface Call { readonly name: string, readonly event: Record<string, unknown> }
 
-async function listen (t: Test, options: Record<string, unknown>): Promise<{ app: FastifyInstance, port: number }> {
-  const app = Fastify({ trustProxy: true })
+async function listen (t: Test, options: Record<string, unknown>, logs?: ReturnType<typeof captureLogs>): Promise<{ app: FastifyInstance, port: number }> {
+  const app = Fastify({ trustProxy: true, logger: logs === undefined ? false : { level: 'warn', stream: logs.stream } })
   t.teardown(() => app.close())
   await app.register(twilioStatus, { authToken: TOKEN, ...options } as never)
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -200,22 +200,51 @@ t.test('TaskRouter: TaskAttributes and WorkerAttributes are parsed once into eve
   t.notMatch(JSON.stringify(event), /"parsed"/, 'not serialized')
 })
 
-t.test('TaskRouter: an empty TaskAttributes is absent from event.parsed; a JSON text that is not an object is refused 400 FST_TWILIO_INVALID_JSON_PARAM before any callback', async (t) => {
+t.test('TaskRouter: an empty TaskAttributes is absent from event.parsed; a JSON text that is not an object is left out of it and logged at warn with FST_TWILIO_INVALID_JSON_PARAM, the event delivered and answered 204', async (t) => {
   const calls: Call[] = []
-  const { port } = await listen(t, { taskrouter: recording(['task.created', 'worker.created'], calls) })
+  const logs = captureLogs()
+  const { port } = await listen(t, { taskrouter: recording(['task.created', 'worker.created'], calls) }, logs)
   const empty = await send(port, signed(TASKROUTER, workspaceEvent('task.created', { TaskAttributes: '' })))
   t.equal(empty.statusCode, 204)
   t.same(Object.keys((calls[0]?.event as unknown as TaskRouterEvent).parsed), [])
+  t.same(logs.lines, [], 'an empty text is no warning')
   calls.length = 0
-  // Twilio's own assignment example writes single quotes; a list, a string, a number are JSON but no object.
-  for (const [name, text] of [['TaskAttributes', "{'type':'support'}"], ['TaskAttributes', '[1,2]'], ['TaskAttributes', '"support"'], ['TaskAttributes', 'null'], ['WorkerAttributes', '{"skills":']]) {
+  // Twilio's own assignment example writes single quotes; a list, a string, null are JSON but no object.
+  const bad = [['TaskAttributes', "{'type':'support'}"], ['TaskAttributes', '[1,2]'], ['TaskAttributes', '"support"'], ['TaskAttributes', 'null'], ['WorkerAttributes', '{"skills":']]
+  for (const [name, text] of bad) {
     const eventType = name === 'TaskAttributes' ? 'task.created' : 'worker.created'
-    const res = await send(port, signed(TASKROUTER, workspaceEvent(eventType, { [name as string]: text as string })))
-    t.equal(res.statusCode, 400, `${name}=${text}`)
-    t.equal(codeOf(res.body), 'FST_TWILIO_INVALID_JSON_PARAM')
-    t.match(res.body, name as string)
+    const params = workspaceEvent(eventType, { [name as string]: text as string })
+    const res = await send(port, signed(TASKROUTER, params))
+    t.equal(res.statusCode, 204, `${name}=${text}`)
+    const event = calls.find((c) => c.name !== 'onAny' && c.event.ResourceSid === params.ResourceSid)?.event as unknown as TaskRouterEvent
+    t.equal(event.parsed[name as 'TaskAttributes' | 'WorkerAttributes'], undefined, 'left out of parsed')
+    t.equal(event[name as 'TaskAttributes' | 'WorkerAttributes'], text, 'the signed text as sent')
   }
-  t.same(calls, [], 'no callback ran')
+  t.equal(calls.length, bad.length * 2, 'every event reached its callback and onAny')
+  t.same(logs.lines.map((line) => [line.level, line.code, line.param]), bad.map(([name]) => [40, 'FST_TWILIO_INVALID_JSON_PARAM', name]))
+  t.notOk(logs.text().includes('support'), 'the text itself is not logged')
+})
+
+t.test('TaskRouter: warn lines for JSON texts that do not parse are bounded, five a minute per parameter; the next minute\'s first line counts those left out', async (t) => {
+  const calls: Call[] = []
+  const logs = captureLogs()
+  const { port } = await listen(t, { taskrouter: recording(['task.created'], calls) }, logs)
+  const bad = (): SignedRequest => signed(TASKROUTER, workspaceEvent('task.created', { TaskAttributes: "{'n':1}" }))
+  for (let i = 0; i < 8; i++) t.equal((await send(port, bad())).statusCode, 204)
+  t.equal(calls.filter((c) => c.name === 'onTaskCreated').length, 8, 'every event delivered')
+  const warned = (): Array<typeof logs.lines[number]> => logs.lines.filter((line) => line.code === 'FST_TWILIO_INVALID_JSON_PARAM')
+  t.equal(warned().length, 5)
+  t.notOk(warned().some((line) => 'suppressed' in line))
+  // A minute later (the limiter reads Date.now): one line more, counting the three left out.
+  const now = Date.now
+  Date.now = () => now() + 61_000
+  try {
+    t.equal((await send(port, bad())).statusCode, 204)
+  } finally {
+    Date.now = now
+  }
+  t.equal(warned().length, 6)
+  t.equal(warned()[5].suppressed, 3)
 })
 
 t.test('TaskRouter: a repeated EventType or TaskAttributes is refused 400 FST_TWILIO_INVALID_PARAM', async (t) => {
@@ -331,12 +360,18 @@ t.test('Debugger: the docs\' cURL sample (Level=ERROR) reaches onError once with
   t.same(calls.map((c) => [c.name, c.event.Level]), [['onAny', 'error'], ['onWarning', 'warning'], ['onAny', 'warning'], ['onAny', 'info']])
 })
 
-t.test('Debugger: the docs\' JSON example (single quotes) as Payload is refused 400 FST_TWILIO_INVALID_JSON_PARAM; a missing Sid 400 FST_TWILIO_MISSING_SID, a missing Level 400 FST_TWILIO_MISSING_STATUS', async (t) => {
+t.test('Debugger: the docs\' JSON example (single quotes) as Payload reaches onError with parsed.Payload undefined, a warn logged, answered 204; a missing Sid 400 FST_TWILIO_MISSING_SID, a missing Level 400 FST_TWILIO_MISSING_STATUS', async (t) => {
   const calls: Call[] = []
-  const { port } = await listen(t, { debugger: recording(['error', 'warning'], calls) })
-  const bad = await send(port, signed(DEBUGGER, debuggerEvent({ Payload: "{'resource_sid':'CA1','error_code':'11200'}" })))
-  t.equal(bad.statusCode, 400)
-  t.equal(codeOf(bad.body), 'FST_TWILIO_INVALID_JSON_PARAM')
+  const logs = captureLogs()
+  const { port } = await listen(t, { debugger: recording(['error', 'warning'], calls) }, logs)
+  const payload = "{'resource_sid':'CA1','error_code':'11200'}"
+  const bad = await send(port, signed(DEBUGGER, debuggerEvent({ Payload: payload })))
+  t.equal(bad.statusCode, 204)
+  const event = calls.find((c) => c.name === 'onError')?.event as unknown as DebuggerEvent
+  t.equal(event.Payload, payload)
+  t.equal(event.parsed.Payload, undefined)
+  t.same(logs.lines.map((line) => [line.level, line.code, line.param]), [[40, 'FST_TWILIO_INVALID_JSON_PARAM', 'Payload']])
+  calls.length = 0
   const params = debuggerEvent()
   delete params.Sid
   const noSid = await send(port, signed(DEBUGGER, params))
@@ -360,7 +395,7 @@ t.test('notification families with validate: false: served unsigned, answered as
   t.same(calls.map((c) => c.name), ['onFactorCreated', 'onAny'])
 })
 
-t.test('queue mode: a worker gets the JSON texts parsed again into event.parsed, keys Verify events by account_sid, and Twilio is answered 204 once the job is queued', async (t) => {
+t.test('queue mode: a worker gets the JSON texts parsed again into event.parsed (one that does not parse left out there too), keys Verify events by account_sid, and Twilio is answered 204 once the job is queued', async (t) => {
   const redis = await startRedis()
   t.teardown(() => redis.stop())
   const { queue, name, prefix } = newQueue(t, redis)
@@ -373,11 +408,14 @@ t.test('queue mode: a worker gets the JSON texts parsed again into event.parsed,
   const queued = await send(port, signed(TASKROUTER, workspaceEvent('task.created', { TaskAttributes: '{"type":"billing"}' })))
   t.equal(queued.statusCode, 204)
   t.equal(queued.headers['content-type'], 'application/json')
+  await until(() => worker.queueStats.processed === 1)
+  t.equal((await send(port, signed(TASKROUTER, workspaceEvent('task.created', { TaskAttributes: "{'type':'billing'}" })))).statusCode, 204)
+  await until(() => worker.queueStats.processed === 2)
   const uuid = randomUUID()
   t.equal((await send(port, signed(VERIFY, verifyEvent('factor.created', { uuid })))).statusCode, 204)
   t.equal((await send(port, signed(VERIFY, verifyEvent('factor.created', { uuid, account_sid: OTHER_ACCOUNT })))).statusCode, 204)
-  await until(() => worker.queueStats.processed === 3)
-  t.same(seen, [{ attributes: { type: 'billing' }, enumerable: false }, { account: ACCOUNT }, { account: OTHER_ACCOUNT }])
+  await until(() => worker.queueStats.processed === 4)
+  t.same(seen, [{ attributes: { type: 'billing' }, enumerable: false }, { attributes: undefined, enumerable: false }, { account: ACCOUNT }, { account: OTHER_ACCOUNT }])
 })
 
 t.test('hostile input: a repeated uuid, type or Payload, and a Verify JSON body with a nested value, are refused 400 with their codes and run nothing', async (t) => {

@@ -6,7 +6,7 @@
 import Fastify from 'fastify'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
 import twilioStatus, {
-  jsonParam, type AssignmentAnswer, type AssignmentEvent, type ConversationsEvent, type ConversationsEventType, type PreEventDecision, type TwilioParams
+  type AssignmentAnswer, type AssignmentEvent, type ConversationsEvent, type ConversationsEventType, type PreEventDecision, type TwilioParams, type JsonObject
 } from '..'
 
 const app = Fastify()
@@ -26,6 +26,9 @@ app.register(twilioStatus, {
     onMessageAdded (event) {
       expectType<string>(event.MessageSid)
       expectType<string | undefined>(event.Index)
+      // The callback's event carries its JSON texts parsed and typed.
+      expectType<JsonObject | undefined>(event.parsed.Attributes)
+      expectType<readonly JsonObject[] | undefined>(event.parsed.Media)
     },
     onMessageUpdate: async () => ({ reject: true, reason: 'locked' }),
     onConversationAdd (event) {
@@ -101,10 +104,21 @@ expectNotAssignable<AssignmentAnswer>({ instruction: 'dequeue', timeout: '30' })
 expectNotAssignable<AssignmentAnswer>({ activity_sid: 'WA1' })
 expectError(app.register(twilioStatus, { authToken: 'token', taskrouterAssignment: { onAssignment: () => ({ instruction: 'accept', to: '+1' }) } }))
 
-// Every event is a TwilioParams; JSON text is read through jsonParam.
+// JSON texts are parsed in `parsed`, typed per event: only the texts an event carries are there,
+// each `undefined` when absent or not JSON of its shape. `parsed` is no parameter: these events are
+// not TwilioParams (docs/typescript.md), and an unnamed parameter is read through a cast.
 declare const added: ConversationsEvent<'onConversationAdded'>
-expectAssignable<TwilioParams>(added)
+expectType<JsonObject | undefined>(added.parsed.Attributes)
+expectType<readonly JsonObject[] | undefined>(added.parsed.Media)
+expectNotAssignable<TwilioParams>(added)
+expectType<string | readonly string[] | undefined>((added as unknown as TwilioParams).NewParam)
+declare const participant: ConversationsEvent<'onParticipantAdded'>
+expectType<JsonObject | undefined>(participant.parsed.Attributes)
+expectError(participant.parsed.Media)
+declare const stateUpdated: ConversationsEvent<'onConversationStateUpdated'>
+expectError(stateUpdated.parsed.Attributes)
 declare const assignment: AssignmentEvent
-expectAssignable<TwilioParams>(assignment)
-expectType<{ type: string } | undefined>(jsonParam<{ type: string }>(assignment, 'TaskAttributes'))
-expectType<unknown>(jsonParam(added, 'Attributes'))
+expectType<JsonObject | undefined>(assignment.parsed.TaskAttributes)
+expectType<JsonObject | undefined>(assignment.parsed.WorkerAttributes)
+expectNotAssignable<TwilioParams>(assignment)
+expectError(assignment.parsed.Payload)

@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { AnyCallback } from './callbacks'
 import type { ConversationsEventType, ConversationsPreEventType } from './statuses'
+import type { JsonObject } from './events'
 
 /** Parameters every Conversations webhook carries (§17.2). */
 type ConversationsCommon<E extends string> = {
@@ -33,7 +34,7 @@ type ConversationParams = {
   readonly MessagingServiceSid?: string
   readonly FriendlyName?: string
   readonly UniqueName?: string
-  /** JSON text: read it with `jsonParam(event, 'Attributes')`. */
+  /** JSON text, as signed; parsed in `parsed.Attributes`. */
   readonly Attributes?: string
   /** `active`, `inactive` or `closed`. */
   readonly State?: string
@@ -46,7 +47,7 @@ type ConversationParams = {
 type ConversationAddParams = ConversationParams & Binding & {
   readonly 'MessagingBinding.AuthorAddress'?: string
   readonly MessageBody?: string
-  /** JSON text (a list of media): read it with `jsonParam(event, 'Media')`. */
+  /** JSON text (a list of media), as signed; parsed in `parsed.Media`. */
   readonly Media?: string
 }
 
@@ -149,9 +150,22 @@ export type ConversationsEventParams = {
   }
 }
 
+/** Conversations' JSON texts, parsed (§17.2): `Media` is a list of media objects. */
+export type ConversationsJson = {
+  readonly Attributes: JsonObject
+  readonly Media: readonly JsonObject[]
+}
+
+/**
+ * The JSON texts of an event's parameters `P`, parsed once when the request came in (not a
+ * parameter: not enumerable, not serialized). Absent when the text is absent, empty, or not JSON
+ * of its shape (then logged at warn, and the event delivered all the same).
+ */
+export type ConversationsParsed<P> = { readonly [K in keyof ConversationsJson as K extends keyof P ? K : never]?: ConversationsJson[K] }
+
 /** A Conversations (classic) webhook, narrowed by `EventType`; the union of all without one. */
 export type ConversationsEvent<E extends ConversationsEventType = ConversationsEventType> =
-  E extends ConversationsEventType ? ConversationsCommon<E> & ConversationsEventParams[E] : never
+  E extends ConversationsEventType ? ConversationsCommon<E> & ConversationsEventParams[E] & { readonly parsed: ConversationsParsed<ConversationsEventParams[E]> } : never
 
 /** The fields a pre-event may replace (§17.3), snake_case as Twilio's examples write them. */
 export type ConversationsModifiable = {
@@ -209,13 +223,18 @@ export type AssignmentEvent = {
   readonly TaskQueueSid?: string
   /** When the assignment was made. */
   readonly Timestamp?: string
-  /** JSON text, but Twilio's own example is not JSON (single quotes): `jsonParam` gives `undefined` then. */
+  /** JSON text, as signed; parsed in `parsed.WorkerAttributes` (Twilio's own example is not JSON: single quotes). */
   readonly WorkerAttributes?: string
-  /** JSON text. */
+  /** JSON text, as signed; parsed in `parsed.TaskAttributes`. */
   readonly TaskAttributes?: string
   /** Seconds. */
   readonly TaskAge?: string
   readonly TaskPriority?: string
+  /**
+   * The JSON texts parsed once, when the request came in (not a parameter: not enumerable, not
+   * serialized). Absent when the text is absent, empty, or not a JSON object (then logged at warn).
+   */
+  readonly parsed: { readonly TaskAttributes?: JsonObject, readonly WorkerAttributes?: JsonObject }
 }
 
 type Record_ = 'record-from-answer' | 'do-not-record'

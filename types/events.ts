@@ -474,7 +474,8 @@ export type TaskRouterEvent<S extends string = TaskRouterEventType | (string & {
   readonly WorkerPreviousActivityName?: string
   /**
    * The JSON texts parsed once, when the request came in (not a parameter: not enumerable, not
-   * serialized). An absent or empty text is absent here; one that is not a JSON object was refused.
+   * serialized). Absent when the text is absent, empty, or not a JSON object (then logged at warn,
+   * and the event delivered all the same).
    */
   readonly parsed: { readonly TaskAttributes?: JsonObject, readonly WorkerAttributes?: JsonObject }
 }
@@ -546,7 +547,10 @@ export type DebuggerEvent<S extends string = DebuggerLevel | (string & {})> = {
   readonly PayloadType?: string
   /** JSON text, as signed; parsed in `parsed.Payload`. */
   readonly Payload?: string
-  /** `Payload` parsed once, when the request came in (not a parameter: not enumerable, not serialized). */
+  /**
+   * `Payload` parsed once, when the request came in (not a parameter: not enumerable, not
+   * serialized); absent when it is absent, empty, or not a JSON object (then logged at warn).
+   */
   readonly parsed: { readonly Payload?: DebuggerPayload }
 }
 

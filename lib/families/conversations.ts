@@ -105,5 +105,7 @@ export const conversations = {
   // A retry differs only in `RetryCount` (§17.4); the unsigned idempotency token takes no part.
   identity: { except: ['RetryCount'] },
   replyStatuses: CONVERSATIONS_PRE_EVENTS,
+  // JSON text (§17.2): `Attributes` an object, `Media` a list of media objects.
+  jsonParams: { Attributes: 'object', Media: 'objects' },
   decision: conversationsDecision
 } as const satisfies Family

@@ -17,6 +17,6 @@ export const debuggerEvents = {
   keyParams: [],
   order: null,
   ack: { status: 204 },
-  jsonParams: ['Payload'],
+  jsonParams: { Payload: 'object' },
   lowerStatus: true
 } as const satisfies Family

@@ -53,8 +53,11 @@ export interface Family {
   readonly ack?: { readonly status: number, readonly type?: string }
   /** The parameter naming the account, when not `AccountSid` (Verify's `account_sid`). */
   readonly accountParam?: string
-  /** Parameters carrying a JSON object as text: refused with 400 otherwise, parsed once into `event.parsed`. */
-  readonly jsonParams?: readonly string[]
+  /**
+   * Parameters carrying JSON as text, by shape: parsed once into `event.parsed`; one that is not
+   * JSON of its shape is left out of it and logged, never refused (docs/design.md).
+   */
+  readonly jsonParams?: Readonly<Record<string, JsonShape>>
   /** Statuses are matched lower-cased: the Debugger's `Level` is `Error` in Twilio's table, `ERROR` in its example. */
   readonly lowerStatus?: true
   /**
@@ -65,6 +68,9 @@ export interface Family {
   /** Statuses whose callback's return value is a decision Twilio waits for (docs/decisions.md). */
   readonly decision?: Decision
 }
+
+/** The JSON a text parameter carries: an object, or a list of objects (Conversations' `Media`). */
+export type JsonShape = 'object' | 'objects'
 
 /** An HTTP answer to Twilio: its status code and its `application/json` body (`''`: none). */
 export interface DecisionReply {

@@ -89,5 +89,7 @@ export const taskrouterAssignment = {
   keyParams: [],
   order: null,
   replyStatuses: ['assignment'],
+  // Twilio's own `WorkerAttributes` example is not JSON (§18.1): such a text is left out of `parsed`.
+  jsonParams: { TaskAttributes: 'object', WorkerAttributes: 'object' },
   decision: assignmentDecision
 } as const satisfies Family

@@ -22,8 +22,8 @@ export const TASKROUTER_EVENTS = [
   'workspace.created', 'workspace.updated', 'workspace.deleted'
 ] as const
 
-/** JSON objects sent as text: parsed once, refused when not an object (§21.3). */
-export const TASKROUTER_JSON_PARAMS = ['TaskAttributes', 'WorkerAttributes'] as const
+/** JSON objects sent as text (§21.3). */
+export const TASKROUTER_JSON_PARAMS = { TaskAttributes: 'object', WorkerAttributes: 'object' } as const
 
 export const TASKROUTER_FIELDS = [
   'EventType', 'AccountSid', 'WorkspaceSid', 'WorkspaceName', 'EventDescription', 'ResourceType', 'ResourceSid', 'Timestamp',

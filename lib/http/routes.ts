@@ -8,13 +8,17 @@ import type { FormParams } from '../verify/form'
 import type { Parsed } from './body'
 import { targetOf } from '../verify/public-url'
 import { accountOf, accountParamOf, FAMILIES, isSingleValued } from '../families/index'
-import { parseJsonParams } from '../families/json'
+import { INVALID_JSON_PARAM, parseJsonParams } from '../families/json'
+import { createLogLimiter } from '../verify/log-limit'
 import { isThenable } from '../thenable'
 import type { Decision, DecisionReply, Family } from '../families/family'
 import { EMPTY_TWIML, twimlOf } from '../dispatch/twiml'
 import { decodeDecision } from '../dispatch/decision'
 
 type ParsedOf = (request: FastifyRequest) => Parsed
+
+/** Warn lines a minute per route and parameter for JSON texts left unparsed: each event may carry one. */
+const JSON_LOG_BURST = 5
 
 /** The first of `names` present and not empty (Twilio never sends an empty status or Sid). */
 function readParam (params: FormParams, names: readonly string[]): string | undefined {
@@ -42,6 +46,7 @@ export function identityOf (params: FormParams, except: readonly string[]): stri
 export function eventReader (channel: ChannelConfig, parsedOf: ParsedOf): (request: FastifyRequest) => Delivery {
   const { statusParams: statusNames, sidParams: sidNames, statusless, identity, lowerStatus, jsonParams }: Family = FAMILIES[channel.channel]
   const accountParam = accountParamOf(channel.channel)
+  const admitJsonLine = createLogLimiter(JSON_LOG_BURST)
 
   /** The status sent, or what a request without one is (an inbound message is `received`). */
   function statusOf (event: FormParams): string | undefined {
@@ -70,8 +75,16 @@ export function eventReader (channel: ChannelConfig, parsedOf: ParsedOf): (reque
     if (!channel.known.has(status)) {
       request.log.warn({ sid, status }, 'fastify-twilio-status: unknown status, acknowledged and passed to onAny only')
     }
-    // JSON texts (`TaskAttributes`, `Payload`) parsed once into `event.parsed`, or a coded 400.
-    if (jsonParams !== undefined) parseJsonParams(event, jsonParams)
+    // JSON texts (`TaskAttributes`, `Payload`, …) parsed once into `event.parsed`. One that does not
+    // parse is left out and logged, never refused: Twilio signed it and resends no 4xx.
+    if (jsonParams !== undefined) {
+      for (const param of parseJsonParams(event, jsonParams)) {
+        const leftOut = admitJsonLine(param)
+        if (leftOut === -1) continue
+        const fields = { code: INVALID_JSON_PARAM, param, sid, status }
+        request.log.warn(leftOut === 0 ? fields : { ...fields, suppressed: leftOut }, 'fastify-twilio-status: a JSON text parameter is not JSON of its documented shape; left out of event.parsed')
+      }
+    }
     // The account the signature check read. One a form names only in its signed query goes into
     // the event too, so that callbacks see it and a queued job's worker keys the event alike.
     const account = accountOf(event, targetOf(request), channel.channel)
