@@ -35,7 +35,7 @@ async function until (check: () => boolean, ms = 8000): Promise<void> {
 }
 
 /** Two instances on one Redis key space; `ran` lists every callback run, by instance. */
-async function pair (t: tap.Test, after = 40) {
+async function pair (t: tap.Test, after = 40, more: Record<string, unknown> = {}) {
   const prefix = `rec:${randomUUID()}:`
   const ran: Ran[] = []
   const apps: FastifyInstance[] = []
@@ -50,7 +50,7 @@ async function pair (t: tap.Test, after = 40) {
       store: new RedisStore({ client: redis.client(), prefix }),
       sms: { onDelivered: rec, onUndelivered: rec, onSent: rec },
       call: { onCompleted: rec, onBusy: rec },
-      reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }, after, interval: 10 }
+      reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }, after, interval: 10, ...more }
     })
     await app.ready()
     apps.push(app)
@@ -132,4 +132,26 @@ t.test('a reconciled status never runs twice: the poller of A and waitFor\'s fet
   await until(() => new Set(ran.map((r) => r.sid)).size === 20)
   await sleep(150)
   t.equal(ran.length, 20, 'each Sid\'s status ran once')
+})
+
+t.test('trackSeen on one Redis: a Sid first seen with a status that is not final at A is watched in the store and reconciled once', async (t) => {
+  const { a, ran } = await pair(t, 40, { trackSeen: true })
+  const message = sid('SM')
+  api.resources.set(message, messageResource(message, 'delivered'))
+  t.equal((await a.inject(smsCallback(message, 'sent'))).statusCode, 200)
+  await until(() => ran.length === 2)
+  await sleep(100)
+  t.same(ran.map((r) => [r.status, r.reconciled]), [['sent', false], ['delivered', true]])
+  t.equal(requestsFor(message), 1)
+})
+
+t.test('waitFor at its timeout finds a status another instance recorded before its next look, and fetches nothing', async (t) => {
+  const { a, b } = await pair(t, 60_000, { interval: 60_000 })
+  const message = sid('SM')
+  await b.twilioStatus.track(message)
+  const waiting = b.twilioStatus.waitFor(message, ['delivered'], { timeout: 300 })
+  t.equal((await a.inject(smsCallback(message, 'delivered'))).statusCode, 200)
+  const result = await waiting
+  t.same([result.status, result.reconciled, result.event.MessageSid], ['delivered', false, message])
+  t.equal(requestsFor(message), 0)
 })
