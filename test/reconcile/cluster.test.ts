@@ -4,14 +4,12 @@
  * live in the cluster, sharded over its masters. Two Fastify apps, a RedisStore each on its own
  * cluster connection, and the local stand-in for Twilio's REST API.
  */
-import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
-import twilioStatus, { RedisStore } from '../../lib/index'
-import { ACCOUNT_SID, API_KEY, API_SECRET, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
+import { callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
+import { pair, requestsFor, smsCallback, until } from '../helpers/reconcile'
 import { startCluster, type TestCluster } from '../helpers/redis-cluster'
-import { formPost, sid, smsParams, TOKEN } from '../helpers/sign'
+import { sid } from '../helpers/sign'
 
 let api: FakeTwilioApi
 let cluster: TestCluster
@@ -24,46 +22,8 @@ t.teardown(async () => {
   await cluster.stop()
 })
 
-interface Ran { instance: string, sid: string, status: string, reconciled: boolean }
-
-async function until (check: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await sleep(5)
-  }
-}
-
-/** Two instances on one key space of the cluster; `ran` lists every callback run, by instance. */
-async function pair (t: tap.Test, after = 40) {
-  const prefix = `rec:${randomUUID()}:`
-  const ran: Ran[] = []
-  const apps: FastifyInstance[] = []
-  for (const instance of ['A', 'B']) {
-    const rec = (event: Record<string, unknown>, source: unknown): void => {
-      ran.push({ instance, sid: String(event.MessageSid ?? event.CallSid), status: String(event.MessageStatus ?? event.CallStatus), reconciled: (source as { reconciled?: boolean }).reconciled === true })
-    }
-    const app = Fastify()
-    t.teardown(() => app.close())
-    await app.register(twilioStatus, {
-      authToken: TOKEN,
-      store: new RedisStore({ client: cluster.client(), prefix }),
-      sms: { onDelivered: rec, onUndelivered: rec },
-      call: { onBusy: rec },
-      reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }, after, interval: 10 }
-    })
-    await app.ready()
-    apps.push(app)
-  }
-  return { a: apps[0] as FastifyInstance, b: apps[1] as FastifyInstance, ran }
-}
-
-function requestsFor (id: string): number {
-  return api.requests.filter((r) => r.path.includes(id)).length
-}
-
 t.test('on a Redis Cluster, two instances reconcile each tracked Sid once: one REST request, one callback run', async (t) => {
-  const { a, b, ran } = await pair(t)
+  const { a, b, ran } = await pair(t, api, () => cluster.client())
   const sids = Array.from({ length: 40 }, (_, i) => sid(i % 2 === 0 ? 'SM' : 'CA'))
   for (const [i, id] of sids.entries()) {
     api.resources.set(id, id.startsWith('SM') ? messageResource(id, 'delivered') : callResource(id, 'busy', { duration: '0' }))
@@ -74,22 +34,21 @@ t.test('on a Redis Cluster, two instances reconcile each tracked Sid once: one R
   t.equal(ran.length, 40, 'each status ran once')
   t.equal(new Set(ran.map((r) => r.sid)).size, 40)
   t.ok(ran.every((r) => r.reconciled))
-  t.same(sids.map(requestsFor), sids.map(() => 1), 'each Sid fetched once, by one instance')
+  t.same(sids.map((id) => requestsFor(api, id)), sids.map(() => 1), 'each Sid fetched once, by one instance')
   const byA = ran.filter((r) => r.instance === 'A').length
   t.ok(byA > 0 && byA < 40, `both instances took a share (A ran ${byA})`)
   t.same(api.problems, [])
 })
 
 t.test('on a Redis Cluster, waitFor on instance B resolves for an event instance A received, and a race of A\'s poller and B\'s waitFor runs each status once', async (t) => {
-  const { a, b, ran } = await pair(t, 20)
+  const { a, b, ran } = await pair(t, api, () => cluster.client(), 20)
   const message = sid('SM')
   const waiting = b.twilioStatus.waitFor(message, ['delivered'], { timeout: 5000 })
   await sleep(30)
-  const signed = formPost(smsParams('delivered', { MessageSid: message, SmsSid: message, AccountSid: ACCOUNT_SID }))
-  t.equal((await a.inject(signed)).statusCode, 200)
+  t.equal((await a.inject(smsCallback(message, 'delivered'))).statusCode, 200)
   const result = await waiting
   t.same([result.status, result.reconciled, result.event.MessageSid], ['delivered', false, message])
-  t.equal(requestsFor(message), 0, 'no REST request')
+  t.equal(requestsFor(api, message), 0, 'no REST request')
 
   const sids = Array.from({ length: 20 }, () => sid('SM'))
   for (const id of sids) api.resources.set(id, messageResource(id, 'delivered'))

@@ -7,10 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import Fastify from 'fastify'
 import twilioStatus, { RedisStore } from '../../lib/index'
-import { ACCOUNT_SID, API_KEY, API_SECRET, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
+import { callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
 import { newQueue, startWorker, until } from '../helpers/queue'
 import { startRedis, type TestRedis } from '../helpers/redis'
-import { CALL_PATH, callParams, formPost, sid, smsParams, TOKEN } from '../helpers/sign'
+import { callCallback, credentialsFor, smsCallback } from '../helpers/reconcile'
+import { sid, TOKEN } from '../helpers/sign'
 
 let api: FakeTwilioApi
 let redis: TestRedis
@@ -36,7 +37,7 @@ async function receiverAndWorker (t: tap.Test) {
     store: new RedisStore({ client: redis.client(), prefix }),
     sms: {},
     call: {},
-    reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }, after: 30, interval: 10 }
+    reconcile: { credentials: credentialsFor(api), after: 30, interval: 10 }
   })
   await app.ready()
   return { app, ran, queue }
@@ -51,9 +52,9 @@ t.test('queue mode: a reconciled final status is queued and run once by a worker
   await app.twilioStatus.track(call)
   await app.twilioStatus.track(message)
   await until(() => ran.length === 2)
-  const late = await app.inject(formPost(callParams('completed', { CallSid: call, AccountSid: ACCOUNT_SID, SequenceNumber: '6' }), { target: CALL_PATH }))
+  const late = await app.inject(callCallback(call, 'completed', '6'))
   t.equal(late.statusCode, 200)
-  t.equal((await app.inject(formPost(smsParams('delivered', { MessageSid: message, SmsSid: message, AccountSid: ACCOUNT_SID })))).statusCode, 200)
+  t.equal((await app.inject(smsCallback(message, 'delivered'))).statusCode, 200)
   await sleep(300)
   t.same(ran.sort(), [[call, 'completed'], [message, 'delivered']].sort(), 'each ran once')
 })
@@ -63,7 +64,7 @@ t.test('queue mode: the real callback first, then a reconciled copy of it runs n
   const call = sid('CA')
   api.resources.set(call, callResource(call, 'completed'))
   // Received before it was tracked: the watch does not know it, so the Sid is fetched anyway.
-  t.equal((await app.inject(formPost(callParams('completed', { CallSid: call, AccountSid: ACCOUNT_SID, SequenceNumber: '4' }), { target: CALL_PATH }))).statusCode, 200)
+  t.equal((await app.inject(callCallback(call, 'completed', '4'))).statusCode, 200)
   await until(() => ran.length === 1)
   await app.twilioStatus.track(call)
   await until(() => api.requests.some((r) => r.path.includes(call)))

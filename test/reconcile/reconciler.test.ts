@@ -8,8 +8,9 @@ import t from 'tap'
 import Fastify from 'fastify'
 import twilioStatus from '../../lib/index'
 import type { FastifyTwilioStatusOptions, ReconcileOptions } from '../../types/index'
-import { ACCOUNT_SID, API_KEY, API_SECRET, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
-import { CALL_PATH, callParams, captureLogs, formPost, sid, smsParams, TOKEN } from '../helpers/sign'
+import { ACCOUNT_SID, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
+import { callCallback, credentialsFor, requestsFor, smsCallback, until } from '../helpers/reconcile'
+import { captureLogs, formPost, sid, TOKEN } from '../helpers/sign'
 import { MemoryStore } from '../../lib/stores/memory'
 import { normalizeOptions } from '../../lib/options/index'
 import type { ReconcileConfig } from '../../lib/config'
@@ -25,14 +26,6 @@ t.teardown(async () => { await api.close() })
 
 interface Seen { name: string, sid: string, status: string, reconciled: boolean }
 
-async function until (check: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await sleep(5)
-  }
-}
-
 /** A host with the plugin and reconciliation against the fake API; the callbacks record what ran. */
 async function host (t: tap.Test, reconcile: Partial<ReconcileOptions> = {}, more: Partial<FastifyTwilioStatusOptions> = {}) {
   const seen: Seen[] = []
@@ -46,24 +39,11 @@ async function host (t: tap.Test, reconcile: Partial<ReconcileOptions> = {}, mor
     authToken: TOKEN,
     sms: { onSent: rec('sent'), onDelivered: rec('delivered'), onUndelivered: rec('undelivered'), onFailed: rec('failed') },
     call: { onCompleted: rec('completed'), onNoAnswer: rec('no-answer'), onCanceled: rec('canceled'), onRinging: rec('ringing') },
-    reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }, after: 40, interval: 10, ...reconcile },
+    reconcile: { credentials: credentialsFor(api), after: 40, interval: 10, ...reconcile },
     ...more
   } as FastifyTwilioStatusOptions)
   await app.ready()
   return { app, seen, logs }
-}
-
-function requestsFor (sid: string): number {
-  return api.requests.filter((r) => r.path.includes(sid)).length
-}
-
-/** A real message callback for `sid`, of the fake API's account. */
-function smsCallback (messageSid: string, status: string) {
-  return formPost(smsParams(status, { MessageSid: messageSid, SmsSid: messageSid, AccountSid: ACCOUNT_SID }))
-}
-
-function callCallback (callSid: string, status: string, sequence: string) {
-  return formPost(callParams(status, { CallSid: callSid, AccountSid: ACCOUNT_SID, SequenceNumber: sequence }), { target: CALL_PATH })
 }
 
 t.test('a tracked message with no callback is fetched after `after`, and its final status runs its callback once, marked reconciled', async (t) => {
@@ -73,14 +53,14 @@ t.test('a tracked message with no callback is fetched after `after`, and its fin
   await app.twilioStatus.track(message)
   await until(() => seen.length === 1)
   t.same(seen, [{ name: 'delivered', sid: message, status: 'delivered', reconciled: true }])
-  t.equal(requestsFor(message), 1)
+  t.equal(requestsFor(api, message), 1)
   t.equal(app.twilioStatus.stats.reconciled, 1)
 
   const late = await app.inject(smsCallback(message, 'delivered'))
   t.equal(late.statusCode, 200, 'the late real callback is acknowledged')
   t.equal(seen.length, 1, 'and runs nothing')
   await sleep(120)
-  t.equal(requestsFor(message), 1, 'a Sid whose final status ran is not fetched again')
+  t.equal(requestsFor(api, message), 1, 'a Sid whose final status ran is not fetched again')
 })
 
 t.test('a late real call callback (with its SequenceNumber) after a reconciled completed runs nothing', async (t) => {
@@ -101,7 +81,7 @@ t.test('the real callback first: reconciliation fetches nothing, and a reconcile
   await app.twilioStatus.track(call)
   t.equal((await app.inject(callCallback(call, 'completed', '3'))).statusCode, 200)
   await sleep(120)
-  t.equal(requestsFor(call), 0, 'the final status ended the watch')
+  t.equal(requestsFor(api, call), 0, 'the final status ended the watch')
   t.same(seen.map((s) => s.reconciled), [false])
   // waitFor's fetch at its timeout delivers too: the same key, so nothing runs twice.
   const result = await app.twilioStatus.waitFor(call, ['completed'], { timeout: 10 })
@@ -124,11 +104,11 @@ t.test('a status that is not final is delivered for a message, looked at again a
   api.resources.set(message, messageResource(message, 'sent'))
   await app.twilioStatus.track(message)
   await until(() => app.twilioStatus.stats.unresolved === 1)
-  t.equal(requestsFor(message), 3, 'maxFetches requests, no more')
+  t.equal(requestsFor(api, message), 3, 'maxFetches requests, no more')
   t.same(seen.map((s) => s.name), ['sent'], 'sent ran once (the same key each time)')
   t.match(logs.text(), /reconcile gave up on a Sid: still sent/)
   await sleep(150)
-  t.equal(requestsFor(message), 3)
+  t.equal(requestsFor(api, message), 3)
 })
 
 t.test('a call still in progress is not delivered (a REST status has no SequenceNumber), only looked at again', async (t) => {
@@ -137,7 +117,7 @@ t.test('a call still in progress is not delivered (a REST status has no Sequence
   api.resources.set(call, callResource(call, 'in-progress', { end_time: null }))
   await app.twilioStatus.track(call)
   await until(() => app.twilioStatus.stats.unresolved === 1)
-  t.equal(requestsFor(call), 2)
+  t.equal(requestsFor(api, call), 2)
   t.same(seen, [])
 })
 
@@ -147,7 +127,7 @@ t.test('404: the Sid is given up, logged at warn and counted', async (t) => {
   await app.twilioStatus.track(message)
   await until(() => app.twilioStatus.stats.notFound === 1)
   await sleep(100)
-  t.equal(requestsFor(message), 1, 'never fetched again')
+  t.equal(requestsFor(api, message), 1, 'never fetched again')
   t.same(seen, [])
   const line = logs.lines.find((l) => /404/.test(String(l.msg)))
   t.equal(line?.level, 40, 'logged at warn')
@@ -187,7 +167,7 @@ t.test('5xx and slow answers are retried with backoff; every tracked Sid ends, w
   for (const message of sids) await app.twilioStatus.track(message)
   await until(() => seen.length === 12, 8000)
   t.same(new Set(seen.map((s) => s.sid)).size, 12, 'each Sid ran once')
-  const counts = sids.map(requestsFor)
+  const counts = sids.map((id) => requestsFor(api, id))
   // One request per Sid, one more per scripted failure (a slow answer may also be abandoned by a
   // loaded machine's timing), never more than maxFetches.
   t.ok(counts.every((n, i) => n >= ([3, 2, 1][i % 3] as number) && n <= 4), `requests per Sid: ${counts.join(' ')}`)
@@ -237,7 +217,7 @@ t.test('waitFor', async (t) => {
     api.resources.set(message, messageResource(message, 'delivered'))
     const result = await app.twilioStatus.waitFor(message, ['delivered'], { timeout: 30 })
     t.same([result.status, result.reconciled], ['delivered', true])
-    t.equal(requestsFor(message), 1)
+    t.equal(requestsFor(api, message), 1)
     t.same(seen.filter((s) => s.sid === message).map((s) => [s.name, s.reconciled]), [['delivered', true]])
   })
 
@@ -286,7 +266,7 @@ t.test('the handle', async (t) => {
   t.test('a second registration with reconcile under the same name is refused with FST_TWILIO_HANDLE_TAKEN', async (t) => {
     const app = Fastify()
     t.teardown(() => app.close())
-    const reconcile = { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url } }
+    const reconcile = { credentials: credentialsFor(api) }
     app.register(twilioStatus, { authToken: TOKEN, sms: {}, reconcile })
     app.register(twilioStatus, { authToken: TOKEN, prefix: '/b', sms: {}, reconcile })
     await t.rejects(async () => { await app.ready() }, { code: 'FST_TWILIO_HANDLE_TAKEN' })
@@ -295,7 +275,7 @@ t.test('the handle', async (t) => {
   t.test('a per-registration name puts each handle on the host', async (t) => {
     const app = Fastify()
     t.teardown(() => app.close())
-    const credentials = { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }
+    const credentials = credentialsFor(api)
     await app.register(twilioStatus, { authToken: TOKEN, sms: {}, reconcile: { credentials } })
     await app.register(twilioStatus, { authToken: TOKEN, prefix: '/b', sms: {}, reconcile: { credentials, name: 'otherTwilio' } })
     await app.ready()
@@ -307,7 +287,7 @@ t.test('the handle', async (t) => {
   t.test('the host\'s own routes and parsers are untouched by the handle', async (t) => {
     const app = Fastify()
     t.teardown(() => app.close())
-    await app.register(twilioStatus, { authToken: TOKEN, sms: {}, reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url } } })
+    await app.register(twilioStatus, { authToken: TOKEN, sms: {}, reconcile: { credentials: credentialsFor(api) } })
     app.post('/host', async (request) => ({ body: request.body }))
     t.notOk(app.hasContentTypeParser('application/x-www-form-urlencoded'), 'no form parser at the root')
     const unsigned = await app.inject({ method: 'POST', url: '/host', payload: { a: 1 } })
@@ -335,11 +315,11 @@ t.test('at close, a running fetch finishes and no further due Sid is taken', asy
   api.resources.set(second, messageResource(second, 'delivered'))
   api.script(first, { delay: 300 })
   await app.twilioStatus.track(first)
-  await until(() => requestsFor(first) === 1)
+  await until(() => requestsFor(api, first) === 1)
   await app.twilioStatus.track(second)
   await app.close()
   await sleep(100)
-  t.equal(requestsFor(second), 0, 'the second Sid was not fetched after close')
+  t.equal(requestsFor(api, second), 0, 'the second Sid was not fetched after close')
 })
 
 t.test('a reconciled status whose claim is held (left pending by an instance that stopped) is fetched again once the claim may have expired, not given up', async (t) => {
@@ -353,7 +333,7 @@ t.test('a reconciled status whose claim is held (left pending by an instance tha
   await app.twilioStatus.track(message)
   await until(() => seen.length === 1, 4000)
   t.same(seen, [{ name: 'delivered', sid: message, status: 'delivered', reconciled: true }])
-  t.equal(requestsFor(message), 2, 'one answer while the claim was held, one after it expired')
+  t.equal(requestsFor(api, message), 2, 'one answer while the claim was held, one after it expired')
   t.equal(app.twilioStatus.stats.unresolved, 0)
 })
 
@@ -366,7 +346,7 @@ t.test('a reconciled status whose callback fails is retried with backoff, and ru
   await app.twilioStatus.track(message)
   await until(() => ran.length === 1, 4000)
   t.same(ran, [message])
-  t.equal(requestsFor(message), 2)
+  t.equal(requestsFor(api, message), 2)
 })
 
 t.test('gives up after maxFetches whatever the failure: 429 every time, 5xx every time, callbacks failing every time', async (t) => {
@@ -387,7 +367,7 @@ t.test('gives up after maxFetches whatever the failure: 429 every time, 5xx ever
   await app.twilioStatus.track(broken)
   await app.twilioStatus.track(call)
   await until(() => app.twilioStatus.stats.unresolved === 3)
-  t.same([requestsFor(throttled), requestsFor(broken), requestsFor(call)], [2, 2, 2])
+  t.same([requestsFor(api, throttled), requestsFor(api, broken), requestsFor(api, call)], [2, 2, 2])
   t.same(seen, [])
   t.equal(failing.fails, 2, 'the callback ran on each fetch, failed, and its claim was released')
   t.match(logs.text(), /throttled \(429\) on every fetch/)
@@ -434,7 +414,7 @@ t.test('a store that fails: logged and counted, reconciliation goes on', async (
   await until(() => app.twilioStatus.stats.storeErrors >= 3)
   t.match(logs.text(), /reconcile store call failed/)
   broken = false
-  await until(() => requestsFor(message) >= 1)
+  await until(() => requestsFor(api, message) >= 1)
   // A failing store after the fetch: the Sid's reconciliation fails as a whole, logged at error.
   await until(() => /reconciling a Sid failed/.test(logs.text()))
   await app.close()

@@ -4,14 +4,12 @@
  * instance, its status runs once whichever instance hears of it, and `waitFor` on one instance
  * resolves for an event received by the other.
  */
-import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
-import twilioStatus, { RedisStore } from '../../lib/index'
-import { ACCOUNT_SID, API_KEY, API_SECRET, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
+import { ACCOUNT_SID, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
+import { callCallback, pair, requestsFor, smsCallback, until } from '../helpers/reconcile'
 import { startRedis, type TestRedis } from '../helpers/redis'
-import { CALL_PATH, callParams, formPost, sid, smsParams, TOKEN } from '../helpers/sign'
+import { CALL_PATH, callParams, formPost, sid } from '../helpers/sign'
 
 let api: FakeTwilioApi
 let redis: TestRedis
@@ -24,50 +22,8 @@ t.teardown(async () => {
   await redis.stop()
 })
 
-interface Ran { instance: string, sid: string, status: string, reconciled: boolean }
-
-async function until (check: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await sleep(5)
-  }
-}
-
-/** Two instances on one Redis key space; `ran` lists every callback run, by instance. */
-async function pair (t: tap.Test, after = 40, more: Record<string, unknown> = {}) {
-  const prefix = `rec:${randomUUID()}:`
-  const ran: Ran[] = []
-  const apps: FastifyInstance[] = []
-  for (const instance of ['A', 'B']) {
-    const rec = (event: Record<string, unknown>, source: unknown): void => {
-      ran.push({ instance, sid: String(event.MessageSid ?? event.CallSid), status: String(event.MessageStatus ?? event.CallStatus), reconciled: (source as { reconciled?: boolean }).reconciled === true })
-    }
-    const app = Fastify()
-    t.teardown(() => app.close())
-    await app.register(twilioStatus, {
-      authToken: TOKEN,
-      store: new RedisStore({ client: redis.client(), prefix }),
-      sms: { onDelivered: rec, onUndelivered: rec, onSent: rec },
-      call: { onCompleted: rec, onBusy: rec },
-      reconcile: { credentials: { accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: api.url }, after, interval: 10, ...more }
-    })
-    await app.ready()
-    apps.push(app)
-  }
-  return { a: apps[0] as FastifyInstance, b: apps[1] as FastifyInstance, ran }
-}
-
-function requestsFor (id: string): number {
-  return api.requests.filter((r) => r.path.includes(id)).length
-}
-
-function smsCallback (messageSid: string, status: string) {
-  return formPost(smsParams(status, { MessageSid: messageSid, SmsSid: messageSid, AccountSid: ACCOUNT_SID }))
-}
-
 t.test('two instances on one Redis reconcile each tracked Sid once: one REST request, one callback run', async (t) => {
-  const { a, b, ran } = await pair(t)
+  const { a, b, ran } = await pair(t, api, () => redis.client())
   const sids = Array.from({ length: 40 }, (_, i) => sid(i % 2 === 0 ? 'SM' : 'CA'))
   for (const [i, id] of sids.entries()) {
     api.resources.set(id, id.startsWith('SM') ? messageResource(id, 'delivered') : callResource(id, 'busy', { duration: '0' }))
@@ -78,7 +34,7 @@ t.test('two instances on one Redis reconcile each tracked Sid once: one REST req
   t.equal(ran.length, 40, 'each status ran once')
   t.equal(new Set(ran.map((r) => r.sid)).size, 40)
   t.ok(ran.every((r) => r.reconciled))
-  t.same(sids.map(requestsFor), sids.map(() => 1), 'each Sid fetched once, by one instance')
+  t.same(sids.map((id) => requestsFor(api, id)), sids.map(() => 1), 'each Sid fetched once, by one instance')
   const byA = ran.filter((r) => r.instance === 'A').length
   t.ok(byA > 0 && byA < 40, `both instances took a share (A ran ${byA})`)
   t.equal(a.twilioStatus.stats.requests + b.twilioStatus.stats.requests, 40, 'and counted it')
@@ -86,14 +42,14 @@ t.test('two instances on one Redis reconcile each tracked Sid once: one REST req
 })
 
 t.test('waitFor on instance B resolves for an event instance A received', async (t) => {
-  const { a, b } = await pair(t, 60_000)
+  const { a, b } = await pair(t, api, () => redis.client(), 60_000)
   const message = sid('SM')
   const waiting = b.twilioStatus.waitFor(message, ['delivered'], { timeout: 5000 })
   await sleep(30)
   t.equal((await a.inject(smsCallback(message, 'delivered'))).statusCode, 200)
   const result = await waiting
   t.same([result.status, result.reconciled, result.event.MessageSid], ['delivered', false, message])
-  t.equal(requestsFor(message), 0, 'no REST request')
+  t.equal(requestsFor(api, message), 0, 'no REST request')
 
   // Tracked at A when placed; its final status arrives at A before B waits: B finds it in the store.
   const call = sid('CA')
@@ -102,11 +58,11 @@ t.test('waitFor on instance B resolves for an event instance A received', async 
   await sleep(20)
   const done = await b.twilioStatus.waitFor(call, ['completed', 'busy'], { timeout: 5000 })
   t.same([done.status, done.event.CallSid], ['completed', call])
-  t.equal(requestsFor(call), 0)
+  t.equal(requestsFor(api, call), 0)
 })
 
 t.test('a late real callback at instance B, after A reconciled the Sid, runs nothing', async (t) => {
-  const { a, b, ran } = await pair(t)
+  const { a, b, ran } = await pair(t, api, () => redis.client())
   const message = sid('SM')
   api.resources.set(message, messageResource(message, 'undelivered', { error_code: 30005, error_message: 'Unknown destination handset' }))
   await a.twilioStatus.track(message)
@@ -117,13 +73,13 @@ t.test('a late real callback at instance B, after A reconciled the Sid, runs not
   api.resources.set(call, callResource(call, 'completed'))
   await b.twilioStatus.track(call)
   await until(() => ran.length === 2)
-  t.equal((await a.inject(formPost(callParams('completed', { CallSid: call, AccountSid: ACCOUNT_SID, SequenceNumber: '5' }), { target: CALL_PATH }))).statusCode, 200)
+  t.equal((await a.inject(callCallback(call, 'completed', '5'))).statusCode, 200)
   await sleep(50)
   t.same(ran.map((r) => [r.sid, r.status, r.reconciled]), [[message, 'undelivered', true], [call, 'completed', true]])
 })
 
 t.test('a reconciled status never runs twice: the poller of A and waitFor\'s fetch on B race for the same Sid', async (t) => {
-  const { a, b, ran } = await pair(t, 20)
+  const { a, b, ran } = await pair(t, api, () => redis.client(), 20)
   const sids = Array.from({ length: 20 }, () => sid('SM'))
   for (const id of sids) api.resources.set(id, messageResource(id, 'delivered'))
   for (const id of sids) await a.twilioStatus.track(id)
@@ -135,23 +91,23 @@ t.test('a reconciled status never runs twice: the poller of A and waitFor\'s fet
 })
 
 t.test('trackSeen on one Redis: a Sid first seen with a status that is not final at A is watched in the store and reconciled once', async (t) => {
-  const { a, ran } = await pair(t, 40, { trackSeen: true })
+  const { a, ran } = await pair(t, api, () => redis.client(), 40, { trackSeen: true })
   const message = sid('SM')
   api.resources.set(message, messageResource(message, 'delivered'))
   t.equal((await a.inject(smsCallback(message, 'sent'))).statusCode, 200)
   await until(() => ran.length === 2)
   await sleep(100)
   t.same(ran.map((r) => [r.status, r.reconciled]), [['sent', false], ['delivered', true]])
-  t.equal(requestsFor(message), 1)
+  t.equal(requestsFor(api, message), 1)
 })
 
 t.test('waitFor at its timeout finds a status another instance recorded before its next look, and fetches nothing', async (t) => {
-  const { a, b } = await pair(t, 60_000, { interval: 60_000 })
+  const { a, b } = await pair(t, api, () => redis.client(), 60_000, { interval: 60_000 })
   const message = sid('SM')
   await b.twilioStatus.track(message)
   const waiting = b.twilioStatus.waitFor(message, ['delivered'], { timeout: 300 })
   t.equal((await a.inject(smsCallback(message, 'delivered'))).statusCode, 200)
   const result = await waiting
   t.same([result.status, result.reconciled, result.event.MessageSid], ['delivered', false, message])
-  t.equal(requestsFor(message), 0)
+  t.equal(requestsFor(api, message), 0)
 })
