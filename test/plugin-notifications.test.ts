@@ -1,6 +1,6 @@
 /**
  * The notification families over real HTTP: TaskRouter's Workspace events, Verify Push webhooks
- * and the Debugger's webhook (docs/twilio-facts.md §21–§23). Every request is built here from
+ * and the Debugger's webhook (docs/twilio-facts.md §19–§21). Every request is built here from
  * Twilio's documented parameters (the Events reference tables, the Verify table's rows, the
  * Debugger page's cURL sample), signed by twilio 6.3.1 and checked by its `validateRequest`.
  */

@@ -407,7 +407,7 @@ export interface CloudEvent<T extends string = EventStreamsType | (string & {})>
 export type JsonObject = { readonly [key: string]: unknown }
 
 /**
- * A TaskRouter Workspace event (`EventCallbackUrl`, docs/twilio-facts.md §21): the common
+ * A TaskRouter Workspace event (`EventCallbackUrl`, docs/twilio-facts.md §19): the common
  * parameters and every documented field group; which groups come depends on the event.
  */
 export type TaskRouterEvent<S extends string = TaskRouterEventType | (string & {})> = {
@@ -481,7 +481,7 @@ export type TaskRouterEvent<S extends string = TaskRouterEventType | (string & {
 }
 
 /**
- * A Verify Push webhook (a Verify Service's webhook, docs/twilio-facts.md §22). Its parameters
+ * A Verify Push webhook (a Verify Service's webhook, docs/twilio-facts.md §20). Its parameters
  * are snake_case, the account included (`account_sid`).
  */
 export type VerifyPushEvent<S extends string = VerifyPushEventType | (string & {})> = {
@@ -503,7 +503,7 @@ export type VerifyPushEvent<S extends string = VerifyPushEventType | (string & {
   readonly challenge_details?: string
 }
 
-/** The Debugger's `Payload`, parsed (docs/twilio-facts.md §23). */
+/** The Debugger's `Payload`, parsed (docs/twilio-facts.md §21). */
 export type DebuggerPayload = {
   /** The resource the error is about (a CallSid, …). */
   readonly resource_sid?: string
@@ -532,7 +532,7 @@ export type DebuggerPayload = {
   readonly [key: string]: unknown
 }
 
-/** A Debugger webhook event: an error or warning of the account (docs/twilio-facts.md §23). */
+/** A Debugger webhook event: an error or warning of the account (docs/twilio-facts.md §21). */
 export type DebuggerEvent<S extends string = DebuggerLevel | (string & {})> = {
   /** Lower-cased: Twilio's table says `Error`/`Warning`, its example sends `ERROR`. */
   readonly Level: S
@@ -554,7 +554,7 @@ export type DebuggerEvent<S extends string = DebuggerLevel | (string & {})> = {
   readonly parsed: { readonly Payload?: DebuggerPayload }
 }
 
-/** `data` of a Verify verification status event (`AccountSecurity.VerifyEventStreamEvent`, docs/twilio-facts.md §22.3). */
+/** `data` of a Verify verification status event (`AccountSecurity.VerifyEventStreamEvent`, docs/twilio-facts.md §20.3). */
 export type VerifyVerificationData = {
   readonly account_sid?: string
   readonly service_sid?: string

@@ -1,5 +1,5 @@
 /**
- * The Debugger webhook (docs/twilio-facts.md §23): Twilio reporting an error or warning of the
+ * The Debugger webhook (docs/twilio-facts.md §21): Twilio reporting an error or warning of the
  * account, such as a webhook of the app that failed (11200). `Level` is matched lower-cased.
  */
 import type { Family } from './family'

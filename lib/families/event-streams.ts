@@ -18,7 +18,7 @@ export const EVENT_STREAMS_TYPES = [
   ['com.twilio.voice.status-callback.call.answered', 'onCallAnswered'],
   ['com.twilio.voice.status-callback.call.completed', 'onCallCompleted'],
   ['com.twilio.voice.status-callback.amd.detected', 'onAmdDetected'],
-  // Verify's verification lifecycle (§22.3).
+  // Verify's verification lifecycle (§20.3).
   ['com.twilio.accountsecurity.verify.verification.pending', 'onVerificationPending'],
   ['com.twilio.accountsecurity.verify.verification.approved', 'onVerificationApproved'],
   ['com.twilio.accountsecurity.verify.verification.canceled', 'onVerificationCanceled'],

@@ -1,5 +1,5 @@
 /**
- * TaskRouter Workspace events, the Workspace's `EventCallbackUrl` (docs/twilio-facts.md §21):
+ * TaskRouter Workspace events, the Workspace's `EventCallbackUrl` (docs/twilio-facts.md §19):
  * notifications, one per `EventType`, answered 204 `application/json` as Twilio asks.
  */
 import type { Family } from './family'
@@ -22,7 +22,7 @@ export const TASKROUTER_EVENTS = [
   'workspace.created', 'workspace.updated', 'workspace.deleted'
 ] as const
 
-/** JSON objects sent as text (§21.3). */
+/** JSON objects sent as text (§19.3). */
 export const TASKROUTER_JSON_PARAMS = { TaskAttributes: 'object', WorkerAttributes: 'object' } as const
 
 export const TASKROUTER_FIELDS = [
@@ -35,7 +35,7 @@ export const TASKROUTER_FIELDS = [
   'WorkerSid', 'WorkerName', 'WorkerAttributes', 'WorkerActivitySid', 'WorkerActivityName', 'WorkerVersion',
   'WorkerTimeInPreviousActivity', 'WorkerTimeInPreviousActivityMs', 'WorkerPreviousActivitySid',
   'WorkerChannelAvailable', 'WorkerChannelAvailableCapacity', 'WorkerChannelPreviousCapacity', 'WorkerChannelTaskCount',
-  // Not in Twilio's table, seen in third-party handlers (§21.4): single-valued if sent at all.
+  // Not in Twilio's table, seen in third-party handlers (§19.4): single-valued if sent at all.
   'Sid', 'TimestampMs', 'TaskVersion', 'WorkerPreviousActivityName'
 ] as const
 
@@ -46,7 +46,7 @@ export const taskrouter = {
   statuses: TASKROUTER_EVENTS,
   fields: TASKROUTER_FIELDS,
   // Twilio documents no event id: the resource, type and time, plus what tells two events of one
-  // resource in the same instant apart (a version, a channel; `Sid` where sent), are the key (§21.4).
+  // resource in the same instant apart (a version, a channel; `Sid` where sent), are the key (§19.4).
   keyParams: ['Timestamp', 'TimestampMs', 'Sid', 'TaskVersion', 'WorkerVersion', 'TaskChannelSid'],
   order: null,
   ack: { status: 204, type: 'application/json' },

@@ -1,5 +1,5 @@
 /**
- * Verify Push webhooks, a Verify Service's webhook (docs/twilio-facts.md §22): notifications by
+ * Verify Push webhooks, a Verify Service's webhook (docs/twilio-facts.md §20): notifications by
  * `type`, deduplicated by `uuid`, the account named in snake_case `account_sid`.
  */
 import type { Family } from './family'
@@ -8,7 +8,7 @@ export const VERIFY_EVENTS = ['factor.created', 'factor.verified', 'factor.delet
 
 export const VERIFY_FIELDS = [
   'uuid', 'type', 'account_sid', 'service_sid', 'entity_identity', 'factor_sid', 'factor_type',
-  // Beyond the first rows of Twilio's table: unverified (§22.2).
+  // Beyond the first rows of Twilio's table: unverified (§20.2).
   'factor_friendly_name', 'challenge_sid', 'challenge_details'
 ] as const
 

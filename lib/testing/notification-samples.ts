@@ -1,5 +1,5 @@
 /**
- * Sample payloads for the notification families (docs/twilio-facts.md §21–§23): TaskRouter's
+ * Sample payloads for the notification families (docs/twilio-facts.md §19–§21): TaskRouter's
  * Workspace events, Verify Push webhooks and the Debugger's events, built from Twilio's parameter
  * tables and examples. Deterministic, like `./samples`; `overrides` change them.
  */
@@ -42,7 +42,7 @@ function resourceOf (eventType: string): [string, string] {
   }
 }
 
-/** Twilio's Task field group (§21.2). */
+/** Twilio's Task field group (§19.2). */
 function taskFields (eventType: string): Record<string, string> {
   const fields: Record<string, string> = {
     TaskSid: TASK_SID,
@@ -56,7 +56,7 @@ function taskFields (eventType: string): Record<string, string> {
   return fields
 }
 
-/** Twilio's Worker field group (§21.2). */
+/** Twilio's Worker field group (§19.2). */
 function workerFields (): Record<string, string> {
   return {
     WorkerSid: WORKER_SID,
@@ -68,7 +68,7 @@ function workerFields (): Record<string, string> {
   }
 }
 
-/** The field data Twilio's Events reference lists for `eventType` (§21.2). */
+/** The field data Twilio's Events reference lists for `eventType` (§19.2). */
 function fieldsOf (eventType: string): Record<string, string> {
   const task = (extra: Record<string, string>): Record<string, string> => ({ ...taskFields(eventType), ...extra })
   const [resource] = eventType.split('.') as [string]
@@ -107,7 +107,7 @@ function fieldsOf (eventType: string): Record<string, string> {
   }
 }
 
-/** A TaskRouter Workspace event (§21) of `eventType`, with the field groups Twilio lists for it. */
+/** A TaskRouter Workspace event (§19) of `eventType`, with the field groups Twilio lists for it. */
 export function sampleTaskRouterEvent (eventType: string, overrides: ParamOverrides = {}): TwilioFormParams {
   const [resourceType, resourceSid] = resourceOf(eventType)
   return merge({
@@ -130,7 +130,7 @@ export function sampleUuid (seed: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`
 }
 
-/** A Verify Push webhook (§22) of `type`: the parameters of Twilio's table that could be read. */
+/** A Verify Push webhook (§20) of `type`: the parameters of Twilio's table that could be read. */
 export function sampleVerifyEvent (type: string, overrides: ParamOverrides = {}): TwilioFormParams {
   const event: Record<string, string> = {
     uuid: sampleUuid(type),
@@ -161,7 +161,7 @@ const DEBUGGER_PAYLOAD = JSON.stringify({
   webhook: { type: 'application/json', request: {} }
 })
 
-/** A Debugger event (§23) at `level` (`error`, `warning`): Twilio's example, its `Level` upper-cased as sent there. */
+/** A Debugger event (§21) at `level` (`error`, `warning`): Twilio's example, its `Level` upper-cased as sent there. */
 export function sampleDebuggerEvent (level: string, overrides: ParamOverrides = {}): TwilioFormParams {
   return merge({
     AccountSid: ACCOUNT_SID,
