@@ -1,5 +1,5 @@
-// Redis for the proofs, started from Debian's redis-server as scripts/test.mjs and
-// test/helpers/redis-cluster.ts start it: one Redis, or a Redis Cluster of three masters in
+// Redis for the proofs and, through test/helpers/redis-cluster.ts, the tests, started from
+// Debian's redis-server as scripts/test.mjs starts it: one Redis, or a Redis Cluster of three masters in
 // cluster mode on free loopback ports joined with `redis-cli --cluster create`, stopped by PID.
 // A master started here can be restarted (SHUTDOWN NOSAVE, then started again with its cluster
 // config file and, with `appendonly`, its append-only file, so it rejoins with its slots and keys).
@@ -27,7 +27,7 @@ export async function freePorts (count) {
 }
 
 /** Each of `ports` answers `command` with a reply matching `ok`, polled every 50 ms for `ms`. */
-async function until (ports, command, ok, ms, failed = () => undefined) {
+export async function until (ports, command, ok, ms, failed = () => undefined) {
   const end = Date.now() + ms
   for (const port of ports) {
     for (;;) {
@@ -44,9 +44,11 @@ async function until (ports, command, ok, ms, failed = () => undefined) {
   }
 }
 
-function spawnServer (args, onError) {
-  const child = spawn('redis-server', args, { stdio: 'ignore' })
-  child.on('error', (err) => onError(new Error(`cannot start redis-server: ${err.message} (install it: apt-get install redis-server)`)))
+const cannotStartRedis = (binary, err) => new Error(`cannot start ${binary}: ${err.message} (install it: apt-get install redis-server)`)
+
+function spawnServer (args, onError, binary = 'redis-server', cannotStart = cannotStartRedis) {
+  const child = spawn(binary, args, { stdio: 'ignore' })
+  child.on('error', (err) => onError(cannotStart(binary, err)))
   return child
 }
 
@@ -68,18 +70,25 @@ export async function startRedis () {
 
 /**
  * Three masters in cluster mode (a one-second node timeout; healthy masters serve on while one is
- * down): `{ nodes, masterOf(key), restartMaster(port, downMs), stop }`.
+ * down): `{ nodes, stopMaster(port), restartMaster(port, downMs), stop }`. `binary` is the
+ * executable started for each master; `cannotStart(binary, err)` the error when it cannot be spawned.
  */
-export async function startCluster ({ appendonly = true } = {}) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'proof-cluster-'))
+export async function startCluster ({ appendonly = true, binary = 'redis-server', cannotStart = cannotStartRedis } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'twilio-cluster-'))
   const ports = await freePorts(3)
   const children = new Map()
+  /** Masters started and not yet answering: one that exits now is a failure to start. */
+  const starting = new Set()
   let failure
   const startMaster = (port) => {
     const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '',
       '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000', '--cluster-require-full-coverage', 'no',
       ...(appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always', '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`] : ['--appendonly', 'no'])]
-    children.set(port, spawnServer(args, (err) => { failure ??= err }))
+    // Recorded here, thrown by until: a throw in these listeners would crash the process.
+    const child = spawnServer(args, (err) => { failure ??= err }, binary, cannotStart)
+    child.once('exit', (code, signal) => { if (starting.has(child)) failure ??= new Error(`${binary} exited (${signal ?? code}) before answering on port ${port}`) })
+    starting.add(child)
+    children.set(port, child)
   }
   const stop = async () => {
     await Promise.all([...children.values()].map(stopChild))
@@ -88,26 +97,40 @@ export async function startCluster ({ appendonly = true } = {}) {
   try {
     for (const port of ports) startMaster(port)
     await until(ports, ['PING'], /^PONG$/, 10_000, () => failure)
+    starting.clear()
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
     await until(ports, ['CLUSTER', 'INFO'], /cluster_state:ok/, 10_000)
   } catch (err) {
     await stop()
     throw err
   }
+  /** SHUTDOWN NOSAVE on the master at `port`; `start()` brings it back with its config file and resolves when every slot is served. */
+  const stopMaster = async (port) => {
+    const child = children.get(port)
+    if (child === undefined) throw new Error(`the master on port ${port} was not started here: it cannot be restarted`)
+    const exited = once(child, 'exit')
+    const admin = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 })
+    admin.on('error', () => {})
+    await admin.call('SHUTDOWN', 'NOSAVE').catch(() => {}) // the connection closes as it answers
+    admin.disconnect()
+    await exited
+    // The others mark it failed (cluster-node-timeout), then serve their own slots on.
+    return {
+      start: async () => {
+        startMaster(port)
+        await until(ports, ['CLUSTER', 'INFO'], /cluster_state:ok[\s\S]*cluster_slots_ok:16384/, 20_000, () => failure)
+        starting.clear()
+      }
+    }
+  }
   return {
     nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
-    /** SHUTDOWN NOSAVE on the master at `port`, `downMs` down, then started again; resolves when every slot is served. */
+    stopMaster,
+    /** The master at `port` stopped, `downMs` down, then started again. */
     async restartMaster (port, downMs) {
-      const child = children.get(port)
-      const exited = once(child, 'exit')
-      const admin = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 })
-      admin.on('error', () => {})
-      await admin.call('SHUTDOWN', 'NOSAVE').catch(() => {}) // the connection closes as it answers
-      admin.disconnect()
-      await exited
+      const { start } = await stopMaster(port)
       await sleep(downMs)
-      startMaster(port)
-      await until(ports, ['CLUSTER', 'INFO'], /cluster_state:ok[\s\S]*cluster_slots_ok:16384/, 20_000, () => failure)
+      await start()
     },
     stop
   }
