@@ -53,6 +53,7 @@ const OPTIONS = {
   'out-of-order': { type: 'boolean' },
   delay: { type: 'string' },
   timeout: { type: 'string' },
+  header: { type: 'string', multiple: true },
   verbose: { type: 'boolean', short: 'v' }
 } as const
 
@@ -77,6 +78,9 @@ Options:
                      body, bodySHA256 in the URL); Event Streams batches are always JSON
   --param KEY=VALUE  set a parameter of the sample; a name given twice is sent twice
   --omit KEY         leave a parameter of the sample out
+  --header 'NAME: VALUE'
+                     send a header too: the credentials of an app with the auth option
+                     ('Authorization: Basic …' or 'Bearer …'); -v prints it hidden
   --sid SID          the Sid (MessageSid, CallSid, …; an Event Streams event's id)
   --seed SEED        derive the Sids and the --out-of-order shuffle from SEED (default: at random);
                      the same seed sends the same events, which the app then runs once
@@ -149,6 +153,8 @@ export interface TriggerOptions {
   readonly params: ParamOverrides
   readonly sid?: string
   readonly seed: string
+  /** Headers sent besides the signed request's (lower-case names): an app's `auth` credentials. */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 export interface PlannedRequest extends TwilioInjectOptions {
@@ -210,7 +216,7 @@ export function planTrigger (options: TriggerOptions): TriggerPlan {
       } as SignedInjectOptions)
     }
     // Twilio sends no X-Forwarded-Proto: an https URL is reached over TLS itself.
-    const headers = { ...request.headers }
+    const headers = { ...request.headers, ...options.headers }
     delete headers['x-forwarded-proto']
     const signed = signedUrl(options.publicUrl?.replace(/\/$/, '') ?? null, { protocol: scheme, host: authority }, request.url)
     return { ...request, headers, label: `${channel} ${status}`, subject: sid === '' ? `no ${family.sidParams[0]}` : `${family.sidParams[0]}=${sid}`, signedUrl: signed }
@@ -298,9 +304,33 @@ function optionsOf (values: Values, positionals: string[], io: Io): { options: T
     token: tokenOf(values, io.env),
     params,
     sid,
-    seed
+    seed,
+    headers: headersOf(listOf(values, 'header'))
   }
   return { options, delay: numberOf(values, 'delay', 0, 0, 60_000), timeout: numberOf(values, 'timeout', 15_000, 1, 600_000) }
+}
+
+/** What the request is signed over or framed by cannot be given as a `--header`. */
+const OWN_HEADERS = new Set(['host', 'content-type', 'content-length', 'x-twilio-signature', 'x-twilio-webhooks-signature-settings'])
+
+/** `--header 'Name: value'`, each once, by lower-case name. */
+function headersOf (given: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const header of given) {
+    const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(header)
+    // eslint-disable-next-line no-control-regex -- a control character is what is refused
+    if (match === null || /[\x00-\x08\x0a-\x1f\x7f]/.test(match[2])) throw new CliError(`--header is 'Name: value', got ${JSON.stringify(header)}`)
+    const name = match[1].toLowerCase()
+    if (OWN_HEADERS.has(name)) throw new CliError(`--header ${match[1]}: trigger sets it from the request it signs`)
+    if (Object.hasOwn(headers, name)) throw new CliError(`--header ${match[1]} is given twice`)
+    headers[name] = match[2]
+  }
+  return headers
+}
+
+/** A header's value as -v prints it: a credential's scheme only. */
+function shownHeader (name: string, value: string): string {
+  return name === 'authorization' || name === 'proxy-authorization' ? `${value.split(' ')[0]} (hidden)` : value
 }
 
 /** `--public-url`, checked and trimmed as the plugin checks its `publicUrl` option. */
@@ -315,7 +345,7 @@ function publicUrlOf (values: Values): string | undefined {
 function printRequest (io: Io, style: Style, plan: TriggerPlan, request: PlannedRequest, count: string, verbose: boolean): void {
   io.stdout(`${style.dim('→')} ${count}${request.method} ${printable(plan.origin + shown(request.url))}  ${style.bold(request.label)}  ${style.dim(printable(request.subject))}\n`)
   if (!verbose) return
-  const lines = [`signed URL: ${request.signedUrl}`, `target: ${request.url}`, ...Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`)]
+  const lines = [`signed URL: ${request.signedUrl}`, `target: ${request.url}`, ...Object.entries(request.headers).map(([name, value]) => `${name}: ${shownHeader(name, value)}`)]
   if (request.payload !== undefined) lines.push(`body: ${request.payload}`)
   for (const line of lines) io.stdout(style.dim(`  ${printable(line)}`) + '\n')
 }

@@ -312,3 +312,37 @@ t.test('trigger: Conversations events and the assignment callback, each answered
   t.equal(assigned.code, 0)
   t.match(assigned.stdout, /ReservationSid=WR[0-9a-f]{32}\n← 200 OK {2}application\/json[^\n]*\n\{"instruction":"accept"\}/)
 })
+
+t.test('trigger --header: an app that also asks for Twilio HTTP authentication is answered 2xx, the credential never printed', async (t) => {
+  const ran: string[] = []
+  const { url } = await listen(t, { auth: { basic: [{ username: 'twilio', password: 's3cret-pass' }] }, sms: { onDelivered: (event) => { ran.push(event.MessageStatus) } } })
+  const basic = `Basic ${Buffer.from('twilio:s3cret-pass').toString('base64')}`
+  const without = await cli(['trigger', 'sms', 'delivered', '--url', url])
+  t.equal(without.code, 1, 'without the credentials: 401')
+  t.match(without.stdout, /← 401/)
+  const sent = await cli(['trigger', 'sms', 'delivered', '--url', url, '--header', `Authorization: ${basic}`, '-v'])
+  t.equal(sent.code, 0)
+  t.match(sent.stdout, /authorization: Basic \(hidden\)/)
+  t.notMatch(sent.stdout, /s3cret|dHdpbGlv/, 'neither the password nor its base64 is printed')
+  t.same(ran, ['delivered'])
+  t.same(planTrigger({ ...base, headers: { 'x-extra': '1' } }).requests[0].headers['x-extra'], '1')
+})
+
+t.test('trigger --header refuses a malformed header, one trigger signs or frames, and a name given twice (exit 2)', async (t) => {
+  for (const [header, message] of [
+    ['Authorization', /--header is 'Name: value'/],
+    ['Bad Name: x', /--header is 'Name: value'/],
+    ['X-A: one\rtwo', /--header is 'Name: value'/],
+    ['Host: evil.example.com', /--header Host: trigger sets it from the request it signs/],
+    ['X-Twilio-Signature: abc', /trigger sets it/],
+    ['Content-Type: text/plain', /trigger sets it/]
+  ] as const) {
+    const run = await cli(['trigger', 'sms', 'delivered', '--header', header])
+    t.equal(run.code, 2, header)
+    t.match(run.stderr, message)
+  }
+  const twice = await cli(['trigger', 'sms', 'delivered', '--header', 'Constructor: 1', '--header', 'constructor: 2'])
+  t.equal(twice.code, 2)
+  t.match(twice.stderr, /--header constructor is given twice/)
+  t.equal((await cli(['trigger', 'sms', 'delivered', '--url', 'http://127.0.0.1:1', '--header', 'Constructor: 1'])).code, 3, 'a name like a prototype property is a header like any other')
+})
