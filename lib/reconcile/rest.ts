@@ -100,40 +100,35 @@ function put (params: Record<string, string>, name: string, value: unknown): voi
   params[name] = value instanceof Date ? value.toUTCString().replace('GMT', '+0000') : String(value)
 }
 
-/** The parameters of a message status callback a Message resource stands for (docs/twilio-facts.md §15.2). */
-export function messageParams (resource: Record<string, unknown>): Record<string, string> {
+/** Each callback parameter and the resource field it is read from (docs/twilio-facts.md §15.2). */
+type FieldMap = ReadonlyArray<readonly [string, (resource: Record<string, unknown>) => unknown]>
+
+const MESSAGE_FIELDS: FieldMap = [
+  ['MessageSid', (r) => r.sid], ['SmsSid', (r) => r.sid], ['MessageStatus', (r) => r.status], ['SmsStatus', (r) => r.status],
+  ['AccountSid', (r) => r.account_sid], ['From', (r) => r.from], ['To', (r) => r.to], ['ApiVersion', (r) => r.api_version],
+  ['MessagingServiceSid', (r) => r.messaging_service_sid], ['ErrorCode', (r) => r.error_code], ['ErrorMessage', (r) => r.error_message]
+]
+
+const CALL_FIELDS: FieldMap = [
+  ['CallSid', (r) => r.sid], ['CallStatus', (r) => r.status], ['AccountSid', (r) => r.account_sid], ['From', (r) => r.from],
+  ['To', (r) => r.to], ['Caller', (r) => r.from], ['Called', (r) => r.to], ['ApiVersion', (r) => r.api_version],
+  ['Direction', (r) => r.direction], ['ForwardedFrom', (r) => r.forwarded_from], ['CallerName', (r) => r.caller_name],
+  ['ParentCallSid', (r) => r.parent_call_sid], ['CallDuration', (r) => r.duration], ['AnsweredBy', (r) => r.answered_by],
+  ['Timestamp', (r) => r.end_time ?? r.date_updated]
+]
+
+function paramsOf (fields: FieldMap, resource: Record<string, unknown>): Record<string, string> {
   const params: Record<string, string> = Object.create(null)
-  put(params, 'MessageSid', resource.sid)
-  put(params, 'SmsSid', resource.sid)
-  put(params, 'MessageStatus', resource.status)
-  put(params, 'SmsStatus', resource.status)
-  put(params, 'AccountSid', resource.account_sid)
-  put(params, 'From', resource.from)
-  put(params, 'To', resource.to)
-  put(params, 'ApiVersion', resource.api_version)
-  put(params, 'MessagingServiceSid', resource.messaging_service_sid)
-  put(params, 'ErrorCode', resource.error_code)
-  put(params, 'ErrorMessage', resource.error_message)
+  for (const [name, read] of fields) put(params, name, read(resource))
   return params
 }
 
-/** The parameters of a call status callback a Call resource stands for (docs/twilio-facts.md §15.2). */
+/** The parameters of a message status callback a Message resource stands for. */
+export function messageParams (resource: Record<string, unknown>): Record<string, string> {
+  return paramsOf(MESSAGE_FIELDS, resource)
+}
+
+/** The parameters of a call status callback a Call resource stands for. */
 export function callParams (resource: Record<string, unknown>): Record<string, string> {
-  const params: Record<string, string> = Object.create(null)
-  put(params, 'CallSid', resource.sid)
-  put(params, 'CallStatus', resource.status)
-  put(params, 'AccountSid', resource.account_sid)
-  put(params, 'From', resource.from)
-  put(params, 'To', resource.to)
-  put(params, 'Caller', resource.from)
-  put(params, 'Called', resource.to)
-  put(params, 'ApiVersion', resource.api_version)
-  put(params, 'Direction', resource.direction)
-  put(params, 'ForwardedFrom', resource.forwarded_from)
-  put(params, 'CallerName', resource.caller_name)
-  put(params, 'ParentCallSid', resource.parent_call_sid)
-  put(params, 'CallDuration', resource.duration)
-  put(params, 'AnsweredBy', resource.answered_by)
-  put(params, 'Timestamp', resource.end_time ?? resource.date_updated)
-  return params
+  return paramsOf(CALL_FIELDS, resource)
 }
