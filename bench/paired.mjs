@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import Fastify from 'fastify'
 import { AUTH_TOKEN, createCallbacks, TARGET, TWIML } from './lib-callback.mjs'
+import { median, PERMUTATIONS, spread } from './lib-stats.mjs'
 
 const { values: args } = parseArgs({
   options: {
@@ -92,25 +93,10 @@ async function run (fastify, scenario, n) {
   return { cpu: (used.user + used.system) / 1e6, wall: Number(process.hrtime.bigint() - start) / 1e9 }
 }
 
-const PERMUTATIONS = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1], [2, 0, 1], [1, 0, 2]]
-function median (values) {
-  const v = [...values].sort((a, b) => a - b)
-  const mid = v.length >> 1
-  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2
-}
-function spread (values) {
-  const v = [...values].sort((a, b) => a - b)
-  let seed = 20
-  const random = () => { // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const medians = []
-  for (let i = 0; i < 2000; i++) medians.push(median(v.map(() => v[Math.floor(random() * v.length)])))
-  medians.sort((a, b) => a - b)
-  return `${median(v).toFixed(3)} [${medians[50].toFixed(3)}–${medians[1949].toFixed(3)}] (${v[0].toFixed(3)}–${v[v.length - 1].toFixed(3)})`
+/** A spread as printed: median [95% interval] (min–max). */
+function shown (values) {
+  const s = spread(values)
+  return `${s.median.toFixed(3)} [${s.low.toFixed(3)}–${s.high.toFixed(3)}] (${s.min.toFixed(3)}–${s.max.toFixed(3)})`
 }
 
 console.log(`paired, in one process: this build and ${otherName}, ${rounds} rounds of ${batch} requests per app`)
@@ -126,5 +112,5 @@ for (const scenario of SCENARIOS) {
   const ratio = perCpu[0].map((a, r) => args.baseline === undefined ? perCpu[1][r] / a : a / perCpu[1][r])
   const control = perCpu[0].map((a, r) => args.baseline === undefined ? perCpu[2][r] / a : a / perCpu[2][r])
   console.log(`(${scenario.id}) ${scenario.name}: ${median(perCpu[0]).toFixed(0)} requests per CPU second; ` +
-    `${args.baseline === undefined ? 'with / without' : 'now / baseline'} ${spread(ratio)}; A/A ${spread(control)}  median [95% interval] (min–max)`)
+    `${args.baseline === undefined ? 'with / without' : 'now / baseline'} ${shown(ratio)}; A/A ${shown(control)}  median [95% interval] (min–max)`)
 }

@@ -50,6 +50,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createCallbacks, createForgedBody, TARGET, TWIML } from './lib-callback.mjs'
+import { median, PERMUTATIONS, spread } from './lib-stats.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -216,7 +217,6 @@ if (comparing && !variants.some((v) => v.compared)) throw new Error('a compariso
 
 // The six orders of a group of three: over six rounds each slot takes each place twice and
 // precedes each other slot three times.
-const PERMUTATIONS = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1], [2, 0, 1], [1, 0, 2]]
 /** The slices of round `round`: groups in order (reversed every other round), a group's slots permuted. */
 function roundOrder (round) {
   const ordered = round % 2 === 0 ? groups : [...groups].reverse()
@@ -391,13 +391,6 @@ function problemsOf (variant, total, report) {
     if (report.handled !== answered) problems.push(`handled ${report.handled} events for ${answered} 200 responses`)
   }
   return problems
-}
-
-function median (values) {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
-  if (sorted.length === 0) return NaN
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 const fmt = {
@@ -601,23 +594,6 @@ const problems = rows.filter((r) => r.problems.length > 0)
 for (const r of problems) console.log(`!! (${r.id}) ${r.problems.join('; ')}`)
 const capped = rows.filter((r) => r.loadCpu > 0.9)
 for (const r of capped) console.log(`note: (${r.id}) the load generator used ${fmt.pct(r.loadCpu)} of its core; the server may be faster than measured`)
-
-/** Quartiles and extremes of `values`, and a 95% bootstrap interval of their median (resampled rounds, fixed seed). */
-function spread (values) {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  const at = (q) => v.length === 0 ? NaN : v[Math.min(v.length - 1, Math.floor(q * v.length))]
-  let seed = 20
-  const random = () => { // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const medians = []
-  for (let i = 0; i < 2000 && v.length > 0; i++) medians.push(median(v.map(() => v[Math.floor(random() * v.length)])))
-  medians.sort((a, b) => a - b)
-  return { median: median(v), min: v[0], q1: at(0.25), q3: at(0.75), max: v[v.length - 1], low: medians[50], high: medians[1949] }
-}
 
 /** The rounds in which each of the servers of `ids` had at least --min-cpu of its core. */
 function uncontended (ids) {
