@@ -3,7 +3,8 @@
  * (classic) webhooks (docs/twilio-facts.md §17) and TaskRouter's assignment callback (§18).
  * Deterministic, like `./samples`; `overrides` change them.
  */
-import { ACCOUNT_SID, CALL_START_MS, merge, type ParamOverrides, sampleSid, type TwilioFormParams } from './samples'
+import { RESERVATION_SID, TASK_QUEUE_SID, TASK_SID, WORKER_SID, WORKFLOW_SID, WORKSPACE_SID } from './notification-samples'
+import { ACCOUNT_SID, CALL_START_MS, CUSTOMER_NUMBER as CUSTOMER, merge, type ParamOverrides, sampleSid, TWILIO_NUMBER, type TwilioFormParams } from './samples'
 
 const CONVERSATION_SID = sampleSid('CH', 'sample')
 const CHAT_SERVICE_SID = sampleSid('IS', 'sample')
@@ -11,8 +12,6 @@ const MESSAGING_SERVICE_SID = sampleSid('MG', 'sample')
 const MESSAGE_SID = sampleSid('IM', 'sample')
 const PARTICIPANT_SID = sampleSid('MB', 'sample')
 const USER_SID = sampleSid('US', 'sample')
-const CUSTOMER = '+15558675310'
-const TWILIO_NUMBER = '+15017250604'
 const CREATED = new Date(CALL_START_MS).toISOString()
 
 /** A Conversations (classic) webhook of `eventType` (`onMessageAdd`, `onConversationAdded`, …), as an SMS participant's action sends it. */
@@ -69,15 +68,15 @@ export function sampleAssignmentEvent (_status: string, overrides: ParamOverride
   return merge({
     Timestamp: String(CALL_START_MS / 1000),
     AccountSid: ACCOUNT_SID,
-    WorkspaceSid: sampleSid('WS', 'sample'),
-    WorkflowSid: sampleSid('WW', 'sample'),
-    TaskQueueSid: sampleSid('WQ', 'sample'),
-    WorkerSid: sampleSid('WK', 'sample'),
+    WorkspaceSid: WORKSPACE_SID,
+    WorkflowSid: WORKFLOW_SID,
+    TaskQueueSid: TASK_QUEUE_SID,
+    WorkerSid: WORKER_SID,
     WorkerAttributes: '{"contact_uri":"client:alice"}',
-    TaskSid: sampleSid('WT', 'sample'),
+    TaskSid: TASK_SID,
     TaskAttributes: '{"type":"support","from":"+15558675310"}',
     TaskAge: '12',
     TaskPriority: '0',
-    ReservationSid: sampleSid('WR', 'sample')
+    ReservationSid: RESERVATION_SID
   }, overrides)
 }

@@ -6,12 +6,12 @@
 import { bodyHash } from '../verify/signature'
 import { ACCOUNT_SID, CALL_SID, CALL_START_MS, merge, type ParamOverrides, sampleSid, type TwilioFormParams } from './samples'
 
-const WORKSPACE_SID = sampleSid('WS', 'sample')
-const WORKFLOW_SID = sampleSid('WW', 'sample')
-const TASK_QUEUE_SID = sampleSid('WQ', 'sample')
-const TASK_SID = sampleSid('WT', 'sample')
-const WORKER_SID = sampleSid('WK', 'sample')
-const RESERVATION_SID = sampleSid('WR', 'sample')
+export const WORKSPACE_SID = sampleSid('WS', 'sample')
+export const WORKFLOW_SID = sampleSid('WW', 'sample')
+export const TASK_QUEUE_SID = sampleSid('WQ', 'sample')
+export const TASK_SID = sampleSid('WT', 'sample')
+export const WORKER_SID = sampleSid('WK', 'sample')
+export const RESERVATION_SID = sampleSid('WR', 'sample')
 const AVAILABLE_SID = sampleSid('WA', 'available')
 const OFFLINE_SID = sampleSid('WA', 'offline')
 const TASK_CHANNEL_SID = sampleSid('TC', 'voice')

@@ -13,8 +13,8 @@ export type TwilioFormParams = Record<string, string | string[]>
 export type ParamOverrides = Readonly<Record<string, string | readonly string[] | undefined>>
 
 // Twilio's own documentation numbers: the app's number and a customer's.
-const TWILIO_NUMBER = '+15017250604'
-const CUSTOMER_NUMBER = '+15558675310'
+export const TWILIO_NUMBER = '+15017250604'
+export const CUSTOMER_NUMBER = '+15558675310'
 const ERROR_UNREACHABLE = '30003'
 // Carrier delivery-report done date, `YYMMDDhhmm` (docs/twilio-facts.md §2.3).
 const DLR_DONE_DATE = '2507171206'
