@@ -1,7 +1,7 @@
 /**
  * Reconciliation's watch list in Redis (docs/design.md, "Reconciliation"): Sids sharded by a hash
- * of their id into SHARDS hash tags, so that every script touches keys of one slot only (a Redis
- * Cluster accepts it) and no command scans the keyspace. Per shard, a sorted set of ids by due
+ * of their id into SHARDS hash tags, so that on a Redis Cluster every script touches keys of one
+ * slot only and no command scans the keyspace. Per shard, a sorted set of ids by due
  * time whose score is also the lease; per id, a hash of its watch and one of the statuses seen.
  */
 import { createHash } from 'node:crypto'
@@ -10,22 +10,36 @@ import type { DueWatch, RedisClient } from '../../types/index'
 /** Shards of the watch list: each a hash tag, so on a Cluster they spread over the masters. */
 export const SHARDS = 16
 
-// KEYS: due, watch, seen. Adds the watch unless one exists (ended ones included).
-const WATCH = `if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[2], 'd', ARGV[1], 'f', 0)
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-return 1`
-// KEYS: due, watch, seen. Records a status of a watched id, the first report of it kept (the one
-// whose callbacks ran; a later duplicate ran nothing); a final one ends the watch.
-const SEEN = `if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[3], ARGV[5])
-if ARGV[4] == '1' then
-  redis.call('HSET', KEYS[2], 'x', 1)
-  redis.call('ZREM', KEYS[1], ARGV[1])
+// Each of WATCH and SEEN takes a batch: KEYS the due, watch and seen keys of each id in turn, ARGV
+// each id's arguments in turn; it answers 1 or 0 per id.
+// ARGV per id: data, due, ttl, id. Adds the watch unless one exists (ended ones included).
+const WATCH = `local out = {}
+for i = 0, #KEYS / 3 - 1 do
+  local k, a = i * 3, i * 4
+  if redis.call('EXISTS', KEYS[k + 2]) == 1 then out[i + 1] = 0 else
+    redis.call('HSET', KEYS[k + 2], 'd', ARGV[a + 1], 'f', 0)
+    redis.call('PEXPIRE', KEYS[k + 2], ARGV[a + 3])
+    redis.call('ZADD', KEYS[k + 1], ARGV[a + 2], ARGV[a + 4])
+    out[i + 1] = 1
+  end
 end
-return 1`
+return out`
+// ARGV per id: id, status, event, final, ttl. Records a status of a watched id, the first report of
+// it kept (the one whose callbacks ran; a later duplicate ran nothing); a final one ends the watch.
+const SEEN = `local out = {}
+for i = 0, #KEYS / 3 - 1 do
+  local k, a = i * 3, i * 5
+  if redis.call('EXISTS', KEYS[k + 2]) == 0 then out[i + 1] = 0 else
+    redis.call('HSETNX', KEYS[k + 3], ARGV[a + 2], ARGV[a + 3])
+    redis.call('PEXPIRE', KEYS[k + 3], ARGV[a + 5])
+    if ARGV[a + 4] == '1' then
+      redis.call('HSET', KEYS[k + 2], 'x', 1)
+      redis.call('ZREM', KEYS[k + 1], ARGV[a + 1])
+    end
+    out[i + 1] = 1
+  end
+end
+return out`
 // KEYS: due. The ids due by ARGV[1], each leased: its score moved to ARGV[2].
 const DUE = `local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
@@ -49,6 +63,17 @@ const SEEN_ALL = 'return redis.call(\'HGETALL\', KEYS[1])'
 
 interface Script { readonly source: string, readonly sha: string }
 
+/** A `watch` or `seen` call waiting for its batch. */
+interface Queued {
+  readonly id: string
+  readonly args: ReadonlyArray<string | number>
+  readonly resolve: (done: boolean) => void
+  readonly reject: (err: unknown) => void
+}
+
+/** The most ids one batch script call takes: a burst is cut into calls this long, each short on the server. */
+export const MAX_BATCH = 256
+
 function script (source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') }
 }
@@ -67,12 +92,17 @@ export function shardOf (id: string): number {
 export class RedisWatches {
   readonly #client: RedisClient
   readonly #prefix: string
+  /** On a Redis Cluster a batch holds the ids of one shard (one slot); elsewhere any. */
+  readonly #cluster: boolean
   /** Where the next `dueWatches` starts, so that no shard always goes first. */
   #start = 0
+  /** The `watch` and `seen` calls of this event-loop turn, by script, sent together at its end. */
+  readonly #queued = new Map<Script, Queued[]>()
 
-  constructor (client: RedisClient, prefix: string) {
+  constructor (client: RedisClient, prefix: string, cluster: boolean) {
     this.#client = client
     this.#prefix = prefix
+    this.#cluster = cluster
   }
 
   #due (shard: number): string {
@@ -95,12 +125,49 @@ export class RedisWatches {
     }
   }
 
+  /**
+   * Queues a call of a batch script: every message and call event reports itself (`seen`), so the
+   * reports of one event-loop turn go out as one script call instead of one each
+   * (docs/performance.md, "Tracking on").
+   */
+  async #batched (script: Script, id: string, args: ReadonlyArray<string | number>): Promise<boolean> {
+    let queue = this.#queued.get(script)
+    if (queue === undefined) {
+      this.#queued.set(script, queue = [])
+      setImmediate(() => { this.#flush(script) })
+    }
+    const waiting = queue
+    return await new Promise((resolve, reject) => { waiting.push({ id, args, resolve, reject }) })
+  }
+
+  #flush (script: Script): void {
+    const queue = this.#queued.get(script) as Queued[]
+    this.#queued.delete(script)
+    const groups = new Map<number, Queued[]>()
+    for (const item of queue) {
+      const group = this.#cluster ? shardOf(item.id) : 0
+      const items = groups.get(group)
+      if (items === undefined) groups.set(group, [item])
+      else items.push(item)
+    }
+    for (const items of groups.values()) {
+      for (let i = 0; i < items.length; i += MAX_BATCH) this.#send(script, items.slice(i, i + MAX_BATCH))
+    }
+  }
+
+  #send (script: Script, items: readonly Queued[]): void {
+    this.#run(script, items.flatMap(({ id }) => this.#keys(id)), ...items.flatMap(({ args }) => args)).then(
+      (answers) => { items.forEach((item, i) => { item.resolve((answers as number[])[i] === 1) }) },
+      (err: unknown) => { for (const item of items) item.reject(err) }
+    )
+  }
+
   async watch (id: string, data: string, due: number, ttlMs: number): Promise<boolean> {
-    return await this.#run(SCRIPTS.watch, this.#keys(id), data, due, ttlMs, id) === 1
+    return await this.#batched(SCRIPTS.watch, id, [data, due, ttlMs, id])
   }
 
   async seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Promise<boolean> {
-    return await this.#run(SCRIPTS.seen, this.#keys(id), id, status, event, final ? '1' : '0', ttlMs) === 1
+    return await this.#batched(SCRIPTS.seen, id, [id, status, event, final ? '1' : '0', ttlMs])
   }
 
   async dueWatches (now: number, leaseMs: number, max: number): Promise<DueWatch[]> {

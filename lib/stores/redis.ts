@@ -122,7 +122,7 @@ export class RedisStore implements StatusStore, WatchStore {
   #watchList: RedisWatches | undefined
 
   get #watches (): RedisWatches {
-    return (this.#watchList ??= new RedisWatches(this.#client, this.#prefix))
+    return (this.#watchList ??= new RedisWatches(this.#client, this.#prefix, this.#cluster))
   }
 
   async watch (id: string, data: string, due: number, ttlMs: number): Promise<boolean> {

@@ -34,13 +34,15 @@ function prefix (): string {
   return `test:${randomUUID()}:`
 }
 
-/** A client that counts the commands the store sends through it, still a cluster to the store. */
-function counting (inner: Cluster): RedisClient & { calls: string[], isCluster: true } {
+/** A client that counts the commands the store sends through it, still a cluster to the store; `keys`, the keys of each EVALSHA. */
+function counting (inner: Cluster): RedisClient & { calls: string[], keys: string[][], isCluster: true } {
   const calls: string[] = []
+  const keys: string[][] = []
   return {
     calls,
+    keys,
     isCluster: true,
-    evalsha (...args) { calls.push('evalsha'); return inner.evalsha(...args) },
+    evalsha (sha, n, ...args) { calls.push('evalsha'); keys.push(args.slice(0, n).map(String)); return inner.evalsha(sha, n, ...args) },
     eval (...args) { calls.push('eval'); return inner.eval(...args) }
   }
 }
@@ -136,4 +138,17 @@ t.test('the delivery orders a Sid\'s events on a cluster, one command per event,
   await deliver(event('ringing', '1'))
   t.same(counted.calls, ['evalsha'], 'a duplicate: one command answers it')
   t.same(ran, ['completed', 'stale'], 'and runs nothing')
+})
+
+t.test('on a cluster, the reports of one event-loop turn go out as one script call per shard, each in one slot', async (t) => {
+  const counted = counting(client)
+  const store = new RedisStore({ client: counted, prefix: prefix() })
+  const now = Date.now()
+  const ids = Array.from({ length: 64 }, (_, i) => `sms:SM${i}`)
+  t.same(await Promise.all(ids.map(async (id) => await store.watch(id, id, now - 1, 60_000))), ids.map(() => true))
+  t.same(await Promise.all(ids.map(async (id) => await store.seen(id, 'delivered', id, true, 60_000))), ids.map(() => true))
+  t.equal(counted.calls.length, 2 * SHARDS, 'one call per shard for each kind')
+  for (const keys of counted.keys) t.equal(new Set(keys.map((key) => /\{([^}]*)\}/.exec(key)?.[1])).size, 1, 'one hash tag per call')
+  t.same({ ...await store.seenStatuses('sms:SM7') }, { delivered: 'sms:SM7' })
+  t.same(await store.dueWatches(now, 60_000, 100), [], 'every watch ended by its final status')
 })

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type Redis from 'ioredis'
 import { claimOf, RedisStore, slotted } from '../../lib/stores/redis'
+import { MAX_BATCH } from '../../lib/stores/redis-watches'
 import type { RedisClient } from '../../types/index'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { storeContract } from '../helpers/store-contract'
@@ -76,6 +77,51 @@ t.test('watches: every script touches keys of one hash tag, the due sets sharded
     tags.add([...own][0] as string)
   }
   t.equal(tags.size, 16, 'the ids spread over the 16 shards')
+})
+
+t.test('watch and seen calls of one event-loop turn go to Redis as one script call each, each answered for its own id', async (t) => {
+  const counted = counting(client)
+  const store = new RedisStore({ client: counted, prefix: prefix() })
+  const now = Date.now()
+  const ids = Array.from({ length: 10 }, (_, i) => `sms:SM${i}`)
+  const watched = await Promise.all([...ids, 'sms:SM0'].map(async (id) => await store.watch(id, id, now - 1, 60_000)))
+  t.same(watched, [...ids.map(() => true), false], 'an id given twice in one turn is watched once')
+  t.same(counted.calls, ['evalsha'])
+  counted.calls.length = 0
+  const seen = await Promise.all([
+    store.seen('sms:SM1', 'delivered', 'first', true, 60_000),
+    store.seen('sms:SM1', 'delivered', 'again', true, 60_000),
+    store.seen('sms:SM2', 'sent', 'x', false, 60_000),
+    store.seen('sms:SM99', 'sent', 'x', false, 60_000)
+  ])
+  t.same(seen, [true, true, true, false], 'the unwatched id is not recorded')
+  t.same(counted.calls, ['evalsha'])
+  t.same({ ...await store.seenStatuses('sms:SM1') }, { delivered: 'first' }, 'the first report of a status kept')
+  t.same({ ...await store.seenStatuses('sms:SM99') }, {})
+  const due = await store.dueWatches(now, 60_000, 100)
+  t.same(due.map((w) => w.id).sort(), ids.filter((id) => id !== 'sms:SM1').sort(), 'the final status ended its watch')
+})
+
+t.test('a burst of reports is cut into script calls of at most MAX_BATCH ids', async (t) => {
+  const counted = counting(client)
+  const store = new RedisStore({ client: counted, prefix: prefix() })
+  const count = 2 * MAX_BATCH + 1
+  const seen = await Promise.all(Array.from({ length: count }, async (_, i) => await store.seen(`sms:SM${i}`, 'sent', 'x', false, 60_000)))
+  t.equal(seen.filter((s) => !s).length, count, 'none watched')
+  t.same(counted.calls, ['evalsha', 'evalsha', 'evalsha'])
+})
+
+t.test('a failed batch rejects each call in it with the error', async (t) => {
+  const calls: string[] = []
+  const store = new RedisStore({
+    client: {
+      evalsha: async () => { calls.push('evalsha'); throw new Error('READONLY You can\'t write against a read only replica.') },
+      eval: async () => null
+    }
+  })
+  const results = await Promise.allSettled([store.seen('sms:SM1', 'sent', 'x', false, 1000), store.seen('sms:SM2', 'sent', 'x', false, 1000)])
+  t.same(results.map((r) => r.status === 'rejected' && String(r.reason.message).slice(0, 8)), ['READONLY', 'READONLY'])
+  t.same(calls, ['evalsha'], 'one call for both')
 })
 
 t.test('claims are atomic: 100 concurrent claims from two clients, exactly one wins', async (t) => {
