@@ -74,6 +74,7 @@ export function createTwilioWorker (options: TwilioWorkerOptions): TwilioWorker 
     const { jsonParams }: Family = FAMILIES[channel]
     if (jsonParams !== undefined) parseJsonParams(event, jsonParams)
     const context: TwilioJobContext = { log: logger.child({ jobId: job.id, sid, status }), id: job.id as string, attemptsMade: job.attemptsMade }
+    if (job.data.reconciled === true) Object.assign(context, { reconciled: true })
     // The account as the receiver read it from the same parameters: the job's id was made with it.
     const delivery: Delivery = { channel: channelConfig, account: accountOf(event, '', channel), status, sid, event, request: context }
     try {

@@ -29,6 +29,7 @@ const worker = createTwilioWorker({
       expectType<string>(event.MessageSid)
       expectType<TwilioJobContext>(job)
       expectType<number>(job.attemptsMade)
+      expectType<true | undefined>(job.reconciled)
     },
     onAny: (event) => { expectType<string>(event.MessageSid) }
   },

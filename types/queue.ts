@@ -38,6 +38,8 @@ export interface TwilioJobData {
   readonly event: Readonly<Record<string, string | readonly string[]>>
   /** How often `replayFailed` has put it back. */
   readonly replays?: number
+  /** Read from Twilio's REST API by `reconcile`, not received as a callback. */
+  readonly reconciled?: true
 }
 
 /** What a worker's callback gets in place of the request. */
@@ -48,6 +50,8 @@ export interface TwilioJobContext {
   readonly id: string
   /** Attempts made before this one (0 on the first). */
   readonly attemptsMade: number
+  /** Present for an event read from Twilio's REST API by `reconcile`, not received as a callback. */
+  readonly reconciled?: true
 }
 
 /** Queue mode's counters, updated in place (the receiver's `queue.stats`, a worker's `queueStats`). */

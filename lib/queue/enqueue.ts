@@ -7,7 +7,7 @@ import { type Deliver, eventKey } from '../delivery/delivery'
 import { withTimeout } from '../timeout'
 import { EMPTY_TWIML } from '../dispatch/twiml'
 import { QueueUnavailableError } from '../errors'
-import type { TwilioJobData } from '../../types/index'
+import type { ReconciledSource, TwilioJobData } from '../../types/index'
 import type { Family } from '../families/family'
 import { type Channel, CHANNELS, FAMILIES, type FormChannel } from '../families/index'
 
@@ -31,6 +31,7 @@ export function enqueueing (config: QueueConfig, deliver: Deliver): Deliver {
     const name = channel.channel as FormChannel
     if (needsInline(name, status)) return await deliver(delivery)
     const data: TwilioJobData = { channel: name, status, sid, event: event as TwilioJobData['event'] }
+    if ((request as Partial<ReconciledSource>).reconciled === true) Object.assign(data, { reconciled: true })
     try {
       await withTimeout(queue.add(`${name} ${status}`, data, { ...jobOptions, jobId: jobIdOf(eventKey(delivery) as string) }), timeout, tooSlow)
     } catch (err) {

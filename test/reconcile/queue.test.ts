@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import Fastify from 'fastify'
-import twilioStatus, { RedisStore } from '../../lib/index'
+import twilioStatus, { RedisStore, type TwilioJobContext } from '../../lib/index'
 import { callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
 import { newQueue, startWorker, until } from '../helpers/queue'
 import { startRedis, type TestRedis } from '../helpers/redis'
@@ -27,7 +27,13 @@ t.teardown(async () => {
 async function receiverAndWorker (t: tap.Test) {
   const { queue, name, prefix } = newQueue(t, redis)
   const ran: Array<[string, string]> = []
-  const rec = (event: Record<string, unknown>): void => { ran.push([String(event.MessageSid ?? event.CallSid), String(event.MessageStatus ?? event.CallStatus)]) }
+  /** Per Sid, whether the worker's callback was told the event came from the REST API. */
+  const reconciled = new Map<string, boolean>()
+  const rec = (event: Record<string, unknown>, job: TwilioJobContext): void => {
+    const sid = String(event.MessageSid ?? event.CallSid)
+    ran.push([sid, String(event.MessageStatus ?? event.CallStatus)])
+    reconciled.set(sid, job.reconciled === true)
+  }
   startWorker(t, redis, name, prefix, { sms: { onDelivered: rec }, call: { onCompleted: rec } })
   const app = Fastify()
   t.teardown(() => app.close())
@@ -40,11 +46,11 @@ async function receiverAndWorker (t: tap.Test) {
     reconcile: { credentials: credentialsFor(api), after: 30, interval: 10 }
   })
   await app.ready()
-  return { app, ran, queue }
+  return { app, ran, reconciled, queue }
 }
 
-t.test('queue mode: a reconciled final status is queued and run once by a worker; the late real callback runs nothing', async (t) => {
-  const { app, ran } = await receiverAndWorker(t)
+t.test('queue mode: a reconciled final status is queued and run once by a worker, whose callback is told it was reconciled; the late real callback runs nothing', async (t) => {
+  const { app, ran, reconciled } = await receiverAndWorker(t)
   const call = sid('CA')
   const message = sid('SM')
   api.resources.set(call, callResource(call, 'completed'))
@@ -57,10 +63,11 @@ t.test('queue mode: a reconciled final status is queued and run once by a worker
   t.equal((await app.inject(smsCallback(message, 'delivered'))).statusCode, 200)
   await sleep(300)
   t.same(ran.sort(), [[call, 'completed'], [message, 'delivered']].sort(), 'each ran once')
+  t.same([reconciled.get(call), reconciled.get(message)], [true, true], 'job.reconciled')
 })
 
-t.test('queue mode: the real callback first, then a reconciled copy of it runs nothing', async (t) => {
-  const { app, ran } = await receiverAndWorker(t)
+t.test('queue mode: the real callback first, not marked reconciled, then a reconciled copy of it runs nothing', async (t) => {
+  const { app, ran, reconciled } = await receiverAndWorker(t)
   const call = sid('CA')
   api.resources.set(call, callResource(call, 'completed'))
   // Received before it was tracked: the watch does not know it, so the Sid is fetched anyway.
@@ -71,4 +78,5 @@ t.test('queue mode: the real callback first, then a reconciled copy of it runs n
   await until(() => app.twilioStatus.stats.reconciled === 1)
   await sleep(300)
   t.same(ran, [[call, 'completed']])
+  t.equal(reconciled.get(call), false, 'the job of a real callback has no reconciled')
 })
