@@ -75,7 +75,10 @@ export function rankOf (channel: Channel, status: string, event: Record<string, 
   // Own keys only: a status such as `constructor` or `__proto__` must not read Object.prototype.
   if ('ranks' in order) return Object.hasOwn(order.ranks, status) ? order.ranks[status] : undefined
   const sequence = event[order.sequence]
-  return typeof sequence === 'string' && SEQUENCE.test(sequence) ? Number(sequence) : undefined
+  if (typeof sequence === 'string' && SEQUENCE.test(sequence)) return Number(sequence)
+  // A status sent once ends its subject's order, with or without a sequence: a reconciled call's
+  // `completed` (read from the REST API, which has no SequenceNumber) makes a late `ringing` stale.
+  return (FAMILIES[channel] as Family).once?.includes(status) === true ? Number.MAX_SAFE_INTEGER : undefined
 }
 
 /** The parameter naming the account on `channel`'s requests: `AccountSid`, or the family's own (Verify's `account_sid`). */

@@ -56,12 +56,14 @@ t.test('calls rank by SequenceNumber, whatever the status', async (t) => {
   t.equal(rankOf('call', 'completed', { SequenceNumber: '999999999999999' }), 999_999_999_999_999, '15 digits')
 })
 
-t.test('a call without a usable SequenceNumber is not ordered', async (t) => {
+t.test('a call status without a usable SequenceNumber is not ordered, unless it ends the call: then it ranks last', async (t) => {
   const unusable: unknown[] = [undefined, '', '1000000000000000', '-1', '1.5', ' 1', '1 ', '1e3', '0x10', '١', 5, null, ['1', '2']]
   for (const sequence of unusable) {
-    t.equal(rankOf('call', 'completed', { SequenceNumber: sequence }), undefined, JSON.stringify(sequence))
+    t.equal(rankOf('call', 'ringing', { SequenceNumber: sequence }), undefined, JSON.stringify(sequence))
+    t.equal(rankOf('call', 'completed', { SequenceNumber: sequence }), Number.MAX_SAFE_INTEGER, `terminal, ${JSON.stringify(sequence)}`)
   }
-  t.equal(rankOf('call', 'completed', {}), undefined, 'absent')
+  t.equal(rankOf('call', 'in-progress', {}), undefined, 'absent')
+  for (const status of ['completed', 'busy', 'failed', 'no-answer', 'canceled']) t.equal(rankOf('call', status, {}), Number.MAX_SAFE_INTEGER, `${status}, absent`)
 })
 
 t.test('conferences and real-time transcriptions rank by their sequence; recordings by status; AMD and legacy transcriptions not at all', async (t) => {

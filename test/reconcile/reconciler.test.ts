@@ -74,6 +74,16 @@ t.test('a late real call callback (with its SequenceNumber) after a reconciled c
   t.equal(seen.length, 1)
 })
 
+t.test('with ordering on, a reconciled completed ends the call\'s order: a late real ringing runs nothing', async (t) => {
+  const { app, seen } = await host(t, {}, { ordering: true })
+  const call = sid('CA')
+  api.resources.set(call, callResource(call, 'completed'))
+  await app.twilioStatus.track(call)
+  await until(() => seen.length === 1)
+  t.equal((await app.inject(callCallback(call, 'ringing', '1'))).statusCode, 200)
+  t.same(seen.map(({ name, reconciled }) => [name, reconciled]), [['completed', true]], 'onRinging did not run')
+})
+
 t.test('the real callback first: reconciliation fetches nothing, and a reconciled copy would run nothing', async (t) => {
   const { app, seen } = await host(t)
   const call = sid('CA')
