@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { ChannelConfig, ReconcileConfig } from '../config'
 import type { Deliver, Delivery } from '../delivery/delivery'
 import { InProgressError, ReconcileClosedError, SidNotFoundError, UntrackableSidError, WaitTimeoutError } from '../errors'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isThenable } from '../thenable'
 import type { DueWatch, ReconciledSource, TrackOptions, TwilioParams, TwilioStatusHandle, WaitForOptions, WaitResult } from '../../types/index'
 import { callParams, createFetcher, type Fetched, type Fetcher, messageParams, type RestChannel } from './rest'
@@ -62,6 +63,8 @@ export class Reconciler {
   #inFlight = new Set<Promise<void>>()
   /** Slots of `#inFlight` a `dueWatches` call is asking the store for. */
   #asking = 0
+  /** Slots taken by `waitFor`'s fetches at their timeout. */
+  #waitFetches = 0
   #ticking = false
   /** No REST request before this time (a 429's Retry-After). */
   #pausedUntil = 0
@@ -189,13 +192,37 @@ export class Reconciler {
     return undefined
   }
 
+  /** REST request slots in use: the poller's fetches, the slots it is asking for, and `waitFor`'s. */
+  #busy (): number {
+    return this.#inFlight.size + this.#asking + this.#waitFetches
+  }
+
+  /**
+   * A fetch at a wait's timeout, within the same limits as the poller's: it waits for a free slot
+   * of `concurrency` and for a 429's pause, so that many waits ending at once make no burst.
+   */
+  async #fetchForWait (channel: RestChannel, sid: string): Promise<Fetched> {
+    const { concurrency, interval } = this.#config
+    while (this.#busy() >= concurrency || Date.now() < this.#pausedUntil) {
+      if (this.#closed) throw new ReconcileClosedError(sid)
+      await sleep(interval)
+    }
+    this.#waitFetches++
+    this.#config.stats.requests++
+    try {
+      const fetched = await this.#fetch(channel, sid)
+      this.#count(fetched)
+      return fetched
+    } finally {
+      this.#waitFetches--
+    }
+  }
+
   /** The wait is over: a last look at the store, then one fetch, whose status is delivered as any reconciled one. */
   async #atTimeout (channel: RestChannel, { sid, statuses }: Waiter): Promise<WaitResult> {
     const found = await this.#seenOf(`${channel}:${sid}`, statuses)
     if (found !== undefined) return found
-    this.#config.stats.requests++
-    const fetched = await this.#fetch(channel, sid)
-    this.#count(fetched)
+    const fetched = await this.#fetchForWait(channel, sid)
     if (fetched.kind === 'gone') throw new SidNotFoundError(sid)
     if (fetched.kind !== 'ok') throw new WaitTimeoutError(sid, statuses.join('|'), 'nothing (the REST API did not answer)')
     const { status, event } = this.#eventOf(channel, fetched.resource)
@@ -207,9 +234,13 @@ export class Reconciler {
     throw new WaitTimeoutError(sid, statuses.join('|'), status)
   }
 
+  /** Counts an answer; a 429 pauses every request of this instance (it is about the account, not the Sid). */
   #count (fetched: Fetched): void {
     const { stats } = this.#config
-    if (fetched.kind === 'throttled') stats.throttled++
+    if (fetched.kind === 'throttled') {
+      stats.throttled++
+      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + (fetched.retryAfter ?? this.#config.interval))
+    }
     else if (fetched.kind === 'failed') stats.failures++
     else if (fetched.kind === 'gone') stats.notFound++
   }
@@ -256,7 +287,7 @@ export class Reconciler {
 
   async #takeDue (): Promise<void> {
     const now = Date.now()
-    const free = this.#config.concurrency - this.#inFlight.size - this.#asking
+    const free = this.#config.concurrency - this.#busy()
     if (free <= 0 || now < this.#pausedUntil) return
     // Slots asked for count as taken until the answer, so that calls overlapping stay within `concurrency`.
     this.#asking += free
@@ -295,7 +326,7 @@ export class Reconciler {
       return
     }
     if (fetched.kind === 'throttled') {
-      // Every request of this instance waits: a 429 is about the account, not the Sid.
+      // Without a Retry-After the pause grows with this Sid's fetches.
       const wait = fetched.retryAfter ?? backoff(interval, fetches, after)
       this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait)
       if (last) await giveUp('throttled (429) on every fetch')

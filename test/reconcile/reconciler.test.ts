@@ -253,6 +253,37 @@ t.test('waitFor', async (t) => {
   })
 })
 
+t.test('waits ending at once fetch within `concurrency`, and after a 429 wait out its Retry-After', async (t) => {
+  const own = await startFakeTwilioApi()
+  t.teardown(() => own.close())
+  const { app } = await host(t, { credentials: credentialsFor(own), after: 60_000, concurrency: 2 })
+  const messages = Array.from({ length: 8 }, () => sid('SM'))
+  for (const message of messages) {
+    own.resources.set(message, messageResource(message, 'delivered'))
+    own.script(message, { delay: 30 })
+  }
+  const results = await Promise.all(messages.map(async (message) => await app.twilioStatus.waitFor(message, ['delivered'], { timeout: 10 })))
+  t.same(results.map((r) => r.status), messages.map(() => 'delivered'))
+  t.equal(own.peak(), 2, 'never more than 2 requests at once')
+
+  const throttled = sid('SM')
+  own.script(throttled, { status: 429, retryAfter: 1 })
+  await t.rejects(app.twilioStatus.waitFor(throttled, ['delivered'], { timeout: 10 }), { code: 'FST_TWILIO_WAIT_TIMEOUT' })
+  const pausedAt = Date.now()
+  const next = sid('SM')
+  own.resources.set(next, messageResource(next, 'delivered'))
+  t.equal((await app.twilioStatus.waitFor(next, ['delivered'], { timeout: 10 })).status, 'delivered')
+  const fetchedAt = own.requests.find((r) => r.path.includes(next))?.at as number
+  t.ok(fetchedAt - pausedAt >= 950, `fetched ${fetchedAt - pausedAt} ms after the 429, Retry-After: 1`)
+
+  own.script(next, { status: 429, retryAfter: 5 })
+  await t.rejects(app.twilioStatus.waitFor(next, ['failed'], { timeout: 10 }), { code: 'FST_TWILIO_WAIT_TIMEOUT' })
+  const paused = app.twilioStatus.waitFor(sid('SM'), ['delivered'], { timeout: 10 })
+  await sleep(50)
+  await app.close()
+  await t.rejects(paused, { code: 'FST_TWILIO_RECONCILE_CLOSED' }, 'a wait still waiting to fetch at close')
+})
+
 t.test('a wait pending at close rejects with FST_TWILIO_RECONCILE_CLOSED', async (t) => {
   const { app } = await host(t)
   const waiting = app.twilioStatus.waitFor(sid('SM'), ['delivered'], { timeout: 60_000 })
