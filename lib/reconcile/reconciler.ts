@@ -240,8 +240,7 @@ export class Reconciler {
     if (fetched.kind === 'throttled') {
       stats.throttled++
       this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + (fetched.retryAfter ?? this.#config.interval))
-    }
-    else if (fetched.kind === 'failed') stats.failures++
+    } else if (fetched.kind === 'failed') stats.failures++
     else if (fetched.kind === 'gone') stats.notFound++
   }
 
