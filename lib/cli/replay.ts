@@ -4,13 +4,15 @@
  */
 import { once } from 'node:events'
 import { MissingPackageError } from '../errors'
+import { hashTag } from '../options/queue'
 import { needQueuePackages, type Resolve } from '../queue/packages'
 import { replayFailed } from '../queue/replay'
 import { CliError, EXIT, numberOf, parseCommand, stringOf, type Values } from './args'
 import { type Io, printable } from './io'
 
 type Queue = import('bullmq').Queue
-type Redis = import('ioredis').Redis
+type Redis = import('ioredis').Redis | import('ioredis').Cluster
+type Ioredis = typeof import('ioredis')
 
 /** `require` (with its `resolve`), or a stand-in in tests. */
 export type Load = ((id: string) => unknown) & { readonly resolve: Resolve }
@@ -22,6 +24,7 @@ const OPTIONS = {
   queue: { type: 'string' },
   prefix: { type: 'string' },
   limit: { type: 'string' },
+  cluster: { type: 'boolean' },
   'dry-run': { type: 'boolean' }
 } as const
 
@@ -34,6 +37,29 @@ const CONNECTION = {
   enableOfflineQueue: false,
   commandTimeout: 5000,
   connectionName: 'fastify-twilio-status:replay'
+}
+
+/**
+ * The same bounds on a Redis Cluster: one bounded attempt at the slots from the node given, no
+ * reconnection to the cluster or a node (ioredis's default for nodes), each node's commands bounded.
+ */
+function clusterOf (ioredis: Ioredis, url: string): import('ioredis').Cluster {
+  const { lazyConnect, retryStrategy, enableOfflineQueue, ...node } = CONNECTION
+  const { username, password, protocol } = new URL(url)
+  // The URL is the node asked for the slots; every node reached (that one too) gets redisOptions.
+  // An empty username or password is none, as in a URL given to ioredis.
+  return new ioredis.Cluster([url], {
+    lazyConnect,
+    enableOfflineQueue,
+    clusterRetryStrategy: retryStrategy,
+    slotsRefreshTimeout: CONNECTION.connectTimeout,
+    redisOptions: {
+      ...node,
+      username: decodeURIComponent(username),
+      password: decodeURIComponent(password),
+      ...(protocol === 'rediss:' ? { tls: {} } : {})
+    }
+  })
 }
 
 export function replayHelp (): string {
@@ -49,6 +75,9 @@ Options:
                 (default twilio)
   --prefix P    the queue's BullMQ key prefix, when it sets one (default BullMQ's own, bull)
   --limit N     replay at most N jobs, the most recently failed first (default 1000)
+  --cluster     the queue is on a Redis Cluster: --redis names one of its nodes (no /db: a
+                cluster has only db 0), and --prefix must hold the hash tag the app's Queue
+                uses, e.g. --prefix '{bull}'
   --dry-run     list the failed jobs (id, name, attempts made, first line of the failure) and
                 replay none
   --no-color    accepted for symmetry: replay prints no colour
@@ -61,6 +90,7 @@ not be reached or went away.
 Examples:
   fastify-twilio-status replay --dry-run
   fastify-twilio-status replay --redis redis://:secret@redis.internal:6379 --limit 100
+  fastify-twilio-status replay --cluster --redis redis://10.0.0.1:7000 --prefix '{twilio}'
 `
 }
 
@@ -70,6 +100,8 @@ export interface Target {
   readonly shown: string
   readonly queue: string
   readonly prefix?: string
+  /** `url` is one node of a Redis Cluster. */
+  readonly cluster: boolean
 }
 
 /** `url` with its password, if any, replaced by `***`. */
@@ -88,18 +120,29 @@ export function targetOf (values: Values, env: Readonly<Record<string, string | 
   for (const flag of ['queue', 'prefix']) {
     if (stringOf(values, flag) === '') throw new CliError(`--${flag} is empty`)
   }
-  return { url, shown: maskUrl(url), queue: stringOf(values, 'queue') ?? 'twilio', prefix: stringOf(values, 'prefix') }
+  const target = { url, shown: maskUrl(url), queue: stringOf(values, 'queue') ?? 'twilio', prefix: stringOf(values, 'prefix'), cluster: values.cluster === true }
+  if (target.cluster) checkCluster(target)
+  return target
+}
+
+/** What a Redis Cluster requires that one Redis does not: database 0, and BullMQ's hash tag (https://docs.bullmq.io/patterns/redis-cluster). */
+function checkCluster ({ url, queue, prefix = 'bull' }: Target): void {
+  const db = new URL(url).pathname.slice(1)
+  if (db !== '' && db !== '0') throw new CliError(`--cluster: a Redis Cluster has only database 0; drop /${db} from the URL`)
+  if (hashTag(`${prefix}:${queue}`) === undefined) {
+    throw new CliError(`--cluster: on a Redis Cluster, BullMQ needs a hash tag in the queue's prefix so that its keys share a slot; give the prefix the app's Queue and workers use, e.g. --prefix '{${prefix}}' (got prefix ${JSON.stringify(prefix)} and queue ${JSON.stringify(queue)})`)
+  }
 }
 
 /** bullmq and ioredis (optional peer dependencies), or a usage error naming the missing ones and how to install them. */
-function loadQueuePackages (load: Load): { Queue: typeof import('bullmq').Queue, Redis: typeof import('ioredis').Redis } {
+function loadQueuePackages (load: Load): { Queue: typeof import('bullmq').Queue, ioredis: Ioredis } {
   try {
     needQueuePackages('replay', load.resolve)
   } catch (err) {
     if (!(err instanceof MissingPackageError)) throw err
     throw new CliError(err.message)
   }
-  return { Queue: (load('bullmq') as typeof import('bullmq')).Queue, Redis: (load('ioredis') as typeof import('ioredis')).Redis }
+  return { Queue: (load('bullmq') as typeof import('bullmq')).Queue, ioredis: load('ioredis') as Ioredis }
 }
 
 const ignore = (): void => {}
@@ -110,7 +153,9 @@ async function connect (client: Redis, target: Target): Promise<void> {
     // WRONGPASS) is emitted as 'error', which rejects once() first.
     await Promise.all([once(client, 'ready'), client.connect()])
   } catch (err) {
-    throw new CliError(`cannot reach Redis at ${target.shown}: ${(err as Error).message}`, EXIT.unreachable)
+    // A cluster's is "Failed to refresh slots cache.", with the last node's error (a refused AUTH, say).
+    const { message, lastNodeError } = err as Error & { lastNodeError?: Error }
+    throw new CliError(`cannot reach Redis at ${target.shown}: ${message}${lastNodeError === undefined ? '' : ` (${lastNodeError.message})`}`, EXIT.unreachable)
   }
 }
 
@@ -140,8 +185,8 @@ export async function runReplay (argv: readonly string[], io: Io, load: Load = r
   if (positionals.length > 0) throw new CliError(`unexpected ${JSON.stringify(positionals[0])}: replay takes only options`)
   const target = targetOf(values, io.env)
   const limit = numberOf(values, 'limit', 1000, 1, 1_000_000)
-  const { Queue, Redis } = loadQueuePackages(load)
-  const client = new Redis(target.url, CONNECTION)
+  const { Queue, ioredis } = loadQueuePackages(load)
+  const client = target.cluster ? clusterOf(ioredis, target.url) : new ioredis.Redis(target.url, CONNECTION)
   // Every failure reaches us as a rejected command; without a listener ioredis prints each one.
   client.on('error', ignore)
   try {

@@ -9,6 +9,7 @@ import { connect, createServer } from 'node:net'
 import * as bullmq from 'bullmq'
 import { DEFAULT_REDIS, maskUrl, replayHelp, runReplay, targetOf } from '../../lib/cli/replay'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { startCluster, type TestCluster } from '../helpers/redis-cluster'
 import { connectionOf, newQueue, until } from '../helpers/queue'
 import { cli, fakeIo } from './helpers'
 
@@ -50,12 +51,12 @@ t.test('help: replay --help and help replay print the options, exit 0', async (t
   const help = await cli(['replay', '--help'])
   t.same(help, { code: 0, stdout: replayHelp(), stderr: '' })
   t.same(await cli(['help', 'replay']), help)
-  t.match(replayHelp(), /--redis URL[\s\S]*REDIS_URL[\s\S]*--queue NAME[\s\S]*--prefix P[\s\S]*--limit N[\s\S]*--dry-run/)
+  t.match(replayHelp(), /--redis URL[\s\S]*REDIS_URL[\s\S]*--queue NAME[\s\S]*--prefix P[\s\S]*--limit N[\s\S]*--cluster[\s\S]*--dry-run/)
 })
 
 t.test('targetOf: --redis, else REDIS_URL, else the local default; a password is never shown', async (t) => {
-  t.same(targetOf({ redis: 'redis://h:1', queue: 'q', prefix: 'p' }, { REDIS_URL: 'redis://other:2' }), { url: 'redis://h:1', shown: 'redis://h:1', queue: 'q', prefix: 'p' })
-  t.same(targetOf({}, { REDIS_URL: 'rediss://u:secret@h:6380/2' }), { url: 'rediss://u:secret@h:6380/2', shown: 'rediss://u:***@h:6380/2', queue: 'twilio', prefix: undefined })
+  t.same(targetOf({ redis: 'redis://h:1', queue: 'q', prefix: 'p' }, { REDIS_URL: 'redis://other:2' }), { url: 'redis://h:1', shown: 'redis://h:1', queue: 'q', prefix: 'p', cluster: false })
+  t.same(targetOf({}, { REDIS_URL: 'rediss://u:secret@h:6380/2' }), { url: 'rediss://u:secret@h:6380/2', shown: 'rediss://u:***@h:6380/2', queue: 'twilio', prefix: undefined, cluster: false })
   t.equal(targetOf({}, {}).url, DEFAULT_REDIS)
   t.equal(targetOf({}, { REDIS_URL: '' }).url, DEFAULT_REDIS, 'an empty REDIS_URL is no URL')
   t.equal(maskUrl('redis://:hunter2@127.0.0.1:6379'), 'redis://:***@127.0.0.1:6379')
@@ -238,4 +239,114 @@ t.test('bullmq or ioredis missing: a usage error naming the missing ones and the
   t.same([io.out, io.err], [[], []])
   // --help needs neither.
   t.equal(await runReplay(['--help'], io, load(notFound)), 0)
+})
+
+t.test('--cluster: a prefix (and queue name) without a hash tag, or a database number, is a usage error naming the fix, before connecting', async (t) => {
+  // A closed port: a connection attempt would exit 3, not 2.
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  const url = `redis://:hunter2@127.0.0.1:${port}`
+  const errors: Array<[string[], string]> = [
+    [[], '--cluster: on a Redis Cluster, BullMQ needs a hash tag in the queue\'s prefix so that its keys share a slot; give the prefix the app\'s Queue and workers use, e.g. --prefix \'{bull}\' (got prefix "bull" and queue "twilio")'],
+    [['--prefix', 'app', '--queue', 'sms'], 'e.g. --prefix \'{app}\' (got prefix "app" and queue "sms")'],
+    [['--prefix', '{}'], 'e.g. --prefix \'{{}}\' (got prefix "{}"'],
+    [['--redis', `${url}/2`, '--prefix', '{bull}'], '--cluster: a Redis Cluster has only database 0; drop /2 from the URL']
+  ]
+  for (const [argv, message] of errors) {
+    const ran = await cli(['replay', '--cluster', '--redis', url, ...argv], { env: {} })
+    t.equal(ran.code, 2, argv.join(' '))
+    t.ok(ran.stderr.includes(message), ran.stderr)
+    t.notMatch(ran.stderr, /hunter2/)
+    t.equal(ran.stdout, '')
+  }
+  t.match(targetOf({ cluster: true, prefix: '{app}' }, { REDIS_URL: `${url}/0` }), { cluster: true, prefix: '{app}' }, 'db 0 is the cluster\'s one database')
+  t.throws(() => targetOf({ cluster: true, prefix: 'app' }, { REDIS_URL: url }), { message: /^--cluster: on a Redis Cluster/, exitCode: 2 })
+  t.match(targetOf({ cluster: true, prefix: 'app', queue: '{twilio}' }, { REDIS_URL: url }), { cluster: true, queue: '{twilio}' }, 'a hash tag in the queue name is BullMQ\'s other way')
+})
+
+t.test('--cluster: an unreachable node exits 3 at once, without retries, its password masked (redis:// and rediss://)', async (t) => {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  for (const scheme of ['redis', 'rediss']) {
+    const started = Date.now()
+    const ran = await cli(['replay', '--cluster', '--redis', `${scheme}://user:hunter2@127.0.0.1:${port}`, '--prefix', '{bull}'], { env: {} })
+    t.ok(Date.now() - started < 2000, 'no retries')
+    t.same(ran, { code: 3, stdout: '', stderr: `fastify-twilio-status: cannot reach Redis at ${scheme}://user:***@127.0.0.1:${port}: Failed to refresh slots cache. (Connection is closed.)\n` })
+  }
+})
+
+t.test('--cluster: a queue on a Redis Cluster of three masters, from any one of its nodes', async (t) => {
+  let cluster: TestCluster
+  let masters: () => Promise<string[]>
+  t.before(async () => {
+    cluster = await startCluster()
+    const probe = cluster.client()
+    await probe.ping()
+    masters = async () => await Promise.all(probe.nodes('master').map(async (node) => await node.client('LIST') as string))
+  })
+  t.teardown(async () => { await cluster.stop() })
+
+  /** The command's connections still open on any master: none once it has finished. */
+  const closedOnCluster = async (): Promise<boolean> => (await masters()).every((list) => !/ name=\S*fastify-twilio-status:replay /.test(list))
+
+  /** A queue with a hash-tagged prefix of its own, `count` dead letters in it, and the URL of a node that does not hold them. */
+  async function clusterDeadLetters (t: Teardown, count: number): Promise<{ queue: bullmq.Queue, prefix: string, url: string }> {
+    const prefix = `{t-${randomUUID()}}`
+    const queue = new bullmq.Queue('twilio', { connection: cluster.client(), prefix })
+    t.teardown(async () => {
+      await queue.obliterate({ force: true }).catch(() => {})
+      await queue.close()
+    })
+    for (let i = 1; i <= count; i++) await queue.add('sms failed', { sid: `SM${i}` }, { jobId: `job${i}`, attempts: 1 })
+    const worker = new bullmq.Worker('twilio', async () => { throw new Error(REASON) }, { connection: cluster.client({ redisOptions: { maxRetriesPerRequest: null } }), prefix })
+    await until(async () => (await queue.getJobCounts('failed')).failed === count)
+    await worker.close()
+    const holder = await cluster.masterOf(`${prefix}:twilio:failed`)
+    const other = cluster.nodes.find((node) => node.port !== holder.port || node.host !== holder.host) as { host: string, port: number }
+    return { queue, prefix, url: `redis://${other.host}:${other.port}` }
+  }
+
+  t.test('--cluster --dry-run lists the dead letters and replays none; the connections to every master are closed', async (t) => {
+    const { queue, prefix, url } = await clusterDeadLetters(t, 2)
+    const ran = await cli(['replay', '--cluster', '--prefix', prefix, '--dry-run'], { env: { REDIS_URL: url } })
+    t.same(ran, {
+      code: 0,
+      stdout: 'job2  sms failed  attempts 1  downstream is down\n' +
+        'job1  sms failed  attempts 1  downstream is down\n' +
+        '2 of 2 failed jobs in queue "twilio" listed; --dry-run: none replayed\n',
+      stderr: ''
+    })
+    t.same(await queue.getJobCounts('failed', 'wait'), { failed: 2, wait: 0 })
+    await until(closedOnCluster)
+  })
+
+  t.test('--cluster replays the dead letters: back in wait, attempts reset, data.replays 1; the connections to every master are closed', async (t) => {
+    const { queue, prefix, url } = await clusterDeadLetters(t, 2)
+    const ran = await cli(['replay', '--cluster', '--redis', url, '--prefix', prefix], { env: {} })
+    t.same(ran, { code: 0, stdout: '2 of 2 failed jobs in queue "twilio" replayed: back in wait, attempts reset\n', stderr: '' })
+    t.same(await queue.getJobCounts('failed', 'wait'), { failed: 0, wait: 2 })
+    for (const id of ['job1', 'job2']) {
+      const job = await queue.getJob(id)
+      t.equal(job?.data.replays, 1, id)
+      t.equal(job?.attemptsMade, 0, id)
+    }
+    await until(closedOnCluster)
+  })
+
+  t.test('--cluster: a command the cluster refuses (a key of the wrong type) exits 1; the connections are closed', async (t) => {
+    const prefix = `{t-${randomUUID()}}`
+    const admin = cluster.client()
+    await admin.set(`${prefix}:twilio:failed`, 'not a sorted set')
+    t.teardown(() => admin.del(`${prefix}:twilio:failed`))
+    const { host, port } = cluster.nodes[0] as { host: string, port: number }
+    const ran = await cli(['replay', '--cluster', '--prefix', prefix], { env: { REDIS_URL: `redis://${host}:${port}` } })
+    t.equal(ran.code, 1)
+    t.match(ran.stderr, /^fastify-twilio-status: Redis at redis:\/\/[\d.]+:\d+\/?: WRONGTYPE /)
+    await until(closedOnCluster)
+  })
 })
