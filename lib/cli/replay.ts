@@ -111,6 +111,12 @@ export function maskUrl (url: string): string {
   return parsed.href
 }
 
+/** `text` without the URL's password: a server may echo a command's arguments in its error (an unknown AUTH, say). */
+function withoutPassword (text: string, url: string): string {
+  const password = decodeURIComponent(new URL(url).password)
+  return password === '' ? text : text.replaceAll(password, '***')
+}
+
 /** Where the queue is: `--redis`, else `REDIS_URL` (unless empty), else the local default. */
 export function targetOf (values: Values, env: Readonly<Record<string, string | undefined>>): Target {
   const given = stringOf(values, 'redis')
@@ -155,7 +161,8 @@ async function connect (client: Redis, target: Target): Promise<void> {
   } catch (err) {
     // A cluster's is "Failed to refresh slots cache.", with the last node's error (a refused AUTH, say).
     const { message, lastNodeError } = err as Error & { lastNodeError?: Error }
-    throw new CliError(`cannot reach Redis at ${target.shown}: ${message}${lastNodeError === undefined ? '' : ` (${lastNodeError.message})`}`, EXIT.unreachable)
+    const why = `${message}${lastNodeError === undefined ? '' : ` (${lastNodeError.message})`}`
+    throw new CliError(`cannot reach Redis at ${target.shown}: ${withoutPassword(why, target.url)}`, EXIT.unreachable)
   }
 }
 
@@ -199,7 +206,7 @@ export async function runReplay (argv: readonly string[], io: Io, load: Load = r
     } catch (err) {
       // A connection lost on the way is Redis out of reach; anything else is Redis refusing.
       const lost = client.status !== 'ready'
-      throw new CliError(`Redis at ${target.shown}${lost ? ' went away' : ''}: ${(err as Error).message}`, lost ? EXIT.unreachable : EXIT.failed)
+      throw new CliError(`Redis at ${target.shown}${lost ? ' went away' : ''}: ${withoutPassword((err as Error).message, target.url)}`, lost ? EXIT.unreachable : EXIT.failed)
     } finally {
       await queue.close().catch(ignore)
     }

@@ -280,6 +280,35 @@ t.test('--cluster: an unreachable node exits 3 at once, without retries, its pas
   }
 })
 
+t.test('a server that echoes the password in an error (AUTH unknown to it) never gets it printed, on one Redis or --cluster', async (t) => {
+  // Answers every command as a Redis that does not know it: with its arguments.
+  const server = createServer((socket) => {
+    socket.on('data', (chunk: Buffer) => {
+      const lines = chunk.toString('latin1').split('\r\n')
+      let reply = ''
+      for (let i = 0; lines[i]?.startsWith('*') === true; i += 1 + 2 * Number(lines[i]?.slice(1))) {
+        const args = Array.from({ length: Number(lines[i]?.slice(1)) }, (_, k) => lines[i + 2 + 2 * k])
+        reply += `-ERR unknown command '${args[0]}', with args beginning with: ${args.slice(1).map((arg) => `'${arg}' `).join('')}\r\n`
+      }
+      socket.write(reply)
+    })
+  }).listen(0, '127.0.0.1')
+  t.teardown(() => { server.close() })
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  const url = `redis://user:hunter2@127.0.0.1:${port}`
+  const single = await cli(['replay', '--redis', url], { env: {} })
+  t.same(single, { code: 3, stdout: '', stderr: `fastify-twilio-status: cannot reach Redis at redis://user:***@127.0.0.1:${port}: ERR unknown command 'auth', with args beginning with: 'user' '***' \n` })
+  const cluster = await cli(['replay', '--cluster', '--redis', url, '--prefix', '{bull}'], { env: {} })
+  t.same(cluster, { code: 3, stdout: '', stderr: `fastify-twilio-status: cannot reach Redis at redis://user:***@127.0.0.1:${port}: Failed to refresh slots cache. (ERR unknown command 'auth', with args beginning with: 'user' '***' )\n` })
+})
+
+t.test('--cluster against one Redis that is not a cluster node exits 3, saying so', async (t) => {
+  const ran = await cli(['replay', '--cluster', '--prefix', '{bull}'], { env: { REDIS_URL: redis.url } })
+  t.same(ran, { code: 3, stdout: '', stderr: `fastify-twilio-status: cannot reach Redis at ${redis.url}: Failed to refresh slots cache. (ERR This instance has cluster support disabled)\n` })
+  await until(closed)
+})
+
 t.test('--cluster: a queue on a Redis Cluster of three masters, from any one of its nodes', async (t) => {
   let cluster: TestCluster
   let masters: () => Promise<string[]>
