@@ -40,6 +40,10 @@ for i = 0, #KEYS / 3 - 1 do
   end
 end
 return out`
+// KEYS: watch keys. 1 for each that exists, else 0.
+const WATCHED = `local out = {}
+for i = 1, #KEYS do out[i] = redis.call('EXISTS', KEYS[i]) end
+return out`
 // KEYS: due. The ids due by ARGV[1], each leased: its score moved to ARGV[2].
 const DUE = `local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
@@ -79,7 +83,7 @@ function script (source: string): Script {
 }
 
 const SCRIPTS = {
-  watch: script(WATCH), seen: script(SEEN), due: script(DUE), fetch: script(FETCH), reschedule: script(RESCHEDULE), unwatch: script(UNWATCH), seenAll: script(SEEN_ALL)
+  watch: script(WATCH), watched: script(WATCHED), seen: script(SEEN), due: script(DUE), fetch: script(FETCH), reschedule: script(RESCHEDULE), unwatch: script(UNWATCH), seenAll: script(SEEN_ALL)
 }
 
 /** The shard of an id: FNV-1a over its UTF-16 units, the same on every instance. */
@@ -127,17 +131,17 @@ export class RedisWatches {
 
   /**
    * Queues a call of a batch script: every message and call event reports itself (`seen`), so the
-   * reports of one event-loop turn go out as one script call instead of one each
-   * (docs/performance.md, "Tracking on").
+   * reports of one event-loop turn go out together instead of one script call each
+   * (docs/design.md, "Reports are batched").
    */
-  async #batched (script: Script, id: string, args: ReadonlyArray<string | number>): Promise<boolean> {
+  #batched (script: Script, id: string, args: ReadonlyArray<string | number>): Promise<boolean> {
     let queue = this.#queued.get(script)
     if (queue === undefined) {
       this.#queued.set(script, queue = [])
       setImmediate(() => { this.#flush(script) })
     }
     const waiting = queue
-    return await new Promise((resolve, reject) => { waiting.push({ id, args, resolve, reject }) })
+    return new Promise((resolve, reject) => { waiting.push({ id, args, resolve, reject }) })
   }
 
   #flush (script: Script): void {
@@ -151,7 +155,11 @@ export class RedisWatches {
       else items.push(item)
     }
     for (const items of groups.values()) {
-      for (let i = 0; i < items.length; i += MAX_BATCH) this.#send(script, items.slice(i, i + MAX_BATCH))
+      for (let i = 0; i < items.length; i += MAX_BATCH) {
+        const batch = items.slice(i, i + MAX_BATCH)
+        if (script === SCRIPTS.seen) this.#sendWatched(batch)
+        else this.#send(script, batch)
+      }
     }
   }
 
@@ -162,12 +170,30 @@ export class RedisWatches {
     )
   }
 
-  async watch (id: string, data: string, due: number, ttlMs: number): Promise<boolean> {
-    return await this.#batched(SCRIPTS.watch, id, [data, due, ttlMs, id])
+  /**
+   * Reports: first which ids are watched, by their keys alone; only theirs are sent with the event.
+   * Most events are of Sids nobody tracks, and their text was most of what a report wrote.
+   */
+  #sendWatched (items: readonly Queued[]): void {
+    this.#run(SCRIPTS.watched, items.map(({ id }) => this.#keys(id)[1])).then(
+      (answers) => {
+        const watched = items.filter((item, i) => {
+          if ((answers as number[])[i] === 1) return true
+          item.resolve(false)
+          return false
+        })
+        if (watched.length > 0) this.#send(SCRIPTS.seen, watched)
+      },
+      (err: unknown) => { for (const item of items) item.reject(err) }
+    )
   }
 
-  async seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Promise<boolean> {
-    return await this.#batched(SCRIPTS.seen, id, [id, status, event, final ? '1' : '0', ttlMs])
+  watch (id: string, data: string, due: number, ttlMs: number): Promise<boolean> {
+    return this.#batched(SCRIPTS.watch, id, [data, due, ttlMs, id])
+  }
+
+  seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Promise<boolean> {
+    return this.#batched(SCRIPTS.seen, id, [id, status, event, final ? '1' : '0', ttlMs])
   }
 
   async dueWatches (now: number, leaseMs: number, max: number): Promise<DueWatch[]> {

@@ -125,12 +125,12 @@ export class RedisStore implements StatusStore, WatchStore {
     return (this.#watchList ??= new RedisWatches(this.#client, this.#prefix, this.#cluster))
   }
 
-  async watch (id: string, data: string, due: number, ttlMs: number): Promise<boolean> {
-    return await this.#watches.watch(id, data, due, ttlMs)
+  watch (id: string, data: string, due: number, ttlMs: number): Promise<boolean> {
+    return this.#watches.watch(id, data, due, ttlMs)
   }
 
-  async seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Promise<boolean> {
-    return await this.#watches.seen(id, status, event, final, ttlMs)
+  seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Promise<boolean> {
+    return this.#watches.seen(id, status, event, final, ttlMs)
   }
 
   async dueWatches (now: number, leaseMs: number, max: number): Promise<DueWatch[]> {

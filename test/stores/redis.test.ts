@@ -28,12 +28,14 @@ function prefix (): string {
   return `test:${randomUUID()}:`
 }
 
-/** A client that counts the commands the store sends through it. */
-function counting (inner: RedisClient): RedisClient & { calls: string[] } {
+/** A client that counts the commands the store sends through it; `args`, the keys and arguments of each EVALSHA. */
+function counting (inner: RedisClient): RedisClient & { calls: string[], args: string[][] } {
   const calls: string[] = []
+  const args: string[][] = []
   return {
     calls,
-    evalsha (...args) { calls.push('evalsha'); return inner.evalsha(...args) },
+    args,
+    evalsha (sha, n, ...rest) { calls.push('evalsha'); args.push(rest.map(String)); return inner.evalsha(sha, n, ...rest) },
     eval (...args) { calls.push('eval'); return inner.eval(...args) }
   }
 }
@@ -79,7 +81,7 @@ t.test('watches: every script touches keys of one hash tag, the due sets sharded
   t.equal(tags.size, 16, 'the ids spread over the 16 shards')
 })
 
-t.test('watch and seen calls of one event-loop turn go to Redis as one script call each, each answered for its own id', async (t) => {
+t.test('watch and seen calls of one event-loop turn go to Redis together, each answered for its own id; only a watched id\'s report is sent with its event', async (t) => {
   const counted = counting(client)
   const store = new RedisStore({ client: counted, prefix: prefix() })
   const now = Date.now()
@@ -95,7 +97,12 @@ t.test('watch and seen calls of one event-loop turn go to Redis as one script ca
     store.seen('sms:SM99', 'sent', 'x', false, 60_000)
   ])
   t.same(seen, [true, true, true, false], 'the unwatched id is not recorded')
-  t.same(counted.calls, ['evalsha'])
+  t.same(counted.calls, ['evalsha', 'evalsha'], 'which are watched, then the reports of those')
+  t.notOk(counted.args[0]?.includes('first'), 'the first call names the ids only')
+  t.same(counted.args[1]?.filter((arg) => arg === 'sms:SM99'), [], 'the second leaves the unwatched id out')
+  counted.calls.length = 0
+  t.equal(await store.seen('sms:SM98', 'sent', 'x', false, 60_000), false)
+  t.same(counted.calls, ['evalsha'], 'none of a turn\'s ids watched: one call')
   t.same({ ...await store.seenStatuses('sms:SM1') }, { delivered: 'first' }, 'the first report of a status kept')
   t.same({ ...await store.seenStatuses('sms:SM99') }, {})
   const due = await store.dueWatches(now, 60_000, 100)
