@@ -7,12 +7,13 @@ import { existsSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { test } from 'tap'
+import { childEnv } from './helpers/child-env'
 
 const demo = join(__dirname, '..', 'dist', 'example', 'demo.js')
 
 function runDemo (port: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [demo], { env: { ...process.env, PORT: port }, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [demo], { env: childEnv({ PORT: port }), timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : (typeof err.code === 'number' ? err.code : null), stdout, stderr })
     })
   })

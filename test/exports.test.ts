@@ -9,14 +9,15 @@ import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { childEnv } from './helpers/child-env'
 import { formPost, smsParams, TOKEN } from './helpers/sign'
 
 const run = promisify(execFile)
 const root = resolve(__dirname, '..')
 const fixtures = join(root, 'test', 'fixtures', 'exports')
 const entry = join(root, 'dist', 'lib', 'index.js')
-/** Plain node for the tools run here: tap's loader and coverage in NODE_OPTIONS only slow them (by a third for tsc). */
-const toolEnv = { ...process.env, NODE_OPTIONS: '' }
+/** Plain node for the tools run here: tap's loader and coverage only slow them. */
+const toolEnv = childEnv()
 
 /**
  * Compile the TypeScript consumers once, while the JS ones run. Emitted inside the package (in
@@ -66,7 +67,7 @@ function requests (): string {
 
 /** Run one consumer with node and parse the JSON line it prints. */
 async function consumer (file: string): Promise<Record<string, unknown>> {
-  const env = { ...process.env, NODE_OPTIONS: '', SIGNED_REQUESTS: requests(), TWILIO_AUTH_TOKEN: TOKEN }
+  const env = childEnv({ SIGNED_REQUESTS: requests(), TWILIO_AUTH_TOKEN: TOKEN })
   try {
     const { stdout } = await run(process.execPath, [file], { cwd: fixtures, env })
     const lines = stdout.trim().split('\n')

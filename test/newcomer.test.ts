@@ -15,6 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpat
 import { tmpdir } from 'node:os'
 import { basename, delimiter, dirname, join, normalize, resolve, sep } from 'node:path'
 import { allBlocks, docPages, relativeLinks } from './helpers/doc-blocks'
+import { childEnv } from './helpers/child-env'
 import { startRedis, type TestRedis } from './helpers/redis'
 
 const root = resolve(__dirname, '..')
@@ -110,7 +111,10 @@ async function together (journal: Journal, parts: ReadonlyArray<(journal: Journa
   for (const end of ended) if (end.status === 'rejected') throw end.reason
 }
 
-/** The environment of a shell a newcomer opens: no tap, npm-run or loader variables of this run, nothing of this repo on PATH. */
+/**
+ * The environment of a shell a newcomer opens: no tap, npm-run or loader variables of this run,
+ * nothing of this repo on PATH; and no coverage of this run, which tap's spawn hook would add.
+ */
 function newcomerEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
@@ -118,7 +122,7 @@ function newcomerEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     env[key] = value
   }
   env.PATH = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== root && !dir.startsWith(root + sep)).join(delimiter)
-  return { ...env, ...extra }
+  return childEnv(extra, env)
 }
 
 interface Ran { readonly code: number, readonly stdout: string, readonly output: string }

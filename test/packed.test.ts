@@ -16,6 +16,7 @@ import { dirname, join, resolve, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { Queue } from 'bullmq'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
+import { childEnv as plainEnv } from './helpers/child-env'
 import { connectionOf } from './helpers/queue'
 import { startRedis, type TestRedis } from './helpers/redis'
 import { OTHER_TOKEN, TOKEN } from './helpers/sign'
@@ -49,7 +50,7 @@ let base: string
 
 function childEnv (): NodeJS.ProcessEnv {
   // No tap loader in the children, and no NODE_PATH to resolve the package from elsewhere.
-  return { ...process.env, NODE_OPTIONS: '', NODE_PATH: '', REDIS_URL: redis.url, QUEUE_NAME: queueName, TWILIO_AUTH_TOKEN: TOKEN, FAIL_FLAG: failFlag }
+  return plainEnv({ NODE_PATH: '', REDIS_URL: redis.url, QUEUE_NAME: queueName, TWILIO_AUTH_TOKEN: TOKEN, FAIL_FLAG: failFlag })
 }
 
 /** Run one of the app's files with node; its stdout is parsed as JSON lines. */
@@ -139,7 +140,7 @@ t.before(async () => {
   redis = await startRedis()
   queue = new Queue(queueName, { connection: connectionOf(redis) })
 
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } })
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: root, env: plainEnv() })
   const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>
   mkdirSync(installed, { recursive: true })
   await run('tar', ['-xzf', join(scratch, filename), '-C', installed, '--strip-components=1'])

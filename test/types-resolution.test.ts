@@ -14,6 +14,7 @@ import { execFile } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { childEnv } from './helpers/child-env'
 
 const run = promisify(execFile)
 const root = resolve(__dirname, '..')
@@ -67,8 +68,8 @@ async function typecheck (mode: Mode): Promise<{ errors: string[], files: string
     compilerOptions: { target: 'ES2022', lib: ['ES2022'], types: ['node'], strict: true, skipLibCheck: true, noEmit: true, ...options },
     files
   }))
-  // Plain node: no loader tap may have put in NODE_OPTIONS.
-  const env = { ...process.env, NODE_OPTIONS: '' }
+  // Plain node: no loader or coverage of tap's.
+  const env = childEnv()
   let failed = ''
   const stdout = await run(process.execPath, [tsc, '-p', config, '--listFiles', '--pretty', 'false'], { cwd: dir, env })
     .then(({ stdout }) => stdout, (err: { stdout?: string, stderr?: string }) => {

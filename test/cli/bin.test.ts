@@ -15,6 +15,7 @@ import { encodeForm, OTHER_TOKEN, send, sha256, TOKEN } from '../helpers/sign'
 import { connectionOf, newQueue, until } from '../helpers/queue'
 import { curl } from '../helpers/curl'
 import { startRedis } from '../helpers/redis'
+import { childEnv } from '../helpers/child-env'
 import { listen } from './helpers'
 
 const run = promisify(execFile)
@@ -41,7 +42,7 @@ interface Result { code: number, stdout: string, stderr: string }
 
 /** Run the bin with `args`, TWILIO_AUTH_TOKEN set, twilio unloadable; never rejects. */
 async function fts (args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const options = { cwd: scratch, env: { ...process.env, NODE_OPTIONS: `--require ${noTwilio}`, TWILIO_AUTH_TOKEN: TOKEN, ...env } }
+  const options = { cwd: scratch, env: childEnv({ NODE_OPTIONS: `--require ${noTwilio}`, TWILIO_AUTH_TOKEN: TOKEN, ...env }) }
   return await run(process.execPath, [bin, ...args], options).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (err: { code: number, stdout: string, stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr })
@@ -128,7 +129,7 @@ t.test('sign --curl and explain, through standard input', async (t) => {
   t.match(curl.stdout, /^curl -sS -X POST https:\/\/hooks\.example\.com\/twilio\/call\/status -H 'X-Twilio-Signature: .{27}=' -H 'Content-Type: application\/x-www-form-urlencoded' --data-binary 'CallSid=CA1&CallStatus=ringing'\n$/)
   const signature = /X-Twilio-Signature: (.{28})/.exec(curl.stdout)?.[1] as string
   const capture = `POST /twilio/call/status HTTP/1.1\nHost: hooks.example.com\nX-Twilio-Signature: ${signature}\n\nCallSid=CA1&CallStatus=ringing\n`
-  const child = execFile(process.execPath, [bin, 'explain', '--file', '-', '--url', 'https://hooks.example.com/twilio/call/status'], { env: { ...process.env, NODE_OPTIONS: '', TWILIO_AUTH_TOKEN: TOKEN } })
+  const child = execFile(process.execPath, [bin, 'explain', '--file', '-', '--url', 'https://hooks.example.com/twilio/call/status'], { env: childEnv({ TWILIO_AUTH_TOKEN: TOKEN }) })
   child.stdin?.end(capture)
   let stdout = ''
   child.stdout?.on('data', (chunk: string) => { stdout += chunk })

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { childEnv } from '../helpers/child-env'
 
 const run = promisify(execFile)
 // Two topologies, four instance processes and a cluster of its own: about 30 s on a busy 2-core machine.
@@ -17,7 +18,7 @@ const root = join(__dirname, '..', '..')
 
 t.test('the reconcile chaos proof passes at 60 Sids on a shared Redis and on a Redis Cluster with a master restarted', async (t) => {
   if (!existsSync(join(root, 'dist', 'lib', 'index.js'))) await run('npm', ['run', 'build'], { cwd: root })
-  const env: NodeJS.ProcessEnv = { ...process.env }
+  const env = childEnv()
   delete env.REDIS_CLUSTER_NODES
   const args = ['proofs/reconcile-chaos.mjs', '--n', '60', '--after', '2000', '--interval', '250', '--rate', '60', '--timeout-s', '40']
   const { stdout } = await run(process.execPath, args, { cwd: root, env, maxBuffer: 16 * 1024 * 1024 }).catch((err: { stdout?: string, stderr?: string }) => {

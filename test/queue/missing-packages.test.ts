@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symli
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { childEnv } from '../helpers/child-env'
 
 const root = resolve(__dirname, '..', '..')
 const NAME = 'fastify-twilio-status'
@@ -52,7 +53,7 @@ interface Ran { readonly code: number, readonly stdout: string, readonly stderr:
 /** `node args…` in `cwd`, with no tap loader and no NODE_PATH to find a package elsewhere. */
 async function node (cwd: string, ...args: string[]): Promise<Ran> {
   return await new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd, env: { ...process.env, NODE_OPTIONS: '', NODE_PATH: '' }, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, args, { cwd, env: childEnv({ NODE_PATH: '' }), timeout: 20_000 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr })
     })
   })
