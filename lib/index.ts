@@ -156,6 +156,7 @@ declare namespace fastifyTwilioStatus {
   export import TwilioStatusHandle = Types.TwilioStatusHandle
   export import DueWatch = Types.DueWatch
   export import WatchStore = Types.WatchStore
+  export import EventText = Types.EventText
   export import ConversationsEventType = Types.ConversationsEventType
   export import ConversationsPreEventType = Types.ConversationsPreEventType
   export import ConversationsEvent = Types.ConversationsEvent

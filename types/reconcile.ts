@@ -121,6 +121,9 @@ export interface DueWatch {
   readonly fetches: number
 }
 
+/** An event as the watch list keeps it: its text, or a function making it when needed. */
+export type EventText = string | (() => string)
+
 /**
  * The store methods reconciliation needs (both stores have them). Ids are `channel:sid`; every
  * record expires after the ttl it was written with.
@@ -128,8 +131,11 @@ export interface DueWatch {
 export interface WatchStore {
   /** Start watching `id` (unless it is watched already or has ended), due at `due` (epoch ms). */
   watch (id: string, data: string, due: number, ttlMs: number): Awaitable<boolean>
-  /** Record a status of a watched `id` (`event` as text); a `final` one ends the watch. */
-  seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Awaitable<boolean>
+  /**
+   * Record a status of a watched `id`: `event` is its text, or a function making it, called only
+   * when `id` is watched. A `final` one ends the watch.
+   */
+  seen (id: string, status: string, event: EventText, final: boolean, ttlMs: number): Awaitable<boolean>
   /** Up to `max` watches due by `now`, each leased (not due again) until `now + leaseMs`. */
   dueWatches (now: number, leaseMs: number, max: number): Awaitable<DueWatch[]>
   /** Make a watched `id` due at `due`, unless it has ended. */

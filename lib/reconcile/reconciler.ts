@@ -104,7 +104,9 @@ export class Reconciler {
     if (name !== 'sms' && name !== 'call') return
     const id = `${name}:${sid}`
     const reconciled = (request as Partial<ReconciledSource>).reconciled === true
-    const text = record(event, reconciled)
+    // Made only if a waiter or a watch wants it: most events are of Sids nobody tracks.
+    let made: string | undefined
+    const text = (): string => (made ??= record(event, reconciled))
     this.#wake(id, status, text)
     const { store, ttl, trackSeen } = this.#config
     const final = isFinal(name, status)
@@ -130,11 +132,11 @@ export class Reconciler {
     }
   }
 
-  #wake (id: string, status: string, text: string): void {
+  #wake (id: string, status: string, text: () => string): void {
     const waiters = this.#waiters.get(id)
     if (waiters === undefined) return
     for (const waiter of waiters) {
-      if (waiter.statuses.includes(status)) this.#settle(id, waiter, () => { waiter.resolve(resultOf(status, text)) })
+      if (waiter.statuses.includes(status)) this.#settle(id, waiter, () => { waiter.resolve(resultOf(status, text())) })
     }
   }
 

@@ -1,5 +1,10 @@
 /** Reconciliation's watch list for one process: a Map of watches, each expiring after its ttl. */
-import type { DueWatch } from '../../types/index'
+import type { DueWatch, EventText } from '../../types/index'
+
+/** An event's text, made now if it was given as a function. */
+export function textOf (event: EventText): string {
+  return typeof event === 'string' ? event : event()
+}
 
 interface Watch {
   readonly data: string
@@ -37,13 +42,13 @@ export class MemoryWatches {
     return true
   }
 
-  seen (id: string, status: string, event: string, final: boolean, ttlMs: number): boolean {
+  seen (id: string, status: string, event: EventText, final: boolean, ttlMs: number): boolean {
     const now = Date.now()
     const watch = this.#get(id, now)
     if (watch === undefined) return false
     if (watch.seenExpires <= now) for (const key in watch.seen) delete watch.seen[key]
     // The first report of a status is kept: the one whose callbacks ran (a later duplicate ran nothing).
-    watch.seen[status] ??= event
+    watch.seen[status] ??= textOf(event)
     watch.seenExpires = now + ttlMs
     // The statuses seen outlive the watch as they would in Redis, where they are a key of their own.
     watch.expires = Math.max(watch.expires, watch.seenExpires)

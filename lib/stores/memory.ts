@@ -1,7 +1,7 @@
 /** The default store, for one process: idempotency and ordering state answered synchronously. */
 import { randomFillSync } from 'node:crypto'
 import { InvalidOptionError } from '../errors'
-import type { Claim, DueWatch, MemoryStoreOptions, StatusStore, WatchStore } from '../../types/index'
+import type { Claim, DueWatch, EventText, MemoryStoreOptions, StatusStore, WatchStore } from '../../types/index'
 import { MemoryWatches } from './memory-watches'
 
 export const CLAIMED: Claim = Object.freeze({ state: 'claimed' })
@@ -243,7 +243,7 @@ export class MemoryStore implements StatusStore, WatchStore {
     return this.#watches.watch(id, data, due, ttlMs)
   }
 
-  seen (id: string, status: string, event: string, final: boolean, ttlMs: number): boolean {
+  seen (id: string, status: string, event: EventText, final: boolean, ttlMs: number): boolean {
     return this.#watches.seen(id, status, event, final, ttlMs)
   }
 

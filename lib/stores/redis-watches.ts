@@ -5,7 +5,8 @@
  * time whose score is also the lease; per id, a hash of its watch and one of the statuses seen.
  */
 import { createHash } from 'node:crypto'
-import type { DueWatch, RedisClient } from '../../types/index'
+import type { DueWatch, EventText, RedisClient } from '../../types/index'
+import { textOf } from './memory-watches'
 
 /** Shards of the watch list: each a hash tag, so on a Cluster they spread over the masters. */
 export const SHARDS = 16
@@ -70,7 +71,8 @@ interface Script { readonly source: string, readonly sha: string }
 /** A `watch` or `seen` call waiting for its batch. */
 interface Queued {
   readonly id: string
-  readonly args: ReadonlyArray<string | number>
+  /** Its arguments; an event's text is made only when it is sent (`textOf`). */
+  readonly args: ReadonlyArray<string | number | EventText>
   readonly resolve: (done: boolean) => void
   readonly reject: (err: unknown) => void
 }
@@ -134,7 +136,7 @@ export class RedisWatches {
    * reports of one event-loop turn go out together instead of one script call each
    * (docs/design.md, "Reports are batched").
    */
-  #batched (script: Script, id: string, args: ReadonlyArray<string | number>): Promise<boolean> {
+  #batched (script: Script, id: string, args: Queued['args']): Promise<boolean> {
     let queue = this.#queued.get(script)
     if (queue === undefined) {
       this.#queued.set(script, queue = [])
@@ -164,7 +166,8 @@ export class RedisWatches {
   }
 
   #send (script: Script, items: readonly Queued[]): void {
-    this.#run(script, items.flatMap(({ id }) => this.#keys(id)), ...items.flatMap(({ args }) => args)).then(
+    const args = items.flatMap((item) => item.args.map((arg) => typeof arg === 'number' ? arg : textOf(arg)))
+    this.#run(script, items.flatMap(({ id }) => this.#keys(id)), ...args).then(
       (answers) => { items.forEach((item, i) => { item.resolve((answers as number[])[i] === 1) }) },
       (err: unknown) => { for (const item of items) item.reject(err) }
     )
@@ -192,7 +195,7 @@ export class RedisWatches {
     return this.#batched(SCRIPTS.watch, id, [data, due, ttlMs, id])
   }
 
-  seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Promise<boolean> {
+  seen (id: string, status: string, event: EventText, final: boolean, ttlMs: number): Promise<boolean> {
     return this.#batched(SCRIPTS.seen, id, [id, status, event, final ? '1' : '0', ttlMs])
   }
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { InvalidOptionError } from '../errors'
-import type { Claim, DueWatch, RedisClient, RedisStoreOptions, StatusStore, WatchStore } from '../../types/index'
+import type { Claim, DueWatch, EventText, RedisClient, RedisStoreOptions, StatusStore, WatchStore } from '../../types/index'
 import { RedisWatches } from './redis-watches'
 import { CLAIMED, PENDING_CLAIM } from './memory'
 
@@ -129,7 +129,7 @@ export class RedisStore implements StatusStore, WatchStore {
     return this.#watches.watch(id, data, due, ttlMs)
   }
 
-  seen (id: string, status: string, event: string, final: boolean, ttlMs: number): Promise<boolean> {
+  seen (id: string, status: string, event: EventText, final: boolean, ttlMs: number): Promise<boolean> {
     return this.#watches.seen(id, status, event, final, ttlMs)
   }
 

@@ -57,6 +57,18 @@ export function watchContract (t: tap.Test, harness: WatchHarness): void {
     t.same(await store.dueWatches(now, LONG, 10), [], 'an id never watched is not made due')
   })
 
+  t.test('seen: an event given as a function is made only for a watched id, and kept as its text', async (t) => {
+    const store = await harness.store(t)
+    let made = 0
+    const event = (): string => { made++; return '{"e":3}' }
+    t.equal(await store.seen('sms:SM7', 'sent', event, false, LONG), false)
+    t.equal(made, 0, 'not made for an id nobody watches')
+    await store.watch('sms:SM7', 'a', Date.now() + LONG, LONG)
+    t.equal(await store.seen('sms:SM7', 'sent', event, false, LONG), true)
+    t.equal(made, 1)
+    t.same({ ...await store.seenStatuses('sms:SM7') }, { sent: '{"e":3}' })
+  })
+
   t.test('seen: a final status ends the watch; statuses of a watched id are kept', async (t) => {
     const store = await harness.store(t)
     const now = Date.now()
