@@ -6,7 +6,8 @@
 export function withTimeout<T> (work: PromiseLike<T>, ms: number, error: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(error()), ms)
+    // Unref'd: a deadline alone never keeps the process alive (a worker closed during a hung callback exits).
+    timer = setTimeout(() => reject(error()), ms).unref()
   })
   return Promise.race([work, timeout]).then((value) => {
     clearTimeout(timer)

@@ -14,6 +14,13 @@ t.test('answers with the work when it settles first, and clears its timer', asyn
   t.equal(timers(), before, 'no timer left behind')
 })
 
+t.test('its timer does not keep the process alive while the work is pending', async (t) => {
+  const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+  const before = timers()
+  withTimeout(new Promise(() => {}), 60_000, late).catch(() => {})
+  t.equal(timers(), before, 'the pending deadline does not hold the event loop (a worker closed during a hung callback exits)')
+})
+
 t.test('rejects with the given error once the time is up; the work goes on', async (t) => {
   let finished = false
   const work = new Promise<string>((resolve) => setTimeout(() => { finished = true; resolve('eventually') }, 60))
