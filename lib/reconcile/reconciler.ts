@@ -7,7 +7,6 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { ChannelConfig, ReconcileConfig } from '../config'
 import type { Deliver, Delivery } from '../delivery/delivery'
 import { InProgressError, ReconcileClosedError, SidNotFoundError, UntrackableSidError, WaitTimeoutError } from '../errors'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { isThenable } from '../thenable'
 import type { DueWatch, ReconciledSource, TrackOptions, TwilioParams, TwilioStatusHandle, WaitForOptions, WaitResult } from '../../types/index'
 import { callParams, createFetcher, type Fetched, type Fetcher, messageParams, type RestChannel } from './rest'
@@ -33,6 +32,13 @@ interface Waiter {
   readonly resolve: (result: WaitResult) => void
   readonly reject: (err: Error) => void
   timer: NodeJS.Timeout | undefined
+}
+
+/** A wait's fetch queued for a REST request slot. */
+interface SlotWait {
+  readonly resolve: () => void
+  readonly reject: (err: Error) => void
+  readonly sid: string
 }
 
 /** A status as the store keeps it for waiters: the event and whether it came from the REST API. */
@@ -65,6 +71,12 @@ export class Reconciler {
   #asking = 0
   /** Slots taken by `waitFor`'s fetches at their timeout. */
   #waitFetches = 0
+  /** `waitFor` fetches waiting for a slot, first come first served; they go before the poller's due Sids. */
+  readonly #slotQueue: SlotWait[] = []
+  /** Hands slots to the queue when a 429's pause ends. */
+  #pauseTimer: NodeJS.Timeout | undefined
+  /** The timeouts of waits being settled (a last look, a fetch, a delivery), awaited by `close`. */
+  readonly #atTimeouts = new Set<Promise<unknown>>()
   #ticking = false
   /** No REST request before this time (a 429's Retry-After). */
   #pausedUntil = 0
@@ -176,7 +188,13 @@ export class Reconciler {
       let waiters = this.#waiters.get(id)
       if (waiters === undefined) this.#waiters.set(id, waiters = new Set())
       waiters.add(waiter)
-      waiter.timer = setTimeout(() => { this.#settle(id, waiter, () => { this.#atTimeout(channel, waiter).then(resolve, reject) }) }, timeout)
+      waiter.timer = setTimeout(() => {
+        this.#settle(id, waiter, () => {
+          const settling = this.#atTimeout(channel, waiter).then(resolve, reject)
+          this.#atTimeouts.add(settling)
+          settling.finally(() => this.#atTimeouts.delete(settling))
+        })
+      }, timeout)
     })
   }
 
@@ -199,32 +217,61 @@ export class Reconciler {
     return this.#inFlight.size + this.#asking + this.#waitFetches
   }
 
+  #canFetch (): boolean {
+    return this.#busy() < this.#config.concurrency && Date.now() >= this.#pausedUntil
+  }
+
   /**
-   * A fetch at a wait's timeout, within the same limits as the poller's: it waits for a free slot
-   * of `concurrency` and for a 429's pause, so that many waits ending at once make no burst.
+   * A slot for a wait's fetch, within the same limits as the poller's: at once if one is free and
+   * no other wait queues, else in turn, after a 429's pause; so many waits ending at once make no
+   * burst. Resolves `true` when it had to wait.
    */
-  async #fetchForWait (channel: RestChannel, sid: string): Promise<Fetched> {
-    const { concurrency, interval } = this.#config
-    while (this.#busy() >= concurrency || Date.now() < this.#pausedUntil) {
-      if (this.#closed) throw new ReconcileClosedError(sid)
-      await sleep(interval)
+  async #takeSlot (sid: string): Promise<boolean> {
+    if (this.#slotQueue.length === 0 && this.#canFetch()) {
+      this.#waitFetches++
+      return false
     }
-    this.#waitFetches++
-    this.#config.stats.requests++
-    try {
-      const fetched = await this.#fetch(channel, sid)
-      this.#count(fetched)
-      return fetched
-    } finally {
-      this.#waitFetches--
+    await new Promise<void>((resolve, reject) => {
+      this.#slotQueue.push({ resolve, reject, sid })
+      this.#grant()
+    })
+    return true
+  }
+
+  /** Hands free slots to the queued waits, in order; during a 429's pause, once it ends. */
+  #grant (): void {
+    while (this.#slotQueue.length > 0 && this.#canFetch()) {
+      this.#waitFetches++
+      const next = this.#slotQueue.shift() as SlotWait
+      next.resolve()
+    }
+    if (this.#slotQueue.length > 0 && this.#pauseTimer === undefined && Date.now() < this.#pausedUntil) {
+      this.#pauseTimer = setTimeout(() => {
+        this.#pauseTimer = undefined
+        this.#grant()
+      }, this.#pausedUntil - Date.now()).unref()
     }
   }
 
   /** The wait is over: a last look at the store, then one fetch, whose status is delivered as any reconciled one. */
   async #atTimeout (channel: RestChannel, { sid, statuses }: Waiter): Promise<WaitResult> {
-    const found = await this.#seenOf(`${channel}:${sid}`, statuses)
+    const id = `${channel}:${sid}`
+    const found = await this.#seenOf(id, statuses)
     if (found !== undefined) return found
-    const fetched = await this.#fetchForWait(channel, sid)
+    if (this.#closed) throw new ReconcileClosedError(sid)
+    const waited = await this.#takeSlot(sid)
+    let fetched: Fetched
+    try {
+      // The status may have come while this wait queued for its slot.
+      const arrived = waited ? await this.#seenOf(id, statuses) : undefined
+      if (arrived !== undefined) return arrived
+      this.#config.stats.requests++
+      fetched = await this.#fetch(channel, sid)
+      this.#count(fetched)
+    } finally {
+      this.#waitFetches--
+      this.#grant()
+    }
     if (fetched.kind === 'gone') throw new SidNotFoundError(sid)
     if (fetched.kind !== 'ok') throw new WaitTimeoutError(sid, statuses.join('|'), 'nothing (the REST API did not answer)')
     const { status, event } = this.#eventOf(channel, fetched.resource)
@@ -288,7 +335,7 @@ export class Reconciler {
 
   async #takeDue (): Promise<void> {
     const now = Date.now()
-    const free = this.#config.concurrency - this.#busy()
+    const free = this.#config.concurrency - this.#busy() - this.#slotQueue.length
     if (free <= 0 || now < this.#pausedUntil) return
     // Slots asked for count as taken until the answer, so that calls overlapping stay within `concurrency`.
     this.#asking += free
@@ -301,7 +348,8 @@ export class Reconciler {
         this.#inFlight.delete(work)
         // The freed slot takes the next due watch now, not at the next tick: a backlog drains as
         // fast as the API answers, `concurrency` requests at a time, instead of that many per interval.
-        // `#takeDue` never rejects: its store call goes through `#safely`.
+        // `#takeDue` never rejects: its store call goes through `#safely`. Queued waits go first.
+        this.#grant()
         if (!this.#closed) this.#takeDue()
       })
       this.#inFlight.add(work)
@@ -368,11 +416,13 @@ export class Reconciler {
     }
   }
 
-  /** Stop polling, let running fetches finish, and reject the waits still pending. */
+  /** Stop polling, let running fetches (and waits' fetches) finish, and reject the waits still pending. */
   async close (): Promise<void> {
     this.#closed = true
     clearInterval(this.#timer)
-    await Promise.all(this.#inFlight)
+    clearTimeout(this.#pauseTimer)
+    for (const queued of this.#slotQueue.splice(0)) queued.reject(new ReconcileClosedError(queued.sid))
+    await Promise.all([...this.#inFlight, ...this.#atTimeouts])
     for (const [id, waiters] of this.#waiters) {
       for (const waiter of waiters) this.#settle(id, waiter, () => { waiter.reject(new ReconcileClosedError(waiter.sid)) })
     }

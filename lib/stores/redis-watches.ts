@@ -102,8 +102,10 @@ export class RedisWatches {
   readonly #cluster: boolean
   /** Where the next `dueWatches` starts, so that no shard always goes first. */
   #start = 0
-  /** The `watch` and `seen` calls of this event-loop turn, by script, sent together at its end. */
-  readonly #queued = new Map<Script, Queued[]>()
+  /** The `watch` and `seen` calls of this event-loop turn, sent together at its end (`#flush`). */
+  #watchQueue: Queued[] = []
+  #seenQueue: Queued[] = []
+  #scheduled = false
 
   constructor (client: RedisClient, prefix: string, cluster: boolean) {
     this.#client = client
@@ -131,24 +133,40 @@ export class RedisWatches {
     }
   }
 
-  /**
-   * Queues a call of a batch script: every message and call event reports itself (`seen`), so the
-   * reports of one event-loop turn go out together instead of one script call each
-   * (docs/design.md, "Reports are batched").
-   */
-  #batched (script: Script, id: string, args: Queued['args']): Promise<boolean> {
-    let queue = this.#queued.get(script)
-    if (queue === undefined) {
-      this.#queued.set(script, queue = [])
-      setImmediate(() => { this.#flush(script) })
-    }
-    const waiting = queue
-    return new Promise((resolve, reject) => { waiting.push({ id, args, resolve, reject }) })
+  /** A batch script's answers: a list, one per id. */
+  async #answers (script: Script, keys: readonly string[], args: ReadonlyArray<string | number> = []): Promise<unknown[]> {
+    const answers = await this.#run(script, keys, ...args)
+    if (!Array.isArray(answers)) throw new Error('fastify-twilio-status: a watch list script answered with no list')
+    return answers
   }
 
-  #flush (script: Script): void {
-    const queue = this.#queued.get(script) as Queued[]
-    this.#queued.delete(script)
+  /**
+   * Queues a `watch` or `seen` call: every message and call event reports itself, so the calls of
+   * one event-loop turn go out together instead of one script call each (docs/design.md,
+   * "Reports are batched").
+   */
+  #enqueue (queue: Queued[], id: string, args: Queued['args']): Promise<boolean> {
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      setImmediate(() => { this.#flush() })
+    }
+    return new Promise((resolve, reject) => { queue.push({ id, args, resolve, reject }) })
+  }
+
+  /** The turn's watches first, its reports once they are done: a report finds a watch made in the same turn. */
+  #flush (): void {
+    const watches = this.#watchQueue
+    const reports = this.#seenQueue
+    this.#watchQueue = []
+    this.#seenQueue = []
+    this.#scheduled = false
+    // Neither rejects: each call's own promise carries its outcome.
+    Promise.all(this.#batches(watches).map(async (batch) => { await this.#send(SCRIPTS.watch, batch) }))
+      .then(() => Promise.all(this.#batches(reports).map(async (batch) => { await this.#report(batch) })))
+  }
+
+  /** Calls in batches of at most MAX_BATCH, each of one shard on a Redis Cluster (a script names keys of one slot). */
+  #batches (queue: readonly Queued[]): Queued[][] {
     const groups = new Map<number, Queued[]>()
     for (const item of queue) {
       const group = this.#cluster ? shardOf(item.id) : 0
@@ -156,47 +174,60 @@ export class RedisWatches {
       if (items === undefined) groups.set(group, [item])
       else items.push(item)
     }
+    const batches: Queued[][] = []
     for (const items of groups.values()) {
-      for (let i = 0; i < items.length; i += MAX_BATCH) {
-        const batch = items.slice(i, i + MAX_BATCH)
-        if (script === SCRIPTS.seen) this.#sendWatched(batch)
-        else this.#send(script, batch)
-      }
+      for (let i = 0; i < items.length; i += MAX_BATCH) batches.push(items.slice(i, i + MAX_BATCH))
     }
+    return batches
   }
 
-  #send (script: Script, items: readonly Queued[]): void {
-    const args = items.flatMap((item) => item.args.map((arg) => typeof arg === 'number' ? arg : textOf(arg)))
-    this.#run(script, items.flatMap(({ id }) => this.#keys(id)), ...args).then(
-      (answers) => { items.forEach((item, i) => { item.resolve((answers as number[])[i] === 1) }) },
-      (err: unknown) => { for (const item of items) item.reject(err) }
-    )
+  /** One script call for `items`, each settled with its answer; an event whose text cannot be made fails alone. */
+  async #send (script: Script, items: readonly Queued[]): Promise<void> {
+    const sent: Queued[] = []
+    const args: Array<string | number> = []
+    for (const item of items) {
+      try {
+        args.push(...item.args.map((arg) => typeof arg === 'number' ? arg : textOf(arg)))
+        sent.push(item)
+      } catch (err) {
+        item.reject(err)
+      }
+    }
+    if (sent.length === 0) return
+    try {
+      const answers = await this.#answers(script, sent.flatMap(({ id }) => this.#keys(id)), args)
+      sent.forEach((item, i) => { item.resolve(answers[i] === 1) })
+    } catch (err) {
+      for (const item of sent) item.reject(err)
+    }
   }
 
   /**
    * Reports: first which ids are watched, by their keys alone; only theirs are sent with the event.
    * Most events are of Sids nobody tracks, and their text was most of what a report wrote.
    */
-  #sendWatched (items: readonly Queued[]): void {
-    this.#run(SCRIPTS.watched, items.map(({ id }) => this.#keys(id)[1])).then(
-      (answers) => {
-        const watched = items.filter((item, i) => {
-          if ((answers as number[])[i] === 1) return true
-          item.resolve(false)
-          return false
-        })
-        if (watched.length > 0) this.#send(SCRIPTS.seen, watched)
-      },
-      (err: unknown) => { for (const item of items) item.reject(err) }
-    )
+  async #report (items: readonly Queued[]): Promise<void> {
+    let answers: unknown[]
+    try {
+      answers = await this.#answers(SCRIPTS.watched, items.map(({ id }) => this.#keys(id)[1]))
+    } catch (err) {
+      for (const item of items) item.reject(err)
+      return
+    }
+    const watched = items.filter((item, i) => {
+      if (answers[i] === 1) return true
+      item.resolve(false)
+      return false
+    })
+    await this.#send(SCRIPTS.seen, watched)
   }
 
   watch (id: string, data: string, due: number, ttlMs: number): Promise<boolean> {
-    return this.#batched(SCRIPTS.watch, id, [data, due, ttlMs, id])
+    return this.#enqueue(this.#watchQueue, id, [data, due, ttlMs, id])
   }
 
   seen (id: string, status: string, event: EventText, final: boolean, ttlMs: number): Promise<boolean> {
-    return this.#batched(SCRIPTS.seen, id, [id, status, event, final ? '1' : '0', ttlMs])
+    return this.#enqueue(this.#seenQueue, id, [id, status, event, final ? '1' : '0', ttlMs])
   }
 
   async dueWatches (now: number, leaseMs: number, max: number): Promise<DueWatch[]> {

@@ -284,6 +284,33 @@ t.test('waits ending at once fetch within `concurrency`, and after a 429 wait ou
   await t.rejects(paused, { code: 'FST_TWILIO_RECONCILE_CLOSED' }, 'a wait still waiting to fetch at close')
 })
 
+t.test('a wait\'s fetch goes before a backlog of due Sids, and a status that arrives while it queues answers it without a fetch', async (t) => {
+  const own = await startFakeTwilioApi()
+  t.teardown(() => own.close())
+  const { app } = await host(t, { credentials: credentialsFor(own), after: 20, interval: 10, concurrency: 1 })
+  const backlog = Array.from({ length: 6 }, () => sid('SM'))
+  for (const message of backlog) {
+    own.resources.set(message, messageResource(message, 'delivered'))
+    own.script(message, { delay: 80 })
+    await app.twilioStatus.track(message)
+  }
+  await until(() => own.requests.length === 1)
+  const waited = sid('SM')
+  own.resources.set(waited, messageResource(waited, 'delivered'))
+  t.equal((await app.twilioStatus.waitFor(waited, ['delivered'], { timeout: 10 })).status, 'delivered')
+  const before = own.requests.findIndex((r) => r.path.includes(waited))
+  t.ok(before >= 1 && before <= 2, `fetched after ${before} of the 6 due Sids, not after all of them`)
+
+  const arrives = sid('SM')
+  const waiting = app.twilioStatus.waitFor(arrives, ['delivered'], { timeout: 10 })
+  await sleep(30)
+  t.equal((await app.inject(smsCallback(arrives, 'delivered'))).statusCode, 200)
+  const result = await waiting
+  t.same([result.status, result.reconciled], ['delivered', false], 'the callback that came while it queued')
+  await until(() => app.twilioStatus.stats.reconciled === 7)
+  t.equal(requestsFor(own, arrives), 0, 'no fetch for it')
+})
+
 t.test('a wait pending at close rejects with FST_TWILIO_RECONCILE_CLOSED', async (t) => {
   const { app } = await host(t)
   const waiting = app.twilioStatus.waitFor(sid('SM'), ['delivered'], { timeout: 60_000 })

@@ -147,7 +147,7 @@ t.test('on a cluster, the reports of one event-loop turn go out as one script ca
   const ids = Array.from({ length: 64 }, (_, i) => `sms:SM${i}`)
   t.same(await Promise.all(ids.map(async (id) => await store.watch(id, id, now - 1, 60_000))), ids.map(() => true))
   t.same(await Promise.all(ids.map(async (id) => await store.seen(id, 'delivered', id, true, 60_000))), ids.map(() => true))
-  t.equal(counted.calls.length, 3 * SHARDS, 'one call per shard to watch, one to ask which are watched, one to report')
+  t.equal(counted.calls.filter((call) => call === 'evalsha').length, 3 * SHARDS, 'one call per shard to watch, one to ask which are watched, one to report')
   for (const keys of counted.keys) t.equal(new Set(keys.map((key) => /\{([^}]*)\}/.exec(key)?.[1])).size, 1, 'one hash tag per call')
   t.same({ ...await store.seenStatuses('sms:SM7') }, { delivered: 'sms:SM7' })
   t.same(await store.dueWatches(now, 60_000, 100), [], 'every watch ended by its final status')

@@ -28,6 +28,11 @@ function prefix (): string {
   return `test:${randomUUID()}:`
 }
 
+/** The EVALSHA calls a counting client saw: a script not yet loaded on the server adds an EVAL after its NOSCRIPT. */
+function shas ({ calls }: { calls: string[] }): number {
+  return calls.filter((call) => call === 'evalsha').length
+}
+
 /** A client that counts the commands the store sends through it; `args`, the keys and arguments of each EVALSHA. */
 function counting (inner: RedisClient): RedisClient & { calls: string[], args: string[][] } {
   const calls: string[] = []
@@ -88,8 +93,9 @@ t.test('watch and seen calls of one event-loop turn go to Redis together, each a
   const ids = Array.from({ length: 10 }, (_, i) => `sms:SM${i}`)
   const watched = await Promise.all([...ids, 'sms:SM0'].map(async (id) => await store.watch(id, id, now - 1, 60_000)))
   t.same(watched, [...ids.map(() => true), false], 'an id given twice in one turn is watched once')
-  t.same(counted.calls, ['evalsha'])
+  t.same(shas(counted), 1)
   counted.calls.length = 0
+  counted.args.length = 0
   const seen = await Promise.all([
     store.seen('sms:SM1', 'delivered', 'first', true, 60_000),
     store.seen('sms:SM1', 'delivered', 'again', true, 60_000),
@@ -97,12 +103,12 @@ t.test('watch and seen calls of one event-loop turn go to Redis together, each a
     store.seen('sms:SM99', 'sent', 'x', false, 60_000)
   ])
   t.same(seen, [true, true, true, false], 'the unwatched id is not recorded')
-  t.same(counted.calls, ['evalsha', 'evalsha'], 'which are watched, then the reports of those')
+  t.equal(shas(counted), 2, 'which are watched, then the reports of those')
   t.notOk(counted.args[0]?.includes('first'), 'the first call names the ids only')
   t.same(counted.args[1]?.filter((arg) => arg === 'sms:SM99'), [], 'the second leaves the unwatched id out')
   counted.calls.length = 0
   t.equal(await store.seen('sms:SM98', 'sent', 'x', false, 60_000), false)
-  t.same(counted.calls, ['evalsha'], 'none of a turn\'s ids watched: one call')
+  t.equal(shas(counted), 1, 'none of a turn\'s ids watched: one call')
   t.same({ ...await store.seenStatuses('sms:SM1') }, { delivered: 'first' }, 'the first report of a status kept')
   t.same({ ...await store.seenStatuses('sms:SM99') }, {})
   const due = await store.dueWatches(now, 60_000, 100)
@@ -115,7 +121,36 @@ t.test('a burst of reports is cut into script calls of at most MAX_BATCH ids', a
   const count = 2 * MAX_BATCH + 1
   const seen = await Promise.all(Array.from({ length: count }, async (_, i) => await store.seen(`sms:SM${i}`, 'sent', 'x', false, 60_000)))
   t.equal(seen.filter((s) => !s).length, count, 'none watched')
-  t.same(counted.calls, ['evalsha', 'evalsha', 'evalsha'])
+  t.equal(shas(counted), 3)
+})
+
+t.test('a report made in the same turn as its id\'s watch, after another report, finds the watch', async (t) => {
+  const store = new RedisStore({ client, prefix: prefix() })
+  const now = Date.now()
+  const [other, watched, final] = await Promise.all([
+    store.seen('sms:SMY', 'sent', 'y', false, 60_000),
+    store.watch('sms:SMX', 'x', now - 1, 60_000),
+    store.seen('sms:SMX', 'delivered', 'x', true, 60_000)
+  ])
+  t.same([other, watched, final], [false, true, true])
+  t.same({ ...await store.seenStatuses('sms:SMX') }, { delivered: 'x' })
+  t.same(await store.dueWatches(now, 60_000, 10), [], 'its final status ended the watch')
+})
+
+t.test('a report whose event cannot be made into text fails alone; a reply that is not a list fails its batch', async (t) => {
+  const store = new RedisStore({ client, prefix: prefix() })
+  await store.watch('sms:SM1', 'a', Date.now() + 60_000, 60_000)
+  await store.watch('sms:SM2', 'b', Date.now() + 60_000, 60_000)
+  const results = await Promise.allSettled([
+    store.seen('sms:SM1', 'sent', () => { throw new TypeError('Do not know how to serialize a BigInt') }, false, 60_000),
+    store.seen('sms:SM2', 'sent', () => 'fine', false, 60_000)
+  ])
+  t.match(results, [{ status: 'rejected', reason: { message: /BigInt/ } }, { status: 'fulfilled', value: true }])
+  t.same({ ...await store.seenStatuses('sms:SM2') }, { sent: 'fine' })
+
+  const odd = new RedisStore({ client: { evalsha: async () => null, eval: async () => null } })
+  await t.rejects(odd.watch('sms:SM1', 'a', 0, 1000), { message: /answered with no list/ })
+  await t.rejects(odd.seen('sms:SM1', 'sent', 'x', false, 1000), { message: /answered with no list/ })
 })
 
 t.test('a failed batch rejects each call in it with the error', async (t) => {
