@@ -47,6 +47,16 @@ async function closed (): Promise<boolean> {
   return !list.includes('name=fastify-twilio-status:replay ')
 }
 
+/** A loopback port nothing listens on. */
+async function closedPort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
 t.test('help: replay --help and help replay print the options, exit 0', async (t) => {
   const help = await cli(['replay', '--help'])
   t.same(help, { code: 0, stdout: replayHelp(), stderr: '' })
@@ -154,11 +164,7 @@ t.test('--prefix finds a queue under its BullMQ key prefix', async (t) => {
 })
 
 t.test('an unreachable Redis exits 3 at once, its password masked', async (t) => {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
+  const port = await closedPort()
   const started = Date.now()
   const ran = await cli(['replay', '--redis', `redis://:hunter2@127.0.0.1:${port}`], { env: {} })
   t.ok(Date.now() - started < 2000, 'no retries')
@@ -243,10 +249,7 @@ t.test('bullmq or ioredis missing: a usage error naming the missing ones and the
 
 t.test('--cluster: a prefix (and queue name) without a hash tag, or a database number, is a usage error naming the fix, before connecting', async (t) => {
   // A closed port: a connection attempt would exit 3, not 2.
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
+  const port = await closedPort()
   const url = `redis://:hunter2@127.0.0.1:${port}`
   const errors: Array<[string[], string]> = [
     [[], '--cluster: on a Redis Cluster, BullMQ needs a hash tag in the queue\'s prefix so that its keys share a slot; give the prefix the app\'s Queue and workers use, e.g. --prefix \'{bull}\' (got prefix "bull" and queue "twilio")'],
@@ -267,11 +270,7 @@ t.test('--cluster: a prefix (and queue name) without a hash tag, or a database n
 })
 
 t.test('--cluster: an unreachable node exits 3 at once, without retries, its password masked (redis:// and rediss://)', async (t) => {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
+  const port = await closedPort()
   for (const scheme of ['redis', 'rediss']) {
     const started = Date.now()
     const ran = await cli(['replay', '--cluster', '--redis', `${scheme}://user:hunter2@127.0.0.1:${port}`, '--prefix', '{bull}'], { env: {} })
