@@ -2,8 +2,9 @@
 // `npm test`: provides the Redis and the Chromium the tests need, then runs lint, build, type
 // check, tap and tsd, and exits with the status of the first of them (in that order) that failed.
 //
-// The build comes first for tap and tsd, which load dist/; then lib/ is loaded once through tsx
-// (scripts/warm-tsx.mjs), so that tap's processes find its transforms cached in a new checkout. Lint and the type check read only the
+// The build comes first for tap and tsd, which load dist/. `tap build` runs beside it: tap
+// compiles its test class for the plugins .taprc names once per install, and left to tap's own
+// run in a new checkout that made the first npm test about a minute slower. Lint and the type check read only the
 // sources: they run beside the build and tap, and tsd beside tap, at a lower CPU priority, so
 // that they take the CPU tap leaves idle (its files waiting on sockets, timers and child
 // processes) rather than slow it down. Their output is printed when they end (after tap's, if tap
@@ -42,14 +43,14 @@ import { installPackage, onPath } from './provide.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-/** The steps in the order their failures rank; `after`, the step each waits for; `beside`, run niced with output held. */
+/** The steps in the order their failures rank; `after`, the steps each waits for; `beside`, run niced with output held. */
 const STEPS = [
   { name: 'lint', command: 'npm', args: ['run', 'lint'], beside: true },
   { name: 'build', command: 'npm', args: ['run', 'build'] },
   { name: 'typecheck', command: 'npm', args: ['run', 'typecheck'], beside: true },
-  { name: 'warm', command: process.execPath, args: ['--import=tsx', 'scripts/warm-tsx.mjs'], after: 'build' },
-  { name: 'tap', command: 'tap', args: [], after: 'warm' },
-  { name: 'tsd', command: 'tsd', args: [], after: 'build', beside: true }
+  { name: 'tap build', command: 'tap', args: ['build'] },
+  { name: 'tap', command: 'tap', args: [], after: ['build', 'tap build'] },
+  { name: 'tsd', command: 'tsd', args: [], after: ['build'], beside: true }
 ]
 /** The niceness of the steps run beside the others (19 is the lowest priority). */
 const BESIDE_PRIORITY = 10
@@ -102,7 +103,7 @@ function run (command, args, options = {}, onSpawn = () => {}) {
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`
 
 /**
- * Runs the steps: each once the step it comes `after` has passed, the others at once; resolves
+ * Runs the steps: each once the steps it comes `after` have passed, the others at once; resolves
  * with the status of the first step (in STEPS order) that failed or could not start, else 0.
  */
 async function runSteps (env) {
@@ -115,8 +116,9 @@ async function runSteps (env) {
     for (const output of held.splice(0)) process.stderr.write(output)
   }
   const start = async (step) => {
-    if (step.after !== undefined && await ended.get(step.after) !== 0) {
-      held.push(`[npm test] ${step.name} not run: ${step.after} did not pass\n`)
+    for (const before of step.after ?? []) {
+      if (await ended.get(before) === 0) continue
+      held.push(`[npm test] ${step.name} not run: ${before} did not pass\n`)
       flush()
       return undefined
     }
