@@ -5,6 +5,9 @@ import { buildOtpApp, type OtpClient } from './otp-fallback'
 const authToken = 'otp-token'
 const publicUrl = 'https://otp.example.com'
 const ACCOUNT = 'AC' + '1'.repeat(32)
+/** The Sids the fake client gives: the first message, then the call placed after it. */
+const SMS_SID = 'SM' + '1'.padStart(32, '0')
+const CALL_SID = 'CA' + '2'.padStart(32, '0')
 
 /** A stand-in for the twilio client: what was sent, and what its REST API shows for each Sid. */
 function fakeClient (shows: Record<string, string>) {
@@ -25,13 +28,22 @@ function fakeClient (shows: Record<string, string>) {
   return { client, sent }
 }
 
+/** An app whose wait is over at once, the REST API showing the SMS with `status`: asks for an OTP. */
+async function otpWhenTwilioShows (t: { teardown: (fn: () => unknown) => void }, status: string) {
+  const { client, sent } = fakeClient({ [SMS_SID]: status })
+  const app = await buildOtpApp({ authToken, client, from: '+15550001111', publicUrl, waitMs: 20 })
+  t.teardown(() => app.close())
+  const res = await app.inject({ method: 'POST', url: '/otp', payload: { to: '+15552223333', code: '123456' } })
+  return { answer: res.json(), sent }
+}
+
 test('the delivery report arrives: the code went by SMS', async (t) => {
   const { client, sent } = fakeClient({})
   const app = await buildOtpApp({ authToken, client, from: '+15550001111', publicUrl, waitMs: 5000 })
   t.teardown(() => app.close())
   const pending = app.inject({ method: 'POST', url: '/otp', payload: { to: '+15552223333', code: '123456' } })
   await new Promise((resolve) => setTimeout(resolve, 50))
-  const sid = 'SM' + '1'.padStart(32, '0')
+  const sid = SMS_SID
   const params = { AccountSid: ACCOUNT, MessageSid: sid, SmsSid: sid, MessageStatus: 'delivered', SmsStatus: 'delivered', To: '+15552223333', From: '+15550001111', ApiVersion: '2010-04-01' }
   const callback = await app.inject({
     method: 'POST',
@@ -45,19 +57,13 @@ test('the delivery report arrives: the code went by SMS', async (t) => {
 })
 
 test('the report was lost, and Twilio shows the SMS delivered: no call', async (t) => {
-  const { client, sent } = fakeClient({ ['SM' + '1'.padStart(32, '0')]: 'delivered' })
-  const app = await buildOtpApp({ authToken, client, from: '+15550001111', publicUrl, waitMs: 20 })
-  t.teardown(() => app.close())
-  const res = await app.inject({ method: 'POST', url: '/otp', payload: { to: '+15552223333', code: '123456' } })
-  t.same(res.json(), { channel: 'sms', sid: 'SM' + '1'.padStart(32, '0'), reconciled: true })
+  const { answer, sent } = await otpWhenTwilioShows(t, 'delivered')
+  t.same(answer, { channel: 'sms', sid: SMS_SID, reconciled: true })
   t.same(sent, ['sms'])
 })
 
 test('still only sent at the timeout: the code is read out in a call', async (t) => {
-  const { client, sent } = fakeClient({ ['SM' + '1'.padStart(32, '0')]: 'sent' })
-  const app = await buildOtpApp({ authToken, client, from: '+15550001111', publicUrl, waitMs: 20 })
-  t.teardown(() => app.close())
-  const res = await app.inject({ method: 'POST', url: '/otp', payload: { to: '+15552223333', code: '123456' } })
-  t.same(res.json(), { channel: 'call', sid: 'CA' + '2'.padStart(32, '0') })
+  const { answer, sent } = await otpWhenTwilioShows(t, 'sent')
+  t.same(answer, { channel: 'call', sid: CALL_SID })
   t.same(sent, ['sms', 'call'])
 })
