@@ -8,8 +8,22 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import twilioStatus, { RedisStore } from '../../lib/index'
 import type { RedisStoreOptions } from '../../types/index'
-import { ACCOUNT_SID, API_KEY, API_SECRET, type FakeTwilioApi } from './fake-twilio-api'
+import { ACCOUNT_SID, API_KEY, API_SECRET, type FakeTwilioApi, startFakeTwilioApi } from './fake-twilio-api'
 import { CALL_PATH, callParams, formPost, smsParams, TOKEN } from './sign'
+
+/**
+ * Starts the fake Twilio REST API and a server (`start`: a Redis or a Redis Cluster) for a test
+ * file, stopped after its tests: call it in `t.before`.
+ */
+export async function startForFile<S extends { stop: () => Promise<void> }> (t: tap.Test, start: () => Promise<S>): Promise<[FakeTwilioApi, S]> {
+  const api = await startFakeTwilioApi()
+  const server = await start()
+  t.teardown(async () => {
+    await api.close()
+    await server.stop()
+  })
+  return [api, server]
+}
 
 /** Polls `check` every 5 ms; throws after `ms`. */
 export async function until (check: () => boolean, ms = 8000): Promise<void> {

@@ -6,21 +6,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
-import { pair, requestsFor, smsCallback, until } from '../helpers/reconcile'
+import { callResource, type FakeTwilioApi, messageResource } from '../helpers/fake-twilio-api'
+import { pair, requestsFor, smsCallback, until, startForFile } from '../helpers/reconcile'
 import { startCluster, type TestCluster } from '../helpers/redis-cluster'
 import { sid } from '../helpers/sign'
 
 let api: FakeTwilioApi
 let cluster: TestCluster
-t.before(async () => {
-  api = await startFakeTwilioApi()
-  cluster = await startCluster()
-})
-t.teardown(async () => {
-  await api.close()
-  await cluster.stop()
-})
+t.before(async () => { [api, cluster] = await startForFile(t, startCluster) })
 
 t.test('on a Redis Cluster, two instances reconcile each tracked Sid once: one REST request, one callback run', async (t) => {
   const { a, b, ran } = await pair(t, api, () => cluster.client())

@@ -7,22 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import Fastify from 'fastify'
 import twilioStatus, { RedisStore, type TwilioJobContext } from '../../lib/index'
-import { callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
+import { callResource, type FakeTwilioApi, messageResource } from '../helpers/fake-twilio-api'
 import { newQueue, startWorker, until } from '../helpers/queue'
 import { startRedis, type TestRedis } from '../helpers/redis'
-import { callCallback, credentialsFor, smsCallback } from '../helpers/reconcile'
+import { callCallback, credentialsFor, smsCallback, startForFile } from '../helpers/reconcile'
 import { sid, TOKEN } from '../helpers/sign'
 
 let api: FakeTwilioApi
 let redis: TestRedis
-t.before(async () => {
-  api = await startFakeTwilioApi()
-  redis = await startRedis()
-})
-t.teardown(async () => {
-  await api.close()
-  await redis.stop()
-})
+t.before(async () => { [api, redis] = await startForFile(t, startRedis) })
 
 async function receiverAndWorker (t: tap.Test) {
   const { queue, name, prefix } = newQueue(t, redis)

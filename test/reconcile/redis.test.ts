@@ -6,21 +6,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { ACCOUNT_SID, callResource, type FakeTwilioApi, messageResource, startFakeTwilioApi } from '../helpers/fake-twilio-api'
-import { callCallback, pair, requestsFor, smsCallback, until } from '../helpers/reconcile'
+import { ACCOUNT_SID, callResource, type FakeTwilioApi, messageResource } from '../helpers/fake-twilio-api'
+import { callCallback, pair, requestsFor, smsCallback, until, startForFile } from '../helpers/reconcile'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { CALL_PATH, callParams, formPost, sid } from '../helpers/sign'
 
 let api: FakeTwilioApi
 let redis: TestRedis
-t.before(async () => {
-  api = await startFakeTwilioApi()
-  redis = await startRedis()
-})
-t.teardown(async () => {
-  await api.close()
-  await redis.stop()
-})
+t.before(async () => { [api, redis] = await startForFile(t, startRedis) })
 
 t.test('two instances on one Redis reconcile each tracked Sid once: one REST request, one callback run', async (t) => {
   const { a, b, ran } = await pair(t, api, () => redis.client())
