@@ -41,6 +41,13 @@ export type FormChannel = Exclude<Channel, 'eventStreams'>
 
 const SINGLE = new Map<Channel, ReadonlySet<string>>(CHANNELS.map((channel) => [channel, new Set(FAMILIES[channel].fields)]))
 
+/** Per family, the statuses Twilio sends once per Sid (`Family.once`). */
+const ONCE = new Map<Channel, ReadonlySet<string>>(CHANNELS.map((channel) => [channel, new Set((FAMILIES[channel] as Family).once)]))
+
+function isOnce (channel: Channel, status: string): boolean {
+  return (ONCE.get(channel) as ReadonlySet<string>).has(status)
+}
+
 /** Whether Twilio sends `name` at most once on `channel` (a repeat is then not Twilio's). */
 export function isSingleValued (channel: Channel, name: string): boolean {
   const family: Family = FAMILIES[channel]
@@ -78,7 +85,7 @@ export function rankOf (channel: Channel, status: string, event: Record<string, 
   if (typeof sequence === 'string' && SEQUENCE.test(sequence)) return Number(sequence)
   // A status sent once ends its subject's order, with or without a sequence: a reconciled call's
   // `completed` (read from the REST API, which has no SequenceNumber) makes a late `ringing` stale.
-  return (FAMILIES[channel] as Family).once?.includes(status) === true ? Number.MAX_SAFE_INTEGER : undefined
+  return isOnce(channel, status) ? Number.MAX_SAFE_INTEGER : undefined
 }
 
 /** The parameter naming the account on `channel`'s requests: `AccountSid`, or the family's own (Verify's `account_sid`). */
@@ -108,8 +115,7 @@ export function accountSegment (account: string): string {
  */
 export function keyOf (channel: Channel, account: string, sid: string, status: string, event: Record<string, unknown>): string {
   let key = `${channel}:${accountSegment(account)}:${sid}:${status}`
-  const family: Family = FAMILIES[channel]
-  if (family.once?.includes(status) === true) return key
+  if (isOnce(channel, status)) return key
   let pending = ''
   for (const param of FAMILIES[channel].keyParams as readonly string[]) {
     const value = event[param]

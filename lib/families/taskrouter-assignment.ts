@@ -3,6 +3,7 @@
  * TaskRouter waits for the instruction the callback returns, or `{}` to decide later.
  */
 import type { Decision, DecisionReply, Family } from './family'
+import { TASKROUTER_JSON_PARAMS } from './taskrouter'
 
 export const ASSIGNMENT_FIELDS = [
   'Timestamp', 'AccountSid', 'WorkspaceSid', 'WorkflowSid', 'TaskQueueSid', 'WorkerSid', 'WorkerAttributes',
@@ -90,6 +91,6 @@ export const taskrouterAssignment = {
   order: null,
   replyStatuses: ['assignment'],
   // Twilio's own `WorkerAttributes` example is not JSON (§18.1): such a text is left out of `parsed`.
-  jsonParams: { TaskAttributes: 'object', WorkerAttributes: 'object' },
+  jsonParams: TASKROUTER_JSON_PARAMS,
   decision: assignmentDecision
 } as const satisfies Family

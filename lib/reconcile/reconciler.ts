@@ -265,9 +265,7 @@ export class Reconciler {
       // The status may have come while this wait queued for its slot.
       const arrived = waited ? await this.#seenOf(id, statuses) : undefined
       if (arrived !== undefined) return arrived
-      this.#config.stats.requests++
-      fetched = await this.#fetch(channel, sid)
-      this.#count(fetched)
+      fetched = await this.#fetchCounted(channel, sid, this.#config.interval)
     } finally {
       this.#waitFetches--
       this.#grant()
@@ -283,14 +281,20 @@ export class Reconciler {
     throw new WaitTimeoutError(sid, statuses.join('|'), status)
   }
 
-  /** Counts an answer; a 429 pauses every request of this instance (it is about the account, not the Sid). */
-  #count (fetched: Fetched): void {
+  /**
+   * One REST request, counted with its answer. A 429 pauses every request of this instance (it is
+   * about the account, not the Sid) for its Retry-After, else for `pause`.
+   */
+  async #fetchCounted (channel: RestChannel, sid: string, pause: number): Promise<Fetched> {
     const { stats } = this.#config
+    stats.requests++
+    const fetched = await this.#fetch(channel, sid)
     if (fetched.kind === 'throttled') {
       stats.throttled++
-      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + (fetched.retryAfter ?? this.#config.interval))
+      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + (fetched.retryAfter ?? pause))
     } else if (fetched.kind === 'failed') stats.failures++
     else if (fetched.kind === 'gone') stats.notFound++
+    return fetched
   }
 
   #eventOf (channel: RestChannel, resource: Record<string, unknown>): { status: string, event: Record<string, string> } {
@@ -366,20 +370,16 @@ export class Reconciler {
       this.#log.warn({ sid, fetches }, `fastify-twilio-status: reconcile gave up on a Sid: ${why}`)
       await store.unwatch(id)
     }
-    stats.requests++
-    const fetched = await this.#fetch(channel, sid)
-    this.#count(fetched)
+    // Without a Retry-After, a 429's pause grows with this Sid's fetches.
+    const fetched = await this.#fetchCounted(channel, sid, backoff(interval, fetches, after))
     if (fetched.kind === 'gone') {
       this.#log.warn({ sid }, 'fastify-twilio-status: Twilio answered 404 for a tracked Sid; no longer tracked')
       await store.unwatch(id)
       return
     }
     if (fetched.kind === 'throttled') {
-      // Without a Retry-After the pause grows with this Sid's fetches.
-      const wait = fetched.retryAfter ?? backoff(interval, fetches, after)
-      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait)
       if (last) await giveUp('throttled (429) on every fetch')
-      else await store.reschedule(id, Date.now() + wait)
+      else await store.reschedule(id, this.#pausedUntil)
       return
     }
     if (fetched.kind === 'failed') {

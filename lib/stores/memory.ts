@@ -62,6 +62,8 @@ export function lastHash (): [number, number, number] {
  */
 export class MemoryStore implements StatusStore, WatchStore {
   readonly #max: number
+  /** Reconciliation's watch list (docs/design.md, "Reconciliation"): apart from the ring, at most `maxEntries` watches too. */
+  readonly #watches: MemoryWatches
   /** Per position: the key's three hash words. */
   readonly #hashes: Int32Array
   /** Per position: expiry time in ms. */
@@ -87,6 +89,7 @@ export class MemoryStore implements StatusStore, WatchStore {
     const max = options.maxEntries === undefined ? 100_000 : options.maxEntries
     if (!Number.isInteger(max) || max < 1) throw new InvalidOptionError(`MemoryStore option maxEntries must be a positive integer, got ${String(max)}`)
     this.#max = max
+    this.#watches = new MemoryWatches(max)
     this.#hashes = new Int32Array(3 * max)
     this.#expires = new Float64Array(max)
     this.#kinds = new Uint8Array(max).fill(FREE)
@@ -229,14 +232,6 @@ export class MemoryStore implements StatusStore, WatchStore {
     }
     this.#insert(RANK, now + ttlMs, rank)
     return true
-  }
-
-  // Reconciliation's watch list (docs/design.md, "Reconciliation"): kept apart from the ring, at
-  // most `maxEntries` watches too.
-  #watchList: MemoryWatches | undefined
-
-  get #watches (): MemoryWatches {
-    return (this.#watchList ??= new MemoryWatches(this.#max))
   }
 
   watch (id: string, data: string, due: number, ttlMs: number): boolean {

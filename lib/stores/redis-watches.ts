@@ -71,6 +71,9 @@ interface Script { readonly source: string, readonly sha: string }
 /** A `watch` or `seen` call waiting for its batch. */
 interface Queued {
   readonly id: string
+  /** Its shard and its due, watch and seen keys (`#keys`), worked out once. */
+  readonly shard: number
+  readonly keys: readonly [string, string, string]
   /** Its arguments; an event's text is made only when it is sent (`textOf`). */
   readonly args: ReadonlyArray<string | number | EventText>
   readonly resolve: (done: boolean) => void
@@ -118,8 +121,7 @@ export class RedisWatches {
   }
 
   /** The due set, watch and seen keys of `id`: one hash tag. */
-  #keys (id: string): [string, string, string] {
-    const shard = shardOf(id)
+  #keys (id: string, shard = shardOf(id)): [string, string, string] {
     const tag = `${this.#prefix}r{${shard}}:`
     return [this.#due(shard), `${tag}w:${id}`, `${tag}s:${id}`]
   }
@@ -150,7 +152,8 @@ export class RedisWatches {
       this.#scheduled = true
       setImmediate(() => { this.#flush() })
     }
-    return new Promise((resolve, reject) => { queue.push({ id, args, resolve, reject }) })
+    const shard = shardOf(id)
+    return new Promise((resolve, reject) => { queue.push({ id, shard, keys: this.#keys(id, shard), args, resolve, reject }) })
   }
 
   /** The turn's watches first, its reports once they are done: a report finds a watch made in the same turn. */
@@ -169,7 +172,7 @@ export class RedisWatches {
   #batches (queue: readonly Queued[]): Queued[][] {
     const groups = new Map<number, Queued[]>()
     for (const item of queue) {
-      const group = this.#cluster ? shardOf(item.id) : 0
+      const group = this.#cluster ? item.shard : 0
       const items = groups.get(group)
       if (items === undefined) groups.set(group, [item])
       else items.push(item)
@@ -195,7 +198,7 @@ export class RedisWatches {
     }
     if (sent.length === 0) return
     try {
-      const answers = await this.#answers(script, sent.flatMap(({ id }) => this.#keys(id)), args)
+      const answers = await this.#answers(script, sent.flatMap(({ keys }) => keys), args)
       sent.forEach((item, i) => { item.resolve(answers[i] === 1) })
     } catch (err) {
       for (const item of sent) item.reject(err)
@@ -209,7 +212,7 @@ export class RedisWatches {
   async #report (items: readonly Queued[]): Promise<void> {
     let answers: unknown[]
     try {
-      answers = await this.#answers(SCRIPTS.watched, items.map(({ id }) => this.#keys(id)[1]))
+      answers = await this.#answers(SCRIPTS.watched, items.map(({ keys }) => keys[1]))
     } catch (err) {
       for (const item of items) item.reject(err)
       return
