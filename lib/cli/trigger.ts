@@ -215,9 +215,10 @@ export function planTrigger (options: TriggerOptions): TriggerPlan {
         ...where, channel, status, sid: sid === '' ? undefined : sid, params, method: options.method === 'GET' ? 'GET' : 'POST', json: options.method === 'JSON'
       } as SignedInjectOptions)
     }
-    // Twilio sends no X-Forwarded-Proto: an https URL is reached over TLS itself.
-    const headers = { ...request.headers, ...options.headers }
-    delete headers['x-forwarded-proto']
+    // Twilio sends no X-Forwarded-Proto (an https URL is reached over TLS itself): the kit's goes;
+    // one given with --header (a proxy in front, say) is sent.
+    const { 'x-forwarded-proto': _proto, ...own } = request.headers as Record<string, string>
+    const headers = { ...own, ...options.headers }
     const signed = signedUrl(options.publicUrl?.replace(/\/$/, '') ?? null, { protocol: scheme, host: authority }, request.url)
     return { ...request, headers, label: `${channel} ${status}`, subject: sid === '' ? `no ${family.sidParams[0]}` : `${family.sidParams[0]}=${sid}`, signedUrl: signed }
   })

@@ -326,6 +326,7 @@ t.test('trigger --header: an app that also asks for Twilio HTTP authentication i
   t.notMatch(sent.stdout, /s3cret|dHdpbGlv/, 'neither the password nor its base64 is printed')
   t.same(ran, ['delivered'])
   t.same(planTrigger({ ...base, headers: { 'x-extra': '1' } }).requests[0].headers['x-extra'], '1')
+  t.same(planTrigger({ ...base, headers: { 'x-forwarded-proto': 'https' } }).requests[0].headers['x-forwarded-proto'], 'https', 'an X-Forwarded-Proto given is sent')
 })
 
 t.test('trigger --header refuses a malformed header, one trigger signs or frames, and a name given twice (exit 2)', async (t) => {
