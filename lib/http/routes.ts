@@ -9,7 +9,7 @@ import type { Parsed } from './body'
 import { targetOf } from '../verify/public-url'
 import { accountOf, accountParamOf, FAMILIES, isSingleValued } from '../families/index'
 import { INVALID_JSON_PARAM, parseJsonParams } from '../families/json'
-import { createLogLimiter } from '../verify/log-limit'
+import { createLogLimiter, warnLimited } from '../verify/log-limit'
 import { isThenable } from '../thenable'
 import type { Decision, DecisionReply, Family } from '../families/family'
 import { EMPTY_TWIML, twimlOf } from '../dispatch/twiml'
@@ -79,10 +79,7 @@ export function eventReader (channel: ChannelConfig, parsedOf: ParsedOf): (reque
     // parse is left out and logged, never refused: Twilio signed it and resends no 4xx.
     if (jsonParams !== undefined) {
       for (const param of parseJsonParams(event, jsonParams)) {
-        const leftOut = admitJsonLine(param)
-        if (leftOut === -1) continue
-        const fields = { code: INVALID_JSON_PARAM, param, sid, status }
-        request.log.warn(leftOut === 0 ? fields : { ...fields, suppressed: leftOut }, 'fastify-twilio-status: a JSON text parameter is not JSON of its documented shape; left out of event.parsed')
+        warnLimited(admitJsonLine, param, request.log, { code: INVALID_JSON_PARAM, param, sid, status }, 'fastify-twilio-status: a JSON text parameter is not JSON of its documented shape; left out of event.parsed')
       }
     }
     // The account the signature check read. One a form names only in its signed query goes into

@@ -11,7 +11,7 @@ import { signatureRejected } from '../tracing'
 import {
   authorizationOf, checkBasic, checkBearer, checkDigest, createNonces, type DigestSettings, digestChallenge, digestParams, nonceKey, quote
 } from './auth'
-import { createLogLimiter } from './log-limit'
+import { createLogLimiter, warnLimited } from './log-limit'
 import { targetOf } from './public-url'
 
 /** `undefined` when the request authenticates, else the coded 401 to answer with (its challenges in `headers`). */
@@ -63,8 +63,7 @@ export function createAuthCheck (auth: AuthConfig, publicUrl: string | null = nu
     if (reason === 'missing-credentials' || reason === 'stale-nonce') {
       request.log.debug({ reason, scheme }, REFUSED)
     } else {
-      const leftOut = admit(reason)
-      if (leftOut !== -1) request.log.warn(leftOut === 0 ? { reason, scheme, ...details } : { reason, scheme, ...details, suppressed: leftOut }, message)
+      warnLimited(admit, reason, request.log, { reason, scheme, ...details }, message)
     }
     signatureRejected(reason, err)
     return err

@@ -11,7 +11,7 @@ import type { TokenLookup, VerifyConfig } from '../config'
 import { signatureRejected, tracedCheck } from '../tracing'
 import { isThenable } from '../thenable'
 import { createAuthCheck } from './auth-check'
-import { clip, createLogLimiter } from './log-limit'
+import { clip, createLogLimiter, warnLimited } from './log-limit'
 import { requestUrl } from './public-url'
 import {
   type Algorithm, algorithmOf, createVerifier, type Params, parseSignatureSettings, type RejectReason, type SignatureSettings,
@@ -82,8 +82,7 @@ export function createSignatureCheck (config: VerifyConfig): SignatureCheck {
    * thrown, so a forged request costs no more than a real one (docs/design.md, "Verification").
    */
   function reject (request: FastifyRequest, reason: string, err: Error, details?: Record<string, unknown>, message = REFUSED): Error {
-    const leftOut = admitLine(reason)
-    if (leftOut !== -1) request.log.warn(leftOut === 0 ? { reason, ...details } : { reason, ...details, suppressed: leftOut }, message)
+    warnLimited(admitLine, reason, request.log, { reason, ...details }, message)
     signatureRejected(reason, err)
     return err
   }

@@ -2,6 +2,7 @@
  * Log lines a sender can cause, bounded: its text clipped, each kind written a few times a minute,
  * so a flood of forged requests cannot fill the operator's disk.
  */
+import type { FastifyBaseLogger } from 'fastify'
 
 /** The window of a log limiter: one minute. */
 export const LOG_INTERVAL = 60_000
@@ -36,4 +37,13 @@ export function createLogLimiter (burst: number): (kind: string | number) => num
     window.leftOut = 0
     return leftOut
   }
+}
+
+/**
+ * A warn line through `log`, unless `admit` (a `createLogLimiter`) is past its burst for `kind`;
+ * the first line after some were left out says how many (`suppressed`).
+ */
+export function warnLimited (admit: (kind: string | number) => number, kind: string | number, log: FastifyBaseLogger, fields: Record<string, unknown>, message: string): void {
+  const leftOut = admit(kind)
+  if (leftOut !== -1) log.warn(leftOut === 0 ? fields : { ...fields, suppressed: leftOut }, message)
 }

@@ -4,7 +4,8 @@
  */
 import { mock } from 'node:test'
 import t from 'tap'
-import { clip, createLogLimiter, LOG_INTERVAL } from '../../lib/verify/log-limit'
+import type { FastifyBaseLogger } from 'fastify'
+import { clip, createLogLimiter, LOG_INTERVAL, warnLimited } from '../../lib/verify/log-limit'
 
 t.test('clip keeps text up to its limit and cuts longer text there, marked with …', async (t) => {
   t.equal(clip('a'.repeat(64)), 'a'.repeat(64))
@@ -38,4 +39,17 @@ t.test('a window starts with the first line after the last one ended, not on a f
   t.equal(admit('a'), -1, '70 s on the clock, 40 s into the window')
   mock.timers.tick(20_000)
   t.equal(admit('a'), 1)
+})
+
+t.test('warnLimited writes a warn line within the burst, none past it, and the next one says how many were left out', async (t) => {
+  mock.timers.enable({ apis: ['Date'] })
+  t.teardown(() => mock.timers.reset())
+  const lines: Array<[unknown, string]> = []
+  const log = { warn: (fields: unknown, message: string) => { lines.push([fields, message]) } } as unknown as FastifyBaseLogger
+  const admit = createLogLimiter(1)
+  for (let i = 0; i < 3; i++) warnLimited(admit, 'a', log, { reason: 'a' }, 'refused')
+  t.same(lines, [[{ reason: 'a' }, 'refused']])
+  mock.timers.tick(LOG_INTERVAL)
+  warnLimited(admit, 'a', log, { reason: 'a' }, 'refused')
+  t.same(lines[1], [{ reason: 'a', suppressed: 2 }, 'refused'])
 })
