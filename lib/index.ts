@@ -80,6 +80,7 @@ declare namespace fastifyTwilioStatus {
   export import VerifyVerificationData = Types.VerifyVerificationData
   export import JsonObject = Types.JsonObject
   export import TaskRouterEvent = Types.TaskRouterEvent
+  export import TaskRouterParsed = Types.TaskRouterParsed
   export import VerifyPushEvent = Types.VerifyPushEvent
   export import DebuggerEvent = Types.DebuggerEvent
   export import DebuggerPayload = Types.DebuggerPayload

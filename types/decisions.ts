@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { AnyCallback } from './callbacks'
 import type { ConversationsEventType, ConversationsPreEventType } from './statuses'
-import type { JsonObject } from './events'
+import type { JsonObject, TaskRouterParsed } from './events'
 
 /** Parameters every Conversations webhook carries (§17.2). */
 type ConversationsCommon<E extends string> = {
@@ -230,11 +230,8 @@ export type AssignmentEvent = {
   /** Seconds. */
   readonly TaskAge?: string
   readonly TaskPriority?: string
-  /**
-   * The JSON texts parsed once, when the request came in (not a parameter: not enumerable, not
-   * serialized). Absent when the text is absent, empty, or not a JSON object (then logged at warn).
-   */
-  readonly parsed: { readonly TaskAttributes?: JsonObject, readonly WorkerAttributes?: JsonObject }
+  /** The JSON texts, parsed once as for a Workspace event. */
+  readonly parsed: TaskRouterParsed
 }
 
 type Record_ = 'record-from-answer' | 'do-not-record'

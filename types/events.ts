@@ -472,12 +472,17 @@ export type TaskRouterEvent<S extends string = TaskRouterEventType | (string & {
   readonly TimestampMs?: string
   readonly TaskVersion?: string
   readonly WorkerPreviousActivityName?: string
-  /**
-   * The JSON texts parsed once, when the request came in (not a parameter: not enumerable, not
-   * serialized). Absent when the text is absent, empty, or not a JSON object (then logged at warn,
-   * and the event delivered all the same).
-   */
-  readonly parsed: { readonly TaskAttributes?: JsonObject, readonly WorkerAttributes?: JsonObject }
+  readonly parsed: TaskRouterParsed
+}
+
+/**
+ * A TaskRouter request's JSON texts, parsed once when it came in (not a parameter: not enumerable,
+ * not serialized). Absent when the text is absent, empty, or not a JSON object (then logged at
+ * warn, and the event delivered all the same).
+ */
+export interface TaskRouterParsed {
+  readonly TaskAttributes?: JsonObject
+  readonly WorkerAttributes?: JsonObject
 }
 
 /**
